@@ -1,0 +1,71 @@
+package messages
+
+// Board is a board as a member sees it: Role is the caller's role on it.
+type Board struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	CreatedAt Time   `json:"createdAt"`
+	Role      Role   `json:"role,omitempty"`
+}
+
+// Snapshot is a board's full state at one instant. Seq is the number of the last event folded
+// into it: a client that then streams from Seq misses nothing and sees nothing twice.
+type Snapshot struct {
+	Board Board  `json:"board"`
+	Lists []List `json:"lists"`
+	Tasks []Task `json:"tasks"`
+	Seq   int64  `json:"seq"`
+}
+
+// BoardState is what a board actor loads when it starts.
+type BoardState struct {
+	Board   Board
+	Members []Member
+	Lists   []List // ordered by position
+	Tasks   []Task // ordered by list position, then task position
+	Seq     int64  // the board's last event number
+	// FirstSeq is the oldest event still kept (Seq+1 when none is): resuming after any seq
+	// from FirstSeq-1 to Seq is possible.
+	FirstSeq int64
+	Recent   []Encoded // the newest events, oldest first
+}
+
+// NewBoard is everything needed to create a board: the board, its first lists and its owner.
+type NewBoard struct {
+	Board   Board
+	Lists   []List
+	OwnerID string
+}
+
+// CreateBoard asks for a new board owned by the caller, with the lists To Do, In Progress and
+// Done.
+type CreateBoard struct {
+	Meta
+	Name string `json:"name"`
+}
+
+// Validate checks the name.
+func (c CreateBoard) Validate() error { return validateName(c.Name) }
+
+// GetSnapshot asks a board for its Snapshot. Needs role viewer.
+type GetSnapshot struct {
+	Meta
+	BoardID string
+}
+
+// UpdateBoard renames a board. Needs role owner. Emits board_updated.
+type UpdateBoard struct {
+	Meta
+	BoardID string
+	Name    string `json:"name"`
+}
+
+// Validate checks the name.
+func (c UpdateBoard) Validate() error { return validateName(c.Name) }
+
+// DeleteBoard deletes a board and everything on it. Needs role owner. Emits board_deleted,
+// then ends every subscription.
+type DeleteBoard struct {
+	Meta
+	BoardID string
+}

@@ -1,0 +1,104 @@
+package messages
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// EventType names a board event.
+type EventType string
+
+// The durable board event types.
+const (
+	TaskCreated   EventType = "task_created"
+	TaskUpdated   EventType = "task_updated"
+	TaskMoved     EventType = "task_moved"
+	TaskDeleted   EventType = "task_deleted"
+	ListCreated   EventType = "list_created"
+	ListUpdated   EventType = "list_updated"
+	ListDeleted   EventType = "list_deleted"
+	BoardUpdated  EventType = "board_updated"
+	BoardDeleted  EventType = "board_deleted"
+	MemberAdded   EventType = "member_added"
+	MemberRemoved EventType = "member_removed"
+)
+
+// Event is one change of a board, numbered by the board's Seq. Only the payload fields of its
+// Type are set.
+type Event struct {
+	Type             EventType `json:"type"`
+	BoardID          string    `json:"boardId"`
+	Seq              int64     `json:"seq"`
+	At               Time      `json:"at"`
+	ActorID          string    `json:"actorId"`
+	RequestID        string    `json:"requestId,omitempty"`
+	ClientMutationID string    `json:"clientMutationId,omitempty"`
+
+	Task         *Task   `json:"task,omitempty"`
+	List         *List   `json:"list,omitempty"`
+	Board        *Board  `json:"board,omitempty"`
+	Member       *Member `json:"member,omitempty"`
+	TaskID       string  `json:"taskId,omitempty"`
+	ListID       string  `json:"listId,omitempty"`
+	UserID       string  `json:"userId,omitempty"`
+	FromListID   string  `json:"fromListId,omitempty"`
+	FromPosition *int    `json:"fromPosition,omitempty"`
+}
+
+// Encoded is an event encoded once: its JSON and its SSE frame. The byte slices are shared by
+// every subscriber and must never be modified.
+type Encoded struct {
+	Seq       int64
+	Type      EventType
+	RequestID string
+	JSON      []byte
+	SSE       []byte
+}
+
+// Encode encodes e into its shared wire forms.
+func Encode(e Event) (Encoded, error) {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return Encoded{}, err
+	}
+	return NewEncoded(e.Seq, e.Type, e.RequestID, data), nil
+}
+
+// NewEncoded wraps an event's JSON, as stored, with its SSE frame.
+func NewEncoded(seq int64, typ EventType, requestID string, data []byte) Encoded {
+	id := strconv.FormatInt(seq, 10)
+	frame := make([]byte, 0, len(data)+len(typ)+len(id)+20)
+	frame = append(frame, "id: "...)
+	frame = append(frame, id...)
+	frame = append(frame, "\nevent: "...)
+	frame = append(frame, typ...)
+	frame = append(frame, "\ndata: "...)
+	frame = append(frame, data...)
+	frame = append(frame, "\n\n"...)
+	return Encoded{Seq: seq, Type: typ, RequestID: requestID, JSON: data, SSE: frame}
+}
+
+// Change is what a board commits in one transaction: the rows a command changed, the event
+// it emits (whose Seq becomes the board's seq) and, for a command with a mutation id, the
+// result an idempotent retry gets back.
+type Change struct {
+	BoardID     string
+	Event       Event
+	Encoded     Encoded
+	Board       *Board // new name
+	DeleteBoard bool
+	PutLists    []List // inserted or updated (name, position)
+	DeleteLists []string
+	PutTasks    []Task // inserted or updated (every column)
+	DeleteTasks []string
+	Idempotency *Idempotency
+	// PruneBefore, when positive, deletes the board's events with a smaller seq.
+	PruneBefore int64
+}
+
+// Idempotency records the first answer to a user's mutation id.
+type Idempotency struct {
+	UserID string
+	Key    string
+	Result []byte // JSON of the Result
+}

@@ -1,0 +1,130 @@
+package messages
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Task is a card on a list. Version starts at 1 and grows with every change of the task;
+// Position is its 0-based index inside its list.
+type Task struct {
+	ID          string  `json:"id"`
+	BoardID     string  `json:"boardId"`
+	ListID      string  `json:"listId"`
+	Title       string  `json:"title"`
+	Description *string `json:"description"`
+	AssigneeID  *string `json:"assigneeId"`
+	Position    int     `json:"position"`
+	Version     int     `json:"version"`
+	CreatedAt   Time    `json:"createdAt"`
+	UpdatedAt   Time    `json:"updatedAt"`
+}
+
+// Limits of task fields, in characters after trimming.
+const (
+	MaxTitle       = 200
+	MaxDescription = 10000
+)
+
+// GetTask asks a board for one of its tasks. Needs role viewer.
+type GetTask struct {
+	Meta
+	BoardID string
+	TaskID  string
+}
+
+// CreateTask adds a task to ListID at Position (the end when absent or too large). Needs role
+// editor. Emits task_created.
+type CreateTask struct {
+	Meta
+	BoardID     string
+	ListID      string  `json:"listId"`
+	Title       string  `json:"title"`
+	Description *string `json:"description"`
+	AssigneeID  *string `json:"assigneeId"`
+	Position    *int    `json:"position"`
+}
+
+// Validate checks the fields without looking at board state.
+func (c CreateTask) Validate() error {
+	if c.ListID == "" {
+		return Errorf(CodeValidation, "listId is required").Field("listId", "required")
+	}
+	if err := validateTitle(c.Title); err != nil {
+		return err
+	}
+	if err := validateDescription(c.Description); err != nil {
+		return err
+	}
+	return validatePosition(c.Position)
+}
+
+// UpdateTask changes a task's title, description or assignee; absent fields stay, null clears.
+// IfMatch, when set, must equal the task's version. Needs role editor. Emits task_updated.
+type UpdateTask struct {
+	Meta
+	BoardID     string
+	TaskID      string
+	Title       *string  `json:"title"`
+	Description Nullable `json:"description"`
+	AssigneeID  Nullable `json:"assigneeId"`
+	IfMatch     *int     `json:"-"`
+}
+
+// Validate checks the fields that are present.
+func (c UpdateTask) Validate() error {
+	if c.Title != nil {
+		if err := validateTitle(*c.Title); err != nil {
+			return err
+		}
+	}
+	return validateDescription(c.Description.Value)
+}
+
+// MoveTask moves a task to Position in ListID, which may be its own list. Needs role editor.
+// Emits task_moved.
+type MoveTask struct {
+	Meta
+	BoardID  string
+	TaskID   string
+	ListID   string `json:"listId"`
+	Position *int   `json:"position"`
+	IfMatch  *int   `json:"-"`
+}
+
+// Validate checks the destination.
+func (c MoveTask) Validate() error {
+	if c.ListID == "" {
+		return Errorf(CodeValidation, "listId is required").Field("listId", "required")
+	}
+	if c.Position == nil {
+		return Errorf(CodeValidation, "position is required").Field("position", "required")
+	}
+	return validatePosition(c.Position)
+}
+
+// DeleteTask deletes a task. Needs role editor. Emits task_deleted.
+type DeleteTask struct {
+	Meta
+	BoardID string
+	TaskID  string
+	IfMatch *int `json:"-"`
+}
+
+func validateTitle(title string) error {
+	n := utf8.RuneCountInString(strings.TrimSpace(title))
+	switch {
+	case n == 0:
+		return Errorf(CodeValidation, "title is required").Field("title", "required")
+	case n > MaxTitle:
+		return Errorf(CodeValidation, "title must be at most %d characters", MaxTitle).Field("title", "length")
+	}
+	return nil
+}
+
+func validateDescription(d *string) error {
+	if d != nil && utf8.RuneCountInString(strings.TrimSpace(*d)) > MaxDescription {
+		return Errorf(CodeValidation, "description must be at most %d characters", MaxDescription).Field("description", "length")
+	}
+	return nil
+}
