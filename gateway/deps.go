@@ -1,0 +1,39 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// Boards is what the gateway needs of the board actors. Errors are *messages.Error values
+// (not_found for a board the user is not a member of, forbidden, validation...), or anything
+// else for internal failures.
+type Boards interface {
+	// Do sends a command to its board and waits for the result.
+	Do(ctx context.Context, cmd messages.Command) (messages.Result, error)
+	// Subscribe opens a subscription; the caller must Unsubscribe it once done.
+	Subscribe(ctx context.Context, s messages.Subscribe) (*messages.Subscription, error)
+	// Unsubscribe ends a subscription; it is safe after the board closed it.
+	Unsubscribe(sub *messages.Subscription)
+	// CreateBoard creates a board owned by the caller.
+	CreateBoard(ctx context.Context, c messages.CreateBoard) (messages.Board, error)
+	// ListBoards lists the boards a user is a member of.
+	ListBoards(ctx context.Context, userID string) ([]messages.Board, error)
+	// BoardOfTask and BoardOfList find the board holding a task or list (not_found if none).
+	BoardOfTask(ctx context.Context, taskID string) (string, error)
+	BoardOfList(ctx context.Context, listID string) (string, error)
+}
+
+// Accounts is what the gateway needs of user accounts and sessions.
+type Accounts interface {
+	// Login checks an email and password and opens a session; a wrong email or password is
+	// the same unauthorized error.
+	Login(ctx context.Context, email, password string) (messages.Session, error)
+	// Register creates a user and opens a session; a taken email is a conflict.
+	Register(ctx context.Context, email, name, password string) (messages.Session, error)
+	// Authenticate returns the user of a live session token, or unauthorized.
+	Authenticate(ctx context.Context, token string) (messages.User, error)
+	// Logout ends the session of token.
+	Logout(ctx context.Context, token string) error
+}

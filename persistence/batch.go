@@ -1,0 +1,47 @@
+package persistence
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// maxBatch bounds the rows of one multi-row statement (10 columns each: far below SQLite's
+// limit of bound parameters). Each batch size has its own statement text, which a
+// connection prepares once and then reuses from its statement cache.
+const maxBatch = 64
+
+// execN runs a statement that must change exactly n rows.
+func execN(ctx context.Context, tx *sql.Tx, n int, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	changed, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if changed != int64(n) {
+		return fmt.Errorf("%d of %d rows written: an id belongs to another board", changed, n)
+	}
+	return nil
+}
+
+// batchSQL returns the statement texts for 1 to maxBatch rows.
+func batchSQL(build func(n int) string) *[maxBatch + 1]string {
+	var s [maxBatch + 1]string
+	for n := 1; n <= maxBatch; n++ {
+		s[n] = build(n)
+	}
+	return &s
+}
+
+// placeholders returns "?, ?, ?" for n parameters.
+func placeholders(n int) string { return strings.Repeat("?, ", n-1) + "?" }
+
+// rowsOfPlaceholders returns "(?, ?), (?, ?)" for n rows of cols columns.
+func rowsOfPlaceholders(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.Repeat(row+", ", n-1) + row
+}

@@ -1,0 +1,93 @@
+package persistence_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/taskboard/taskboard/messages"
+	"github.com/taskboard/taskboard/persistence"
+)
+
+// benchBoards opens a database with default options and n empty boards, each with one list.
+func benchBoards(b *testing.B, n int) *persistence.DB {
+	b.Helper()
+	ctx := context.Background()
+	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), persistence.Options{HashParams: cheapHash})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.SeedDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		id := fmt.Sprintf("bench-%d", i)
+		if err := db.CreateBoard(ctx, messages.NewBoard{
+			Board:   messages.Board{ID: id, Name: id},
+			Lists:   []messages.List{{ID: id + "-list", Name: "To Do"}},
+			OwnerID: "user-alice",
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return db
+}
+
+// commitTask commits a task_created change, encoding the event as a board actor does.
+func commitTask(b *testing.B, db *persistence.DB, board string, seq int64) {
+	task := newTask(board, board+"-list", fmt.Sprintf("%s-task-%d", board, seq), int(seq-1))
+	task.CreatedAt = messages.NewTime(time.Now())
+	task.UpdatedAt = task.CreatedAt
+	e := messages.Event{Type: messages.TaskCreated, BoardID: board, Seq: seq, At: task.CreatedAt,
+		ActorID: "user-alice", RequestID: "req", ClientMutationID: fmt.Sprintf("m-%d", seq), Task: &task}
+	enc, err := messages.Encode(e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := messages.Change{BoardID: board, Event: e, Encoded: enc, PutTasks: []messages.Task{task},
+		Idempotency: &messages.Idempotency{UserID: "user-alice", Key: board + e.ClientMutationID, Result: enc.JSON}}
+	// A board actor's context has a deadline, as the request's has.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.Commit(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCommit measures one board committing task_created changes (task, event and
+// idempotency record), one transaction each, as the board actor does.
+func BenchmarkCommit(b *testing.B) {
+	db := benchBoards(b, 1)
+	b.ReportAllocs()
+	seq := int64(0)
+	for b.Loop() {
+		seq++
+		commitTask(b, db, "bench-0", seq)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+}
+
+// BenchmarkCommitParallel measures 64 boards committing at once, one goroutine each, as
+// busy board actors do: their changes share group commits.
+func BenchmarkCommitParallel(b *testing.B) {
+	const perProc = 32
+	boards := perProc * runtime.GOMAXPROCS(0) // RunParallel starts this many goroutines
+	db := benchBoards(b, boards)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(perProc)
+	b.RunParallel(func(pb *testing.PB) {
+		board := fmt.Sprintf("bench-%d", next.Add(1)-1) // owned by this goroutine alone
+		var seq int64
+		for pb.Next() {
+			seq++
+			commitTask(b, db, board, seq)
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+}

@@ -1,0 +1,179 @@
+package persistence
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+type boardRow struct {
+	bun.BaseModel `bun:"table:boards,alias:b"`
+
+	ID        string `bun:"id,pk"`
+	Name      string `bun:"name"`
+	Seq       int64  `bun:"seq"`
+	CreatedAt int64  `bun:"created_at"`
+	DeletedAt *int64 `bun:"deleted_at"`
+}
+
+func (r boardRow) board() messages.Board {
+	return messages.Board{ID: r.ID, Name: r.Name, CreatedAt: fromMillis(r.CreatedAt)}
+}
+
+type memberRow struct {
+	bun.BaseModel `bun:"table:board_members"`
+
+	BoardID   string `bun:"board_id,pk"`
+	UserID    string `bun:"user_id,pk"`
+	Role      string `bun:"role"`
+	CreatedAt int64  `bun:"created_at"`
+}
+
+// LoadBoard reads a board with its members, lists, tasks, seq, oldest kept event and up to
+// recent of its newest events, all from one snapshot. A missing or deleted board is
+// messages.NotFound("board").
+func (db *DB) LoadBoard(ctx context.Context, boardID string, recent int) (messages.BoardState, error) {
+	var s messages.BoardState
+	err := db.read(ctx, func(q bun.IDB) error {
+		var b boardRow
+		err := q.NewSelect().Model(&b).Where("id = ? AND deleted_at IS NULL", boardID).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return messages.NotFound("board")
+		}
+		if err != nil {
+			return fmt.Errorf("board: %w", err)
+		}
+		s.Board, s.Seq = b.board(), b.Seq
+		if s.Members, err = membersOf(ctx, q, boardID); err != nil {
+			return err
+		}
+		if s.Lists, err = listsOf(ctx, q, boardID); err != nil {
+			return err
+		}
+		if s.Tasks, err = tasksOf(ctx, q, boardID); err != nil {
+			return err
+		}
+		if s.FirstSeq, err = firstSeq(ctx, q, boardID, s.Seq); err != nil {
+			return err
+		}
+		s.Recent, err = recentEvents(ctx, q, boardID, recent)
+		return err
+	})
+	if err != nil {
+		return messages.BoardState{}, fmt.Errorf("load board %s: %w", boardID, err)
+	}
+	return s, nil
+}
+
+// membersOf returns a board's members with their names and emails, in the order they joined.
+func membersOf(ctx context.Context, q bun.IDB, boardID string) ([]messages.Member, error) {
+	var rows []struct {
+		UserID string `bun:"user_id"`
+		Name   string `bun:"name"`
+		Email  string `bun:"email"`
+		Role   string `bun:"role"`
+	}
+	err := q.NewRaw(`SELECT m.user_id, u.name, u.email, m.role
+		FROM board_members AS m JOIN users AS u ON u.id = m.user_id
+		WHERE m.board_id = ? ORDER BY m.created_at, m.user_id`, boardID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	members := make([]messages.Member, len(rows))
+	for i, r := range rows {
+		members[i] = messages.Member{UserID: r.UserID, Name: r.Name, Email: r.Email, Role: messages.Role(r.Role)}
+	}
+	return members, nil
+}
+
+// CreateBoard inserts a board at seq 0, its lists and its owner's membership in one
+// transaction. A zero CreatedAt on the board or a list means now. A board id that exists is
+// a conflict *messages.Error.
+func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) error {
+	now := db.now()
+	board := boardRow{ID: nb.Board.ID, Name: nb.Board.Name, CreatedAt: millisOr(nb.Board.CreatedAt, now)}
+	lists := make([]listRow, len(nb.Lists))
+	for i, l := range nb.Lists {
+		if l.BoardID != "" && l.BoardID != board.ID {
+			return fmt.Errorf("create board %s: list %s is for board %s", board.ID, l.ID, l.BoardID)
+		}
+		lists[i] = newListRow(l, board.ID, fromMillis(board.CreatedAt).Time)
+	}
+	owner := memberRow{BoardID: board.ID, UserID: nb.OwnerID, Role: string(messages.RoleOwner), CreatedAt: board.CreatedAt}
+	err := db.write(ctx, func(tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(&board).Exec(ctx); err != nil {
+			if isUniqueViolation(err) {
+				return messages.Errorf(messages.CodeConflict, "board already exists")
+			}
+			return fmt.Errorf("insert board: %w", err)
+		}
+		if len(lists) > 0 {
+			if _, err := tx.NewInsert().Model(&lists).Exec(ctx); err != nil {
+				return fmt.Errorf("insert lists: %w", err)
+			}
+		}
+		if _, err := tx.NewInsert().Model(&owner).Exec(ctx); err != nil {
+			return fmt.Errorf("insert owner: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create board %s: %w", board.ID, err)
+	}
+	return nil
+}
+
+// BoardsOf lists the boards a user is a member of, with the user's role, oldest first
+// (created_at, then id). Deleted boards are left out.
+func (db *DB) BoardsOf(ctx context.Context, userID string) ([]messages.Board, error) {
+	var rows []struct {
+		ID        string `bun:"id"`
+		Name      string `bun:"name"`
+		CreatedAt int64  `bun:"created_at"`
+		Role      string `bun:"role"`
+	}
+	err := db.bun.NewRaw(`SELECT b.id, b.name, b.created_at, m.role
+		FROM board_members AS m JOIN boards AS b ON b.id = m.board_id
+		WHERE m.user_id = ? AND b.deleted_at IS NULL
+		ORDER BY b.created_at, b.id`, userID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("boards of %s: %w", userID, err)
+	}
+	boards := make([]messages.Board, len(rows))
+	for i, r := range rows {
+		boards[i] = messages.Board{ID: r.ID, Name: r.Name, CreatedAt: fromMillis(r.CreatedAt), Role: messages.Role(r.Role)}
+	}
+	return boards, nil
+}
+
+// BoardOfTask returns the board holding a task, or messages.NotFound("task") when there is
+// no such task or its board is deleted.
+func (db *DB) BoardOfTask(ctx context.Context, taskID string) (string, error) {
+	return db.boardOf(ctx, "tasks", "task", taskID)
+}
+
+// BoardOfList returns the board holding a list, or messages.NotFound("list") when there is
+// no such list or its board is deleted.
+func (db *DB) BoardOfList(ctx context.Context, listID string) (string, error) {
+	return db.boardOf(ctx, "lists", "list", listID)
+}
+
+// boardOf looks up the live board of a row of table (a constant, never user input).
+func (db *DB) boardOf(ctx context.Context, table, kind, id string) (string, error) {
+	var boardID string
+	err := db.bun.QueryRowContext(ctx, "SELECT x.board_id FROM "+table+` AS x
+		JOIN boards AS b ON b.id = x.board_id
+		WHERE x.id = ? AND b.deleted_at IS NULL`, id).Scan(&boardID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", messages.NotFound(kind)
+	case err != nil:
+		return "", fmt.Errorf("board of %s %s: %w", kind, id, err)
+	}
+	return boardID, nil
+}

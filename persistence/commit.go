@@ -1,0 +1,177 @@
+package persistence
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// ErrSeqConflict is wrapped by Commit's error when the board is missing, deleted, or not at
+// Event.Seq-1: another writer committed first. The board's state in memory is stale.
+var ErrSeqConflict = errors.New("board is missing, deleted or not at the previous seq")
+
+// Commit applies c atomically: the board's seq moves from Event.Seq-1 to Event.Seq
+// (else ErrSeqConflict), the board is renamed or deleted, lists and tasks are deleted and
+// upserted, the event is stored with c.Encoded.JSON as its payload, the idempotency record
+// is inserted (a mutation id the user already used is a conflict *messages.Error) and events
+// before PruneBefore are deleted. On any error nothing of c is applied. Changes committed at
+// the same time by several boards share one transaction, each in its own savepoint; Commit
+// returns once c is committed or has failed.
+//
+// Deleting a board keeps its row, members and events (its id and seq are never reused) and
+// deletes its lists and tasks.
+func (db *DB) Commit(ctx context.Context, c messages.Change) error {
+	if err := checkChange(c); err != nil {
+		return fmt.Errorf("commit board %s seq %d: %w", c.BoardID, c.Event.Seq, err)
+	}
+	if err := db.groupCommit(ctx, c, db.now()); err != nil {
+		return fmt.Errorf("commit board %s seq %d: %w", c.BoardID, c.Event.Seq, err)
+	}
+	return nil
+}
+
+// checkChange rejects a change that cannot be applied as a whole.
+func checkChange(c messages.Change) error {
+	switch {
+	case c.BoardID == "":
+		return errors.New("change has no board")
+	case c.Event.Seq < 1:
+		return errors.New("event seq must be 1 or more")
+	case c.Event.BoardID != "" && c.Event.BoardID != c.BoardID:
+		return fmt.Errorf("event is for board %s", c.Event.BoardID)
+	case c.Event.Type == "" || len(c.Encoded.JSON) == 0:
+		return errors.New("event has no type or no JSON")
+	case c.Encoded.Seq != 0 && c.Encoded.Seq != c.Event.Seq:
+		return fmt.Errorf("encoded event has seq %d", c.Encoded.Seq)
+	}
+	for _, l := range c.PutLists {
+		if l.ID == "" || (l.BoardID != "" && l.BoardID != c.BoardID) {
+			return fmt.Errorf("list %q is not on this board", l.ID)
+		}
+	}
+	for _, t := range c.PutTasks {
+		if t.ID == "" || (t.BoardID != "" && t.BoardID != c.BoardID) {
+			return fmt.Errorf("task %q is not on this board", t.ID)
+		}
+	}
+	return nil
+}
+
+// applyChange runs the statements of c through tx's raw statements: the driver binds the
+// arguments, so each connection prepares a statement text once.
+func applyChange(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Time) error {
+	if err := advanceBoard(ctx, tx, c, now); err != nil {
+		return err
+	}
+	if err := deleteByID(ctx, tx, deleteTasksSQL, c.BoardID, c.DeleteTasks); err != nil {
+		return fmt.Errorf("delete tasks: %w", err)
+	}
+	if err := deleteByID(ctx, tx, deleteListsSQL, c.BoardID, c.DeleteLists); err != nil {
+		return fmt.Errorf("delete lists: %w", err) // their tasks go by ON DELETE CASCADE
+	}
+	if c.DeleteBoard {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM lists WHERE board_id = ?", c.BoardID); err != nil {
+			return fmt.Errorf("delete board contents: %w", err)
+		}
+	}
+	if err := putLists(ctx, tx, c.BoardID, c.PutLists, now); err != nil {
+		return err
+	}
+	if err := putTasks(ctx, tx, c.BoardID, c.PutTasks, now); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, c, now); err != nil {
+		return err
+	}
+	if c.Idempotency != nil {
+		if err := insertIdempotency(ctx, tx, c.BoardID, *c.Idempotency, now); err != nil {
+			return err
+		}
+	}
+	if c.PruneBefore > 0 {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM events WHERE board_id = ? AND seq < ?",
+			c.BoardID, c.PruneBefore); err != nil {
+			return fmt.Errorf("prune events: %w", err)
+		}
+	}
+	return nil
+}
+
+// advanceBoard moves the board's seq by one, guarded by the previous seq, and applies a
+// rename or deletion in the same statement.
+func advanceBoard(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Time) error {
+	var name, deletedAt any // NULL keeps the column
+	if c.Board != nil {
+		name = c.Board.Name
+	}
+	if c.DeleteBoard {
+		deletedAt = millis(now)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE boards
+		SET seq = ?, name = coalesce(?, name), deleted_at = coalesce(?, deleted_at)
+		WHERE id = ? AND seq = ? AND deleted_at IS NULL`,
+		c.Event.Seq, name, deletedAt, c.BoardID, c.Event.Seq-1)
+	if err != nil {
+		return fmt.Errorf("advance seq: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(ErrSeqConflict, err)
+	}
+	return nil
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Time) error {
+	e := c.Event
+	_, err := tx.ExecContext(ctx, `INSERT INTO events
+		(board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.BoardID, e.Seq, string(e.Type), string(c.Encoded.JSON), e.ActorID, e.RequestID,
+		e.ClientMutationID, millisOr(e.At, now))
+	if err != nil {
+		return fmt.Errorf("insert event: %w", err)
+	}
+	return nil
+}
+
+func insertIdempotency(ctx context.Context, tx *sql.Tx, boardID string, r messages.Idempotency, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+		(user_id, "key", board_id, result, created_at) VALUES (?, ?, ?, ?, ?)`,
+		r.UserID, r.Key, boardID, string(r.Result), millis(now))
+	switch {
+	case isUniqueViolation(err):
+		return messages.Errorf(messages.CodeConflict, "this mutation id was already used")
+	case err != nil:
+		return fmt.Errorf("insert idempotency record: %w", err)
+	}
+	return nil
+}
+
+var (
+	deleteTasksSQL = batchSQL(func(n int) string {
+		return "DELETE FROM tasks WHERE board_id = ? AND id IN (" + placeholders(n) + ")"
+	})
+	deleteListsSQL = batchSQL(func(n int) string {
+		return "DELETE FROM lists WHERE board_id = ? AND id IN (" + placeholders(n) + ")"
+	})
+)
+
+// deleteByID deletes the board's rows with the given ids, in batches. Ids that are not on
+// the board are ignored.
+func deleteByID(ctx context.Context, tx *sql.Tx, stmts *[maxBatch + 1]string, boardID string, ids []string) error {
+	for batch := range slices.Chunk(ids, maxBatch) {
+		args := make([]any, 0, len(batch)+1)
+		args = append(args, boardID)
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, stmts[len(batch)], args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

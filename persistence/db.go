@@ -1,0 +1,184 @@
+package persistence
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/rs/zerolog"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+)
+
+// DefaultPath is where the taskboard binary keeps its database unless told otherwise.
+const DefaultPath = "./data/taskboard.db"
+
+// DefaultSessionTTL is how long a session lasts when Options.SessionTTL is zero.
+const DefaultSessionTTL = 30 * 24 * time.Hour
+
+// Options configures a DB. Zero values take the defaults.
+type Options struct {
+	// Clock is the source of session times and of row times a change leaves zero
+	// (default time.Now).
+	Clock func() time.Time
+	// Logger receives one line when the database is opened or seeded (default: discard).
+	Logger zerolog.Logger
+	// SessionTTL is how long a login or registration session lasts (default 30 days).
+	SessionTTL time.Duration
+	// HashParams are the argon2id costs of new password hashes (default DefaultHashParams()).
+	HashParams HashParams
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = DefaultSessionTTL
+	}
+	if o.HashParams == (HashParams{}) {
+		o.HashParams = DefaultHashParams()
+	}
+	return o
+}
+
+// DB is taskboard's SQLite database. It is safe for concurrent use; Close it once done.
+type DB struct {
+	bun       *bun.DB
+	opts      Options
+	log       zerolog.Logger
+	writeLock chan struct{} // holds a token while a write transaction runs
+	commits   commitQueue
+	hasher    *hasher
+}
+
+// Open opens (creating it and its parent directory if needed) the SQLite database at path,
+// brings its schema up to date and returns it. path must name a file: every pooled
+// connection opens it with WAL, a 5 s busy timeout, synchronous=NORMAL, foreign keys on and
+// immediate write transactions.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	opts = opts.withDefaults()
+	if err := opts.HashParams.validate(); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if path == "" || strings.HasPrefix(path, ":memory:") {
+		return nil, fmt.Errorf("open database: path %q is not a file", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqldb, err := sql.Open("sqlite3", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// Readers run in parallel on WAL snapshots; writers are serialised by writeLock anyway.
+	conns := max(4, runtime.GOMAXPROCS(0))
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
+
+	from, to, err := migrate(ctx, sqldb)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close())
+	}
+	db := &DB{
+		bun:       bun.NewDB(sqldb, sqlitedialect.New()),
+		opts:      opts,
+		log:       opts.Logger,
+		writeLock: make(chan struct{}, 1),
+		hasher:    newHasher(opts.HashParams),
+	}
+	db.log.Info().Str("path", path).Int("schema_from", from).Int("schema", to).Msg("database open")
+	return db, nil
+}
+
+// dsn is the mattn/go-sqlite3 data source for path. The pragmas live in the DSN, not in a
+// one-off Exec, so that every connection of the pool has them. _stmt_cache_size lets each
+// connection reuse its prepared statements across transactions (see BenchmarkCommit).
+func dsn(path string) string {
+	// The file: URI form gives meaning to '?', '#' and '%' in a path: escape them.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + escaped +
+		"?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_foreign_keys=on&_txlock=immediate" +
+		"&_stmt_cache_size=64"
+}
+
+// Close closes the database. Calls in progress may fail; the DB must not be used afterwards.
+func (db *DB) Close() error {
+	if err := db.bun.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database file can be read, for readiness checks.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	if err := db.bun.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Bun returns the underlying bun database, for tests and tools. Writes through it bypass the
+// DB's write queue and invariants.
+func (db *DB) Bun() *bun.DB { return db.bun }
+
+// now is the current time at the protocol's precision.
+func (db *DB) now() time.Time { return db.opts.Clock().UTC().Truncate(time.Millisecond) }
+
+// write runs fn in an immediate transaction and commits it, or rolls it back if fn fails.
+// Write transactions run one at a time: they queue here, in Go, instead of spinning in
+// SQLite's busy handler, which sleeps in steps of milliseconds.
+func (db *DB) write(ctx context.Context, fn func(tx bun.Tx) error) error {
+	select {
+	case db.writeLock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.writeLock }()
+
+	tx, err := db.bun.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// read runs fn in a read transaction on one connection, so that its queries see a single
+// snapshot. It issues BEGIN itself: the DSN's _txlock=immediate would make a database/sql
+// transaction take the write lock.
+func (db *DB) read(ctx context.Context, fn func(q bun.IDB) error) error {
+	conn, err := db.bun.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+			// A connection that may still be inside a transaction must not go back to
+			// the pool: discard it. What fn read is still a consistent snapshot.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return fn(conn)
+}

@@ -1,0 +1,134 @@
+package persistence_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/taskboard/taskboard/persistence"
+)
+
+func TestOpenTwiceKeepsSchemaAndData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nested", "dir", "taskboard.db")
+	c := newClock()
+
+	first, err := persistence.Open(ctx, path, persistence.Options{Clock: c.Now, HashParams: cheapHash})
+	if err != nil {
+		t.Fatalf("first Open: %v", err)
+	}
+	if _, err := first.SeedDemo(ctx); err != nil {
+		t.Fatalf("SeedDemo: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	db := openAt(t, path, c) // migrations already applied: must be a no-op
+	var version int
+	if err := db.Bun().QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if version != 1 {
+		t.Fatalf("user_version = %d, want 1", version)
+	}
+	if _, err := db.LoadBoard(ctx, "board-1", 10); err != nil {
+		t.Fatalf("LoadBoard after reopening: %v", err)
+	}
+	if seeded, err := db.SeedDemo(ctx); err != nil || seeded {
+		t.Fatalf("SeedDemo after reopening = %v, %v, want false, nil", seeded, err)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "taskboard.db")
+	db, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Bun().ExecContext(ctx, "PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
+	if err == nil {
+		db.Close()
+		t.Fatal("Open of a newer schema succeeded")
+	}
+	if !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("error %q does not say the schema is newer", err)
+	}
+}
+
+func TestOpenRejectsBadOptions(t *testing.T) {
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		path string
+		opts persistence.Options
+	}{
+		"memory":      {path: ":memory:"},
+		"empty path":  {path: ""},
+		"hash params": {path: filepath.Join(t.TempDir(), "x.db"), opts: persistence.Options{HashParams: persistence.HashParams{Time: 1}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, err := persistence.Open(ctx, tc.path, tc.opts)
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+		})
+	}
+}
+
+func TestPathWithURICharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a?b#c%d", "taskboard.db")
+	db := openAt(t, path, newClock())
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+}
+
+// The pragmas live in the DSN, so every pooled connection has them, not only the first.
+func TestPragmasOnEveryConnection(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	const conns = 4 // held at once, so each is a distinct connection
+	for i := range conns {
+		conn, err := db.Bun().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var fk, busy, sync int
+		var journal string
+		for _, p := range []struct {
+			pragma string
+			dest   any
+		}{
+			{"foreign_keys", &fk}, {"journal_mode", &journal}, {"busy_timeout", &busy}, {"synchronous", &sync},
+		} {
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(p.dest); err != nil {
+				t.Fatalf("conn %d: PRAGMA %s: %v", i, p.pragma, err)
+			}
+		}
+		if fk != 1 || journal != "wal" || busy != 5000 || sync != 1 {
+			t.Errorf("conn %d: foreign_keys=%d journal_mode=%s busy_timeout=%d synchronous=%d, want 1 wal 5000 1 (NORMAL)",
+				i, fk, journal, busy, sync)
+		}
+	}
+}
+
+func TestPing(t *testing.T) {
+	db, _ := openTemp(t)
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}

@@ -1,0 +1,110 @@
+package persistence
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+func openInternal(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "group.db"), Options{HashParams: HashParams{Time: 1, Memory: 64, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func taskChange(t *testing.T, board, list, id string, seq int64) messages.Change {
+	t.Helper()
+	tk := messages.Task{ID: id, BoardID: board, ListID: list, Title: id, Position: 5, Version: 1}
+	e := messages.Event{Type: messages.TaskCreated, BoardID: board, Seq: seq, ActorID: "user-alice", Task: &tk}
+	enc, err := messages.Encode(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return messages.Change{BoardID: board, Event: e, Encoded: enc, PutTasks: []messages.Task{tk}}
+}
+
+// A caller that gives up while its change waits for the lock takes the change back.
+func TestCommitCancelledWhileQueued(t *testing.T) {
+	db := openInternal(t)
+	db.writeLock <- struct{}{} // a writer is busy
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- db.Commit(ctx, taskChange(t, "board-1", "list-todo", "task-q", 1)) }()
+	for queued := false; !queued; {
+		db.commits.mu.Lock()
+		queued = len(db.commits.waiting) == 1
+		db.commits.mu.Unlock()
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Commit = %v, want context.Canceled", err)
+	}
+	<-db.writeLock
+	if n := len(db.commits.take(maxGroup)); n != 0 {
+		t.Fatalf("%d changes left in the queue", n)
+	}
+	if s, err := db.LoadBoard(context.Background(), "board-1", 0); err != nil || s.Seq != 0 {
+		t.Fatalf("seq = %d (%v), want 0", s.Seq, err)
+	}
+}
+
+// A group commit undoes a failing change alone: the others of its group are committed.
+func TestCommitGroupIsolatesFailures(t *testing.T) {
+	ctx := context.Background()
+	db := openInternal(t)
+	task := func(board, list, id string, seq int64) messages.Change { return taskChange(t, board, list, id, seq) }
+	batch := []*pendingCommit{
+		{change: task("board-1", "list-todo", "task-a", 1)},
+		{change: task("board-2", "list-todo", "task-b", 1)}, // list of another board: FK error
+		{change: task("board-2", "list-b2-todo", "task-c", 1)},
+		{change: task("board-1", "list-todo", "task-d", 3)}, // seq gap
+		{change: task("board-1", "list-todo", "task-e", 2)},
+	}
+	for _, p := range batch {
+		p.now, p.done = time.Now(), make(chan error, 1)
+	}
+	db.writeLock <- struct{}{}
+	db.commitGroup(ctx, batch)
+	<-db.writeLock
+
+	for i, wantOK := range []bool{true, false, true, false, true} {
+		if err := <-batch[i].done; (err == nil) != wantOK {
+			t.Errorf("change %d (%s): err = %v, want ok %v", i, batch[i].change.PutTasks[0].ID, err, wantOK)
+		}
+	}
+	select {
+	case err := <-batch[3].done:
+		t.Fatalf("second result delivered: %v", err)
+	default:
+	}
+	for board, wantSeq := range map[string]int64{"board-1": 2, "board-2": 1} {
+		s, err := db.LoadBoard(ctx, board, 10)
+		if err != nil || s.Seq != wantSeq || len(s.Recent) != int(wantSeq) {
+			t.Errorf("%s: seq %d, %d events (%v), want %d", board, s.Seq, len(s.Recent), err, wantSeq)
+		}
+	}
+	for id, want := range map[string]error{"task-a": nil, "task-b": messages.NotFound("task"), "task-c": nil,
+		"task-d": messages.NotFound("task"), "task-e": nil} {
+		if _, err := db.BoardOfTask(ctx, id); messages.ErrorCode(err) != messages.ErrorCode(want) {
+			t.Errorf("BoardOfTask(%s) = %v, want %v", id, err, want)
+		}
+	}
+	if err := db.Commit(ctx, task("board-1", "list-todo", "task-f", 2)); !errors.Is(err, ErrSeqConflict) {
+		t.Errorf("Commit of a stale seq after the group: %v, want ErrSeqConflict", err)
+	}
+}

@@ -1,0 +1,146 @@
+package persistence
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// Account field limits.
+const (
+	MinPassword = 8   // characters
+	MaxName     = 100 // characters, after trimming
+	maxEmail    = 254 // RFC 5321 path limit
+)
+
+type userRow struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID           string `bun:"id,pk"`
+	Email        string `bun:"email"`
+	Name         string `bun:"name"`
+	PasswordHash string `bun:"password_hash"`
+	CreatedAt    int64  `bun:"created_at"`
+}
+
+func (r userRow) user() messages.User { return messages.User{ID: r.ID, Name: r.Name, Email: r.Email} }
+
+func errBadLogin() error {
+	return messages.Errorf(messages.CodeUnauthorized, "invalid email or password")
+}
+
+// Login checks an email (case-insensitive) and password and opens a session. An unknown email
+// and a wrong password are the same unauthorized *messages.Error and take about the same
+// time: an unknown email is checked against a dummy hash.
+func (db *DB) Login(ctx context.Context, email, password string) (messages.Session, error) {
+	var row userRow
+	err := db.bun.NewSelect().Model(&row).Where("email = ?", strings.TrimSpace(email)).Scan(ctx)
+	found := err == nil
+	if errors.Is(err, sql.ErrNoRows) {
+		row.PasswordHash, err = db.hasher.dummy, nil
+	}
+	if err != nil {
+		return messages.Session{}, fmt.Errorf("login: %w", err)
+	}
+	ok, err := db.hasher.verify(ctx, row.PasswordHash, password)
+	if err != nil {
+		return messages.Session{}, fmt.Errorf("login %s: %w", row.ID, err)
+	}
+	if !ok || !found {
+		return messages.Session{}, errBadLogin()
+	}
+	var s messages.Session
+	err = db.write(ctx, func(tx bun.Tx) (err error) {
+		s, err = db.openSession(ctx, tx, row.user())
+		return err
+	})
+	if err != nil {
+		return messages.Session{}, fmt.Errorf("login %s: %w", row.ID, err)
+	}
+	return s, nil
+}
+
+// Register creates a user with a generated id and opens a session. Malformed fields are a
+// validation *messages.Error naming every bad field; a taken email (case-insensitive) is a
+// conflict. Email and name are stored trimmed; the password is not trimmed.
+func (db *DB) Register(ctx context.Context, email, name, password string) (messages.Session, error) {
+	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
+	if err := validateAccount(email, name, password); err != nil {
+		return messages.Session{}, err
+	}
+	// Checked first to spare a slow hash; the unique index settles races below.
+	exists, err := db.bun.NewSelect().Model((*userRow)(nil)).Where("email = ?", email).Exists(ctx)
+	if err != nil {
+		return messages.Session{}, fmt.Errorf("register: %w", err)
+	}
+	if exists {
+		return messages.Session{}, errEmailTaken()
+	}
+	hash, err := db.hasher.hash(ctx, password)
+	if err != nil {
+		return messages.Session{}, fmt.Errorf("register: %w", err)
+	}
+	row := userRow{
+		ID: "user_" + ulid.Make().String(), Email: email, Name: name,
+		PasswordHash: hash, CreatedAt: millis(db.now()),
+	}
+	var s messages.Session
+	err = db.write(ctx, func(tx bun.Tx) (err error) {
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			if isUniqueViolation(err) {
+				return errEmailTaken()
+			}
+			return fmt.Errorf("insert user: %w", err)
+		}
+		s, err = db.openSession(ctx, tx, row.user())
+		return err
+	})
+	if err != nil {
+		return messages.Session{}, fmt.Errorf("register: %w", err)
+	}
+	return s, nil
+}
+
+func errEmailTaken() error {
+	return messages.Errorf(messages.CodeConflict, "email is already registered").Field("email", "taken")
+}
+
+// validateAccount checks trimmed registration fields. The message is the first problem's;
+// Fields names them all.
+func validateAccount(email, name, password string) error {
+	var e *messages.Error
+	fail := func(field, reason, msg string) {
+		if e == nil {
+			e = messages.Errorf(messages.CodeValidation, "%s", msg)
+		}
+		e.Field(field, reason)
+	}
+	switch addr, err := mail.ParseAddress(email); {
+	case email == "":
+		fail("email", "required", "email is required")
+	case err != nil || addr.Address != email || len(email) > maxEmail:
+		fail("email", "format", "email is not a valid address")
+	}
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		fail("name", "required", "name is required")
+	case n > MaxName:
+		fail("name", "length", fmt.Sprintf("name must be 1 to %d characters", MaxName))
+	}
+	if utf8.RuneCountInString(password) < MinPassword {
+		fail("password", "length", fmt.Sprintf("password must be at least %d characters", MinPassword))
+	}
+	if e == nil {
+		return nil
+	}
+	return e
+}
