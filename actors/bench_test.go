@@ -1,0 +1,78 @@
+package actors_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/messages"
+)
+
+// BenchmarkCreateTask measures one mutation through the board actor, SQLite commit included.
+func BenchmarkCreateTask(b *testing.B) {
+	db, _ := openStore(b)
+	boards := startBoards(b, db, actors.Options{})
+	ctx := context.Background()
+	cmd := messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-todo", Title: "bench"}
+	for b.Loop() {
+		if _, err := boards.Do(ctx, cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFanOut measures one committed event reaching 1,000 subscriber queues.
+func BenchmarkFanOut(b *testing.B) {
+	for _, n := range []int{1000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			db, _ := openStore(b)
+			boards := startBoards(b, db, actors.Options{})
+			ctx := context.Background()
+			subs := make([]*messages.Subscription, n)
+			for i := range subs {
+				sub, err := boards.Subscribe(ctx, messages.Subscribe{Meta: meta(carol), BoardID: "board-1", Live: true, Buffer: 4})
+				if err != nil {
+					b.Fatal(err)
+				}
+				subs[i] = sub
+			}
+			cmd := messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-todo", Title: "bench"}
+			for b.Loop() {
+				if _, err := boards.Do(ctx, cmd); err != nil {
+					b.Fatal(err)
+				}
+				for _, s := range subs {
+					<-s.Events
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkColdActivation measures loading a board of 5,000 tasks into a fresh actor and
+// answering its snapshot.
+func BenchmarkColdActivation(b *testing.B) {
+	db, _ := openStore(b)
+	seed := startBoards(b, db, actors.Options{})
+	ctx := context.Background()
+	lists := []string{"list-todo", "list-in-progress", "list-done"}
+	for i := range 5000 {
+		cmd := messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: lists[i%3], Title: fmt.Sprintf("task %d", i)}
+		if _, err := seed.Do(ctx, cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		boards := actors.NewBoards(db, actors.Options{})
+		b.StartTimer()
+		res, err := boards.Do(ctx, messages.GetSnapshot{Meta: meta(alice), BoardID: "board-1"})
+		if err != nil || len(res.Snapshot.Tasks) != 5004 {
+			b.Fatalf("snapshot: %v", err)
+		}
+		b.StopTimer()
+		boards.Shutdown(ctx)
+		b.StartTimer()
+	}
+}

@@ -1,0 +1,215 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
+	"github.com/taskboard/taskboard/messages"
+)
+
+// storeTimeout bounds one Store call made by a board.
+const storeTimeout = 10 * time.Second
+
+// board is one board's behaviour as a plain struct: the actor around it only routes messages,
+// so most of it can be tested without an actor system. It is not safe for concurrent use.
+type board struct {
+	id    string
+	store Store
+	opts  Options
+	log   zerolog.Logger
+
+	st       *state
+	seq      int64 // the last committed event
+	firstSeq int64 // the oldest event still in the database
+	ring     *ring
+	subs     subscribers
+	loadErr  error // a failed load, retried on the next command
+	deleted  bool
+}
+
+func newBoard(id string, store Store, opts Options) *board {
+	return &board{
+		id:    id,
+		store: store,
+		opts:  opts,
+		log:   opts.Logger.With().Str("board", id).Logger(),
+		subs:  subscribers{},
+	}
+}
+
+// load reads the board from the store; after a restart it is how the board recovers.
+func (b *board) load() error {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	s, err := b.store.LoadBoard(ctx, b.id, b.opts.RingSize)
+	if err != nil {
+		b.loadErr = err
+		if messages.ErrorCode(err) != messages.CodeNotFound {
+			b.log.Error().Err(err).Msg("load board")
+		}
+		return err
+	}
+	b.st, b.seq, b.firstSeq = newState(s), s.Seq, s.FirstSeq
+	b.ring = newRing(b.opts.RingSize, s.Recent)
+	b.loadErr = nil
+	b.log.Debug().Int64("seq", b.seq).Int("tasks", len(s.Tasks)).Msg("board loaded")
+	return nil
+}
+
+// ready reports why the board cannot serve commands, retrying a failed load.
+func (b *board) ready() error {
+	if b.deleted {
+		return messages.NotFound("board")
+	}
+	if b.st == nil || b.loadErr != nil {
+		if messages.ErrorCode(b.loadErr) == messages.CodeNotFound {
+			return b.loadErr
+		}
+		if err := b.load(); err != nil {
+			return unavailable(err)
+		}
+	}
+	return nil
+}
+
+func unavailable(err error) error {
+	if messages.ErrorCode(err) == messages.CodeNotFound {
+		return err
+	}
+	return messages.Errorf(messages.CodeUnavailable, "board is unavailable, try again")
+}
+
+// authorize checks that user is a member with at least role need. A non-member learns
+// nothing: the board is not found.
+func (b *board) authorize(userID string, need messages.Role) (messages.Member, error) {
+	if err := b.ready(); err != nil {
+		return messages.Member{}, err
+	}
+	m, ok := b.st.members[userID]
+	if !ok {
+		return messages.Member{}, messages.NotFound("board")
+	}
+	if !m.Role.Allows(need) {
+		return m, messages.Errorf(messages.CodeForbidden, "your role on this board does not allow this")
+	}
+	return m, nil
+}
+
+// replayed returns the first answer to a retried mutation, if meta's mutation id was seen.
+func (b *board) replayed(meta messages.Meta) (messages.Result, bool, error) {
+	if meta.MutationID == "" {
+		return messages.Result{}, false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	raw, found, err := b.store.Idempotent(ctx, meta.UserID, meta.MutationID)
+	if err != nil || !found {
+		return messages.Result{}, false, err
+	}
+	var res messages.Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return messages.Result{}, false, fmt.Errorf("decode idempotent result: %w", err)
+	}
+	return res, true, nil
+}
+
+// commit persists c with ev as the board's next event, then runs apply, buffers the event and
+// fans it out. If persisting fails, memory is untouched.
+func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change, res messages.Result, apply func()) (messages.Result, error) {
+	ev.BoardID, ev.Seq, ev.At = b.id, b.seq+1, messages.NewTime(b.opts.Clock())
+	ev.ActorID, ev.RequestID, ev.ClientMutationID = meta.UserID, meta.RequestID, meta.MutationID
+	enc, err := messages.Encode(ev)
+	if err != nil {
+		return messages.Result{}, fmt.Errorf("encode %s: %w", ev.Type, err)
+	}
+	c.BoardID, c.Event, c.Encoded = b.id, ev, enc
+	res.Seq = ev.Seq
+	if meta.MutationID != "" {
+		raw, err := json.Marshal(res)
+		if err != nil {
+			return messages.Result{}, fmt.Errorf("encode result: %w", err)
+		}
+		c.Idempotency = &messages.Idempotency{UserID: meta.UserID, Key: meta.MutationID, Result: raw}
+	}
+	if ev.Seq-b.firstSeq >= b.opts.Retention+b.pruneBatch() {
+		c.PruneBefore = ev.Seq - b.opts.Retention + 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := b.store.Commit(ctx, c); err != nil {
+		b.log.Error().Err(err).Str("req", meta.RequestID).Str("type", string(ev.Type)).Msg("commit failed")
+		return messages.Result{}, messages.Errorf(messages.CodeUnavailable, "the change could not be saved, try again")
+	}
+	b.seq = ev.Seq
+	if c.PruneBefore > 0 {
+		b.firstSeq = c.PruneBefore
+	}
+	apply()
+	b.ring.push(enc)
+	b.log.Debug().Str("req", meta.RequestID).Int64("seq", ev.Seq).Str("type", string(ev.Type)).
+		Str("user", meta.UserID).Int("subscribers", len(b.subs)).Msg("event committed")
+	b.subs.fanOut(enc)
+	return res, nil
+}
+
+func (b *board) pruneBatch() int64 { return max(b.opts.Retention/10, 1) }
+
+func (b *board) now() messages.Time { return messages.NewTime(b.opts.Clock()) }
+
+// newID returns a fresh sortable id such as task_01J….
+func newID(prefix string) string { return prefix + "_" + ulid.Make().String() }
+
+func (b *board) snapshot(c messages.GetSnapshot) (messages.Result, error) {
+	m, err := b.authorize(c.UserID, messages.RoleViewer)
+	if err != nil {
+		return messages.Result{}, err
+	}
+	bd := b.st.board
+	bd.Role = m.Role
+	return messages.Result{
+		Snapshot: &messages.Snapshot{Board: bd, Lists: append([]messages.List{}, b.st.lists...), Tasks: b.st.allTasks(), Seq: b.seq},
+		Seq:      b.seq,
+	}, nil
+}
+
+func (b *board) updateBoard(c messages.UpdateBoard) (messages.Result, error) {
+	m, err := b.authorize(c.UserID, messages.RoleOwner)
+	if err != nil {
+		return messages.Result{}, err
+	}
+	if res, ok, err := b.replayed(c.Meta); ok || err != nil {
+		return res, err
+	}
+	if err := c.Validate(); err != nil {
+		return messages.Result{}, err
+	}
+	next := b.st.board
+	next.Name, next.Role = strings.TrimSpace(c.Name), ""
+	reply := next
+	reply.Role = m.Role
+	return b.commit(c.Meta, messages.Event{Type: messages.BoardUpdated, Board: &next},
+		messages.Change{Board: &next}, messages.Result{Board: &reply},
+		func() { b.st.board = next })
+}
+
+func (b *board) deleteBoard(c messages.DeleteBoard) (messages.Result, error) {
+	if _, err := b.authorize(c.UserID, messages.RoleOwner); err != nil {
+		return messages.Result{}, err
+	}
+	if res, ok, err := b.replayed(c.Meta); ok || err != nil {
+		return res, err
+	}
+	res, err := b.commit(c.Meta, messages.Event{Type: messages.BoardDeleted},
+		messages.Change{DeleteBoard: true}, messages.Result{}, func() {})
+	if err != nil {
+		return res, err
+	}
+	b.deleted = true
+	b.subs.closeAll(messages.EndDeleted)
+	return res, nil
+}

@@ -1,0 +1,141 @@
+package actors
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/taskboard/taskboard/messages"
+)
+
+// reply is a board's answer to any command.
+type reply struct {
+	res messages.Result
+	sub *messages.Subscription
+	// fetchAfter < seq <= fetchUpTo are events a subscriber needs from the store.
+	fetchAfter, fetchUpTo int64
+	err                   error
+}
+
+// unsubscribe ends one subscription; it goes through the manager, which never spawns for it.
+type unsubscribe struct {
+	boardID string
+	id      uint64
+}
+
+// idleCheck is sent by a board's own timer; protoactor's receive timeout races.
+type idleCheck struct{}
+
+// passivate asks the manager to stop an idle board.
+type passivate struct{ pid *actor.PID }
+
+// The internal messages may reach a board or manager that has just stopped; that is expected
+// and not worth a dead-letter log line.
+func (unsubscribe) IgnoreDeadLetterLogging() {}
+func (idleCheck) IgnoreDeadLetterLogging()   {}
+func (passivate) IgnoreDeadLetterLogging()   {}
+
+// boardActor routes protoactor messages to a board. Its fields are touched only in Receive.
+type boardActor struct {
+	*board
+	shutdown   *atomic.Bool
+	timer      *time.Timer
+	lastActive time.Time
+}
+
+// Receive implements actor.Actor.
+func (a *boardActor) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		if a.load() == nil { // a failure is answered, and retried, by the next command
+			a.opts.OnLifecycle(a.id, Loaded)
+		}
+		a.touch(ctx)
+	case *actor.Restarting:
+		a.stop(messages.EndRestarted)
+		a.opts.OnLifecycle(a.id, Restarting)
+	case *actor.Stopping:
+		reason := messages.EndRestarted
+		if a.shutdown.Load() {
+			reason = messages.EndShutdown
+		}
+		a.stop(reason)
+		a.opts.OnLifecycle(a.id, Stopped)
+	case idleCheck:
+		a.checkIdle(ctx)
+	case unsubscribe:
+		a.subs.close(msg.id, messages.EndUnsubscribed)
+	case messages.Command:
+		a.touch(ctx)
+		ctx.Respond(a.handle(msg))
+		if a.deleted || messages.ErrorCode(a.loadErr) == messages.CodeNotFound {
+			ctx.Send(ctx.Parent(), passivate{pid: ctx.Self()})
+		}
+	}
+}
+
+func (a *boardActor) stop(reason string) {
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.subs.closeAll(reason)
+}
+
+// touch records activity and arms the idle timer if it is not running.
+func (a *boardActor) touch(ctx actor.Context) {
+	a.lastActive = time.Now()
+	if a.timer == nil {
+		a.arm(ctx, a.opts.IdleAfter)
+	}
+}
+
+func (a *boardActor) arm(ctx actor.Context, after time.Duration) {
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	a.timer = time.AfterFunc(after, func() { root.Send(self, idleCheck{}) })
+}
+
+func (a *boardActor) checkIdle(ctx actor.Context) {
+	idle := time.Since(a.lastActive)
+	if len(a.subs) == 0 && idle >= a.opts.IdleAfter {
+		a.log.Debug().Dur("idle", idle).Msg("passivating board")
+		ctx.Send(ctx.Parent(), passivate{pid: ctx.Self()})
+		return
+	}
+	a.arm(ctx, max(a.opts.IdleAfter-idle, a.opts.IdleAfter/10, time.Millisecond))
+}
+
+// handle runs one command.
+func (b *board) handle(cmd messages.Command) reply {
+	var res messages.Result
+	var err error
+	switch c := cmd.(type) {
+	case messages.Subscribe:
+		sub, after, upTo, err := b.subscribe(c)
+		return reply{sub: sub, fetchAfter: after, fetchUpTo: upTo, err: err}
+	case messages.GetSnapshot:
+		res, err = b.snapshot(c)
+	case messages.UpdateBoard:
+		res, err = b.updateBoard(c)
+	case messages.DeleteBoard:
+		res, err = b.deleteBoard(c)
+	case messages.CreateList:
+		res, err = b.createList(c)
+	case messages.UpdateList:
+		res, err = b.updateList(c)
+	case messages.DeleteList:
+		res, err = b.deleteList(c)
+	case messages.GetTask:
+		res, err = b.getTask(c)
+	case messages.CreateTask:
+		res, err = b.createTask(c)
+	case messages.UpdateTask:
+		res, err = b.updateTask(c)
+	case messages.MoveTask:
+		res, err = b.moveTask(c)
+	case messages.DeleteTask:
+		res, err = b.deleteTask(c)
+	default:
+		err = messages.Errorf(messages.CodeBadRequest, "unknown command")
+	}
+	return reply{res: res, err: err}
+}

@@ -1,0 +1,171 @@
+package actors_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/messages"
+)
+
+// crashingStore panics inside Commit for tasks titled "panic before commit" (nothing is
+// written) or "panic after commit" (the change is durable, the caller never hears of it).
+type crashingStore struct{ actors.Store }
+
+func (s crashingStore) Commit(ctx context.Context, c messages.Change) error {
+	title := ""
+	if c.Event.Task != nil {
+		title = c.Event.Task.Title
+	}
+	if title == "panic before commit" {
+		panic("crash before commit")
+	}
+	err := s.Store.Commit(ctx, c)
+	if title == "panic after commit" {
+		panic("crash after commit")
+	}
+	return err
+}
+
+func TestCrashedBoardRestartsFromDatabase(t *testing.T) {
+	db, _ := openStore(t)
+	hooks := make(lifecycle, 64)
+	b := startBoards(t, crashingStore{db}, actors.Options{OnLifecycle: hooks.hook, AskTimeout: 500 * time.Millisecond})
+	ctx := context.Background()
+	createTask(t, b, "list-todo", "one")
+	createTask(t, b, "list-todo", "two")
+	sub := subscribe(t, b, ptr(int64(2)), 0)
+
+	for i, title := range []string{"panic before commit", "panic after commit"} {
+		_, err := b.Do(ctx, messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-todo", Title: title})
+		if messages.ErrorCode(err) != messages.CodeUnavailable {
+			t.Fatalf("crashing command: got %v, want unavailable", err)
+		}
+		hooks.await(t, "board-1 restarting")
+		hooks.await(t, "board-1 loaded")
+		if i == 0 {
+			// A subscriber of the crashed instance is told to subscribe again.
+			if _, ok := <-sub.Events; ok || sub.Err() != messages.EndRestarted {
+				t.Fatalf("subscription after a crash: ended %v, reason %q", !ok, sub.Err())
+			}
+		}
+	}
+	// seq 3 is the change committed just before the second crash: numbering goes on after it.
+	if got := createTask(t, b, "list-todo", "three"); got.Position != 5 {
+		t.Fatalf("new task at position %d, want 5 (after one, two and the durable crash)", got.Position)
+	}
+	s := snapshot(t, b, alice, "board-1")
+	if s.Seq != 4 {
+		t.Fatalf("seq after restarts %d, want 4", s.Seq)
+	}
+	checkPositions(t, s)
+	resumed := subscribe(t, b, ptr(int64(2)), 0)
+	var titles []string
+	for _, e := range resumed.Replay {
+		titles = append(titles, decode(t, e).Task.Title)
+	}
+	if diff := cmp.Diff([]string{"panic after commit", "three"}, titles); diff != "" {
+		t.Fatalf("replay after the restarts (-want +got):\n%s", diff)
+	}
+}
+
+func TestPassivatedBoardReloadsIdentically(t *testing.T) {
+	db, _ := openStore(t)
+	hooks := make(lifecycle, 64)
+	b := startBoards(t, db, actors.Options{OnLifecycle: hooks.hook, IdleAfter: 20 * time.Millisecond, RingSize: 4})
+	for i := range 6 {
+		createTask(t, b, "list-in-progress", "task "+string(rune('a'+i)))
+	}
+	before := snapshot(t, b, alice, "board-1")
+	hooks.await(t, "board-1 stopped")
+	after := snapshot(t, b, alice, "board-1")
+	hooks.await(t, "board-1 loaded")
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Fatalf("reloaded board differs (-before +after):\n%s", diff)
+	}
+	if got := createTask(t, b, "list-done", "after reload"); got.Position != 1 {
+		t.Fatalf("position %d, want 1", got.Position)
+	}
+	if s := snapshot(t, b, alice, "board-1"); s.Seq != 7 {
+		t.Fatalf("seq %d, want 7", s.Seq)
+	}
+}
+
+func TestReplayFromRingAndDatabase(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{RingSize: 3, Retention: 20})
+	for range 10 {
+		createTask(t, b, "list-todo", "task")
+	}
+	tests := []struct {
+		name   string
+		after  int64
+		first  int64
+		resync bool
+	}{
+		{"from the ring", 8, 9, false},
+		{"from the database then the ring", 2, 3, false},
+		{"from the very start", 0, 1, false},
+		{"up to date", 10, 0, false},
+		{"ahead of the board", 11, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := subscribe(t, b, &tt.after, 0)
+			if sub.Resync != tt.resync || sub.Seq != 10 {
+				t.Fatalf("resync %v seq %d, want %v and 10", sub.Resync, sub.Seq, tt.resync)
+			}
+			if tt.first == 0 {
+				if len(sub.Replay) != 0 {
+					t.Fatalf("replayed %d events, want none", len(sub.Replay))
+				}
+				return
+			}
+			for i, e := range sub.Replay {
+				if e.Seq != tt.first+int64(i) {
+					t.Fatalf("replay[%d] seq %d, want %d", i, e.Seq, tt.first+int64(i))
+				}
+			}
+			if last := sub.Replay[len(sub.Replay)-1].Seq; last != 10 {
+				t.Fatalf("replay ends at %d, want 10", last)
+			}
+		})
+	}
+}
+
+func TestPrunedEventsNeedResync(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{RingSize: 2, Retention: 5})
+	for range 12 {
+		createTask(t, b, "list-todo", "task")
+	}
+	// Retention 5 with pruning in batches: events before 7 may be gone, 0 surely is.
+	if sub := subscribe(t, b, ptr(int64(0)), 0); !sub.Resync || len(sub.Replay) != 0 {
+		t.Fatalf("resume from 0 after pruning: resync %v, %d replayed", sub.Resync, len(sub.Replay))
+	}
+	sub := subscribe(t, b, ptr(int64(8)), 0)
+	if sub.Resync || len(sub.Replay) != 4 || sub.Replay[0].Seq != 9 {
+		t.Fatalf("resume from 8: resync %v, %d replayed", sub.Resync, len(sub.Replay))
+	}
+}
+
+func TestDeletedBoardEndsSubscriptions(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{})
+	sub := subscribe(t, b, nil, 0)
+	if _, err := b.Do(context.Background(), messages.DeleteBoard{Meta: meta(alice), BoardID: "board-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(t, sub); e.Type != messages.BoardDeleted {
+		t.Fatalf("got %s, want board_deleted", e.Type)
+	}
+	if _, ok := <-sub.Events; ok || sub.Err() != messages.EndDeleted {
+		t.Fatalf("subscription still open or wrong reason %q", sub.Err())
+	}
+	_, err := b.Do(context.Background(), messages.GetSnapshot{Meta: meta(alice), BoardID: "board-1"})
+	if messages.ErrorCode(err) != messages.CodeNotFound {
+		t.Fatalf("deleted board: got %v, want not_found", err)
+	}
+}

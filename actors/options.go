@@ -1,0 +1,68 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Options configures Boards. Zero values take the defaults.
+type Options struct {
+	Logger zerolog.Logger
+	// RingSize is how many recent events each board keeps in memory (default 1000).
+	RingSize int
+	// Retention is how many events each board keeps in the database (default 10000).
+	Retention int64
+	// IdleAfter is how long a board without subscribers or commands stays in memory
+	// (default 5 minutes).
+	IdleAfter time.Duration
+	// AskTimeout bounds how long a caller waits for a board's answer (default 5 s).
+	AskTimeout time.Duration
+	// MaxRestarts crashes within RestartWindow stop a board until its next use
+	// (defaults 5 in 10 s).
+	MaxRestarts   int
+	RestartWindow time.Duration
+	// OnLifecycle, if set, is told when a board loads, restarts after a crash or stops
+	// (passivated or shut down). It runs on the board's goroutine and must not block.
+	OnLifecycle func(boardID string, e Lifecycle)
+	// Clock is the source of event and task times (default time.Now).
+	Clock func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.RingSize <= 0 {
+		o.RingSize = 1000
+	}
+	if o.Retention <= 0 {
+		o.Retention = 10000
+	}
+	if o.IdleAfter <= 0 {
+		o.IdleAfter = 5 * time.Minute
+	}
+	if o.AskTimeout <= 0 {
+		o.AskTimeout = 5 * time.Second
+	}
+	if o.MaxRestarts <= 0 {
+		o.MaxRestarts = 5
+	}
+	if o.RestartWindow <= 0 {
+		o.RestartWindow = 10 * time.Second
+	}
+	if o.OnLifecycle == nil {
+		o.OnLifecycle = func(string, Lifecycle) {}
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	return o
+}
+
+// Lifecycle is a step in a board actor's life, as Options.OnLifecycle reports it.
+type Lifecycle string
+
+// The lifecycle steps.
+const (
+	Loaded     Lifecycle = "loaded"
+	Restarting Lifecycle = "restarting"
+	Stopped    Lifecycle = "stopped"
+)
