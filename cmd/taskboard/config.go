@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// errUsage reports a command line that could not be parsed; the flag set has already said why.
+var errUsage = errors.New("invalid command line")
+
+// envPrefix starts the environment twin of every flag: --log-level is TASKBOARD_LOG_LEVEL.
+const envPrefix = "TASKBOARD_"
+
+// config is the program's effective configuration.
+type config struct {
+	Addr            string
+	DB              string
+	Demo            bool
+	LogLevel        string
+	LogFormat       string
+	Heartbeat       time.Duration
+	RingSize        int
+	Retention       int64
+	IdleAfter       time.Duration
+	AllowSignup     bool
+	ShutdownTimeout time.Duration
+}
+
+// parseConfig reads the flags in args. Each flag's environment twin, looked up with getenv,
+// replaces its default; a flag given explicitly wins over it. Usage and parse errors go to
+// stderr.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("taskboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", ":3000", "listen address")
+	fs.StringVar(&cfg.DB, "db", "./data/taskboard.db", "SQLite database file")
+	fs.BoolVar(&cfg.Demo, "demo", false, "seed the demo users and boards into an empty database")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: trace, debug, info, warn, error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log format: json or console")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 15*time.Second, "interval of SSE heartbeat comments")
+	fs.IntVar(&cfg.RingSize, "ring-size", 1000, "recent events each board keeps in memory")
+	fs.Int64Var(&cfg.Retention, "retention", 10000, "events each board keeps in the database")
+	fs.DurationVar(&cfg.IdleAfter, "idle-after", 5*time.Minute, "unload a board idle this long")
+	fs.BoolVar(&cfg.AllowSignup, "allow-signup", true, "allow POST /auth/register")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown may take")
+
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		f.Usage += " (" + name + ")"
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return config{}, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err
+		}
+		return config{}, errUsage
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	return cfg, cfg.validate()
+}
+
+// envName returns the environment twin of a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (c config) validate() error {
+	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
+		return fmt.Errorf("--log-level %q: want trace, debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "console" {
+		return fmt.Errorf("--log-format %q: want json or console", c.LogFormat)
+	}
+	positive := map[string]bool{
+		"heartbeat":        c.Heartbeat > 0,
+		"ring-size":        c.RingSize > 0,
+		"retention":        c.Retention > 0,
+		"idle-after":       c.IdleAfter > 0,
+		"shutdown-timeout": c.ShutdownTimeout > 0,
+	}
+	for name, ok := range positive {
+		if !ok {
+			return fmt.Errorf("--%s must be positive", name)
+		}
+	}
+	return nil
+}
+
+// logger returns the program's logger: JSON lines on w, or a human-readable console format.
+func (c config) logger(w io.Writer) (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(c.LogLevel)
+	if err != nil {
+		return zerolog.Logger{}, err
+	}
+	if c.LogFormat == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339, NoColor: !isTerminal(w)}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// log writes the effective configuration once.
+func (c config) log(logger zerolog.Logger) {
+	logger.Info().
+		Str("addr", c.Addr).Str("db", c.DB).Bool("demo", c.Demo).
+		Str("log_level", c.LogLevel).Str("log_format", c.LogFormat).
+		Dur("heartbeat", c.Heartbeat).Int("ring_size", c.RingSize).Int64("retention", c.Retention).
+		Dur("idle_after", c.IdleAfter).Bool("allow_signup", c.AllowSignup).
+		Dur("shutdown_timeout", c.ShutdownTimeout).
+		Msg("configuration")
+}

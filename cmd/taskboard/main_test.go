@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const wait = 10 * time.Second
+
+// syncBuffer is a bytes.Buffer safe for the program's concurrent log writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func noEnv(string) string { return "" }
+
+// nextLine returns the next stdout line, failing after wait.
+func nextLine(t *testing.T, lines <-chan string) string {
+	t.Helper()
+	select {
+	case l, ok := <-lines:
+		if !ok {
+			t.Fatal("stdout closed")
+		}
+		return l
+	case <-time.After(wait):
+		t.Fatal("no output")
+	}
+	return ""
+}
+
+// program is run() started in the background.
+type program struct {
+	cancel context.CancelFunc
+	done   chan error
+	lines  chan string // stdout, line by line
+	stderr *syncBuffer
+}
+
+// start runs the program with args and no environment.
+func start(t *testing.T, args ...string) *program {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &program{cancel: cancel, done: make(chan error, 1), lines: make(chan string, 100), stderr: &syncBuffer{}}
+	stdoutR, stdoutW := io.Pipe()
+	go func() {
+		err := run(ctx, args, noEnv, stdoutW, p.stderr)
+		stdoutW.Close()
+		p.done <- err
+	}()
+	go func() {
+		defer close(p.lines)
+		sc := bufio.NewScanner(stdoutR)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if t.Failed() {
+			t.Logf("stderr:\n%s", p.stderr.String())
+		}
+	})
+	return p
+}
+
+// stop cancels the program's context and returns what run returned.
+func (p *program) stop(t *testing.T) error {
+	t.Helper()
+	p.cancel()
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(wait):
+		t.Fatal("run did not return after cancel")
+	}
+	return nil
+}
+
+func TestRun(t *testing.T) {
+	// A long drain deadline: only ending the streams first lets run return promptly.
+	p := start(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "data", "tb.db"), "--demo", "--shutdown-timeout", "1m")
+	first := nextLine(t, p.lines)
+	url, ok := strings.CutPrefix(first, "listening on ")
+	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("first line %q, want listening on http://127.0.0.1:<port>", first)
+	}
+	var demo []string
+	for l := nextLine(t, p.lines); !strings.Contains(l, "curl"); l = nextLine(t, p.lines) {
+		demo = append(demo, l)
+	}
+	text := strings.Join(demo, "\n")
+	for _, want := range []string{"alice@example.com", "bob@example.com", "carol@example.com", "taskboard-demo"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("demo instructions %q lack %q", text, want)
+		}
+	}
+	if curl := nextLine(t, p.lines); !strings.Contains(curl, "alice@example.com") {
+		t.Errorf("curl line %q", curl)
+	}
+
+	// An open stream must not hold the shutdown.
+	stream := serves(t, url)
+	defer stream.Close()
+
+	if err := p.stop(t); err != nil {
+		t.Fatalf("run returned %v, want nil", err)
+	}
+	for _, want := range []string{`"message":"configuration"`, `"message":"listening"`, `"addr":"127.0.0.1:`} {
+		if !strings.Contains(p.stderr.String(), want) {
+			t.Errorf("logs lack %s", want)
+		}
+	}
+}
+
+// serves checks that the server at url logs alice in and serves board-1, and returns an open
+// event stream of board-1.
+func serves(t *testing.T, url string) io.ReadCloser {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
+	token := login(t, client, url)
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequest("GET", url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		return resp
+	}
+	resp := get("/boards/board-1")
+	var snap struct {
+		Board struct{ Name string } `json:"board"`
+	}
+	err := json.NewDecoder(resp.Body).Decode(&snap)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || snap.Board.Name != "Launch" {
+		t.Fatalf("GET /boards/board-1: %d %+v %v", resp.StatusCode, snap, err)
+	}
+	stream := get("/boards/board-1/events")
+	if stream.StatusCode != http.StatusOK {
+		t.Fatalf("open stream: %d", stream.StatusCode)
+	}
+	if _, err := bufio.NewReader(stream.Body).ReadString('\n'); err != nil {
+		t.Fatalf("read stream: %v", err)
+	}
+	return stream.Body
+}
+
+func TestRunAgainOnTheSameDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tb.db")
+	for i := range 2 {
+		p := start(t, "--addr", "127.0.0.1:0", "--db", db, "--demo")
+		nextLine(t, p.lines)
+		if err := p.stop(t); err != nil {
+			t.Fatalf("run %d returned %v", i, err)
+		}
+		var rest []string
+		for l := range p.lines {
+			rest = append(rest, l)
+		}
+		if seeded := len(rest) > 0; seeded != (i == 0) {
+			t.Fatalf("run %d printed %q after listening: want demo instructions only on the first", i, rest)
+		}
+	}
+}
+
+func login(t *testing.T, client *http.Client, url string) string {
+	t.Helper()
+	body := strings.NewReader(`{"email":"alice@example.com","password":"taskboard-demo"}`)
+	resp, err := client.Post(url+"/auth/login", "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sess struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&sess); err != nil || resp.StatusCode != http.StatusOK || sess.Token == "" {
+		t.Fatalf("login: %d %v", resp.StatusCode, err)
+	}
+	return sess.Token
+}
+
+func TestRunFailsToListen(t *testing.T) {
+	args := []string{"--addr", "256.0.0.1:0", "--db", filepath.Join(t.TempDir(), "tb.db")}
+	if err := run(context.Background(), args, noEnv, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("run = %v, want a listen error", err)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	defaults := config{
+		Addr: ":3000", DB: "./data/taskboard.db", LogLevel: "info", LogFormat: "json",
+		Heartbeat: 15 * time.Second, RingSize: 1000, Retention: 10000, IdleAfter: 5 * time.Minute,
+		AllowSignup: true, ShutdownTimeout: 10 * time.Second,
+	}
+	env := map[string]string{
+		"TASKBOARD_ADDR": ":5000", "TASKBOARD_DB": "/env.db", "TASKBOARD_DEMO": "true",
+		"TASKBOARD_LOG_LEVEL": "debug", "TASKBOARD_LOG_FORMAT": "console", "TASKBOARD_HEARTBEAT": "1s",
+		"TASKBOARD_RING_SIZE": "7", "TASKBOARD_RETENTION": "70", "TASKBOARD_IDLE_AFTER": "1m",
+		"TASKBOARD_ALLOW_SIGNUP": "false", "TASKBOARD_SHUTDOWN_TIMEOUT": "3s",
+	}
+	fromEnv := config{
+		Addr: ":5000", DB: "/env.db", Demo: true, LogLevel: "debug", LogFormat: "console",
+		Heartbeat: time.Second, RingSize: 7, Retention: 70, IdleAfter: time.Minute,
+		AllowSignup: false, ShutdownTimeout: 3 * time.Second,
+	}
+	flagsOverEnv := fromEnv
+	flagsOverEnv.Addr, flagsOverEnv.RingSize, flagsOverEnv.AllowSignup, flagsOverEnv.Demo = "127.0.0.1:9", 9, true, false
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want config
+	}{
+		{"defaults", nil, nil, defaults},
+		{"env", nil, env, fromEnv},
+		{"flags beat env", []string{"--addr", "127.0.0.1:9", "--ring-size=9", "--allow-signup", "--demo=false"}, env, flagsOverEnv},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Fatalf("config (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	for _, bad := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--log-format", "xml"}, nil},
+		{[]string{"--log-level", "loud"}, nil},
+		{[]string{"--heartbeat", "0s"}, nil},
+		{[]string{"--nope"}, nil},
+		{[]string{"stray"}, nil},
+		{nil, map[string]string{"TASKBOARD_RING_SIZE": "many"}},
+	} {
+		if _, err := parseConfig(bad.args, func(k string) string { return bad.env[k] }, io.Discard); err == nil {
+			t.Errorf("args %q env %v: no error", bad.args, bad.env)
+		}
+	}
+	if _, err := parseConfig([]string{"-h"}, noEnv, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v, want flag.ErrHelp", err)
+	}
+}

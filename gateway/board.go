@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// listBoards answers GET /boards: {data:[Board]}, the caller's boards with their role.
+func (s *Server) listBoards(w http.ResponseWriter, r *http.Request) error {
+	user, _ := userFrom(r.Context())
+	boards, err := s.cfg.Boards.ListBoards(r.Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Data []messages.Board `json:"data"`
+	}{nonNil(boards)})
+	return nil
+}
+
+// createBoard answers POST /boards {name}: 201 Board, owned by the caller, with its first lists.
+func (s *Server) createBoard(w http.ResponseWriter, r *http.Request) error {
+	var c messages.CreateBoard
+	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
+		return err
+	}
+	board, err := s.cfg.Boards.CreateBoard(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/boards/"+board.ID)
+	writeJSON(w, http.StatusCreated, board)
+	return nil
+}
+
+// getBoard answers GET /boards/{boardId}: the board's Snapshot {board, lists, tasks, seq}.
+func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.snapshot(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, snap)
+	return nil
+}
+
+// boardTasks answers GET /boards/{boardId}/tasks: {data:[Task], seq}, ordered by list
+// position, then task position.
+func (s *Server) boardTasks(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.snapshot(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Data []messages.Task `json:"data"`
+		Seq  int64           `json:"seq"`
+	}{snap.Tasks, snap.Seq})
+	return nil
+}
+
+// snapshot asks the board of r's path for its snapshot, with lists and tasks in protocol order
+// and never null.
+func (s *Server) snapshot(r *http.Request) (messages.Snapshot, error) {
+	c := messages.GetSnapshot{Meta: readMeta(r), BoardID: r.PathValue("boardId")}
+	res, err := s.cfg.Boards.Do(r.Context(), c)
+	if err != nil {
+		return messages.Snapshot{}, err
+	}
+	if res.Snapshot == nil {
+		return messages.Snapshot{}, missing("snapshot")
+	}
+	snap := *res.Snapshot
+	snap.Lists = slices.SortedStableFunc(slices.Values(snap.Lists), func(a, b messages.List) int {
+		return cmp.Compare(a.Position, b.Position)
+	})
+	listPos := make(map[string]int, len(snap.Lists))
+	for _, l := range snap.Lists {
+		listPos[l.ID] = l.Position
+	}
+	snap.Tasks = slices.SortedStableFunc(slices.Values(snap.Tasks), func(a, b messages.Task) int {
+		return cmp.Or(cmp.Compare(listPos[a.ListID], listPos[b.ListID]), cmp.Compare(a.Position, b.Position))
+	})
+	snap.Lists, snap.Tasks = nonNil(snap.Lists), nonNil(snap.Tasks)
+	return snap, nil
+}
+
+// updateBoard answers PATCH /boards/{boardId} {name}: 200 Board. Owners only.
+func (s *Server) updateBoard(w http.ResponseWriter, r *http.Request) error {
+	var c messages.UpdateBoard
+	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
+		return err
+	}
+	c.BoardID = r.PathValue("boardId")
+	res, err := s.cfg.Boards.Do(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	if res.Board == nil {
+		return missing("board")
+	}
+	writeJSON(w, http.StatusOK, res.Board)
+	return nil
+}
+
+// deleteBoard answers DELETE /boards/{boardId}: 204. Owners only.
+func (s *Server) deleteBoard(w http.ResponseWriter, r *http.Request) error {
+	m, err := meta(r, "")
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.Boards.Do(r.Context(), messages.DeleteBoard{Meta: m, BoardID: r.PathValue("boardId")}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// nonNil returns s, or an empty slice for nil so that it encodes as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,144 @@
+package gateway_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+func TestListBoards(t *testing.T) {
+	e := newServer(t)
+	for who, want := range map[string][]string{
+		"alice": {"board-1 Launch owner", "board-2 Side project editor"},
+		"bob":   {"board-1 Launch editor"},
+		"carol": {"board-1 Launch viewer", "board-2 Side project owner"},
+	} {
+		var body struct {
+			Data []messages.Board `json:"data"`
+		}
+		res := e.as(t, who).do(t, "GET", "/boards", nil)
+		res.want(t, http.StatusOK)
+		res.decode(t, &body)
+		var got []string
+		for _, b := range body.Data {
+			got = append(got, b.ID+" "+b.Name+" "+string(b.Role))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s's boards (-want +got):\n%s", who, diff)
+		}
+	}
+}
+
+func TestSnapshot(t *testing.T) {
+	e := newServer(t)
+	var snap messages.Snapshot
+	res := e.as(t, "carol").do(t, "GET", "/boards/board-1", nil)
+	res.want(t, http.StatusOK)
+	res.decode(t, &snap)
+	if snap.Board.ID != "board-1" || snap.Board.Name != "Launch" || snap.Seq != 0 {
+		t.Fatalf("snapshot board %+v seq %d", snap.Board, snap.Seq)
+	}
+	var lists, tasks []string
+	for _, l := range snap.Lists {
+		lists = append(lists, l.ID)
+	}
+	for _, task := range snap.Tasks {
+		tasks = append(tasks, task.ID)
+	}
+	if diff := cmp.Diff([]string{"list-todo", "list-in-progress", "list-done"}, lists); diff != "" {
+		t.Errorf("lists (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"task-1", "task-2", "task-3", "task-4"}, tasks); diff != "" {
+		t.Errorf("tasks (-want +got):\n%s", diff)
+	}
+	// Absent optional values are null, not missing.
+	var raw struct {
+		Tasks []map[string]any `json:"tasks"`
+	}
+	res.decode(t, &raw)
+	if v, ok := raw.Tasks[0]["description"]; !ok || v != nil {
+		t.Errorf("description %v (present %v), want null", v, ok)
+	}
+}
+
+func TestBoardTasks(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	// Move task-4 to the front of To Do: order follows list position, then task position.
+	alice.do(t, "PATCH", "/tasks/task-4/move", map[string]any{"listId": "list-todo", "position": 0}).want(t, http.StatusOK)
+	var body struct {
+		Data []messages.Task `json:"data"`
+		Seq  int64           `json:"seq"`
+	}
+	res := alice.do(t, "GET", "/boards/board-1/tasks", nil)
+	res.want(t, http.StatusOK)
+	res.decode(t, &body)
+	var got []string
+	for _, task := range body.Data {
+		got = append(got, task.ID)
+	}
+	if diff := cmp.Diff([]string{"task-4", "task-1", "task-2", "task-3"}, got); diff != "" || body.Seq != 1 {
+		t.Fatalf("tasks (-want +got):\n%s; seq %d, want 1", diff, body.Seq)
+	}
+}
+
+func TestBoardLifecycle(t *testing.T) {
+	e := newServer(t)
+	bob := e.as(t, "bob")
+	res := bob.do(t, "POST", "/boards", map[string]any{"name": "  Bob's board  "})
+	res.want(t, http.StatusCreated)
+	var board messages.Board
+	res.decode(t, &board)
+	if board.ID == "" || board.Name != "Bob's board" || board.Role != messages.RoleOwner {
+		t.Fatalf("created %+v", board)
+	}
+	if loc := res.Header.Get("Location"); loc != "/boards/"+board.ID {
+		t.Fatalf("Location %q", loc)
+	}
+
+	var snap messages.Snapshot
+	bob.do(t, "GET", "/boards/"+board.ID, nil).decode(t, &snap)
+	var names []string
+	for _, l := range snap.Lists {
+		names = append(names, l.Name)
+	}
+	if diff := cmp.Diff([]string{"To Do", "In Progress", "Done"}, names); diff != "" || len(snap.Tasks) != 0 || snap.Seq != 0 {
+		t.Fatalf("new board lists (-want +got):\n%s; %d tasks, seq %d", diff, len(snap.Tasks), snap.Seq)
+	}
+
+	s := bob.stream(t, "/boards/"+board.ID+"/events")
+	s.connected(t, board.ID)
+	res = bob.do(t, "PATCH", "/boards/"+board.ID, map[string]any{"name": "Renamed"})
+	res.want(t, http.StatusOK)
+	res.decode(t, &board)
+	if board.Name != "Renamed" {
+		t.Fatalf("renamed board %+v", board)
+	}
+	if ev := s.event(t); ev.Type != messages.BoardUpdated || ev.Seq != 1 {
+		t.Fatalf("event %+v, want board_updated 1", ev)
+	}
+
+	bob.do(t, "DELETE", "/boards/"+board.ID, nil).want(t, http.StatusNoContent)
+	if ev := s.event(t); ev.Type != messages.BoardDeleted || ev.Seq != 2 {
+		t.Fatalf("event %+v, want board_deleted 2", ev)
+	}
+	s.awaitEnd(t)
+	bob.do(t, "GET", "/boards/"+board.ID, nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
+}
+
+func TestBoardAccess(t *testing.T) {
+	e := newServer(t)
+	bob := e.as(t, "bob")
+	bob.do(t, "GET", "/boards/board-2", nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
+	bob.do(t, "GET", "/boards/board-2/tasks", nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
+	bob.do(t, "DELETE", "/boards/board-1", nil).wantError(t, http.StatusForbidden, messages.CodeForbidden)
+	bob.do(t, "PATCH", "/boards/board-1", map[string]any{"name": "Mine"}).wantError(t, http.StatusForbidden, messages.CodeForbidden)
+	bob.do(t, "GET", "/boards/board-9", nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
+	body := bob.do(t, "POST", "/boards", map[string]any{"name": " "}).wantError(t, http.StatusBadRequest, messages.CodeValidation)
+	if body.Error.Fields["name"] == "" {
+		t.Fatalf("fields %v, want name", body.Error.Fields)
+	}
+}

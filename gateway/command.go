@@ -1,0 +1,53 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// maxMutationID bounds an Idempotency-Key or clientMutationId.
+const maxMutationID = 200
+
+// meta returns the Meta of a command caused by r. Identity comes only from the request context;
+// the trace id is the request's; the mutation id is the Idempotency-Key header, or else the
+// body's clientMutationId (bodyKey).
+func meta(r *http.Request, bodyKey string) (messages.Meta, error) {
+	user, _ := userFrom(r.Context())
+	key := bodyKey
+	if h := r.Header.Get("Idempotency-Key"); h != "" {
+		key = h
+	}
+	if len(key) > maxMutationID {
+		return messages.Meta{}, messages.Errorf(messages.CodeValidation,
+			"the idempotency key must be at most %d bytes", maxMutationID).Field("clientMutationId", "length")
+	}
+	return messages.Meta{UserID: user.ID, RequestID: requestIDFrom(r.Context()), MutationID: key}, nil
+}
+
+// readMeta returns the Meta of a read-only command: identity and trace id, no mutation id.
+func readMeta(r *http.Request) messages.Meta {
+	user, _ := userFrom(r.Context())
+	return messages.Meta{UserID: user.ID, RequestID: requestIDFrom(r.Context())}
+}
+
+// validator is a command that can check itself without board state.
+type validator interface{ Validate() error }
+
+// decodeCommand decodes r's body into cmd, fills its Meta (see meta) and validates it. Path
+// values are the caller's to fill afterwards.
+func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request, cmd validator, m *messages.Meta) error {
+	if err := s.decodeJSON(w, r, cmd); err != nil {
+		return err
+	}
+	var err error
+	if *m, err = meta(r, m.MutationID); err != nil {
+		return err
+	}
+	return cmd.Validate()
+}
+
+// missing reports a board's answer that lacks the resource the command returns.
+func missing(what string) error {
+	return &messages.Error{Code: messages.CodeInternal, Message: "board answered without " + what}
+}

@@ -1,0 +1,80 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// createList answers POST /boards/{boardId}/lists {name, position?}: 201 List with Location.
+func (s *Server) createList(w http.ResponseWriter, r *http.Request) error {
+	var c messages.CreateList
+	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
+		return err
+	}
+	c.BoardID = r.PathValue("boardId")
+	res, err := s.cfg.Boards.Do(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	if res.List == nil {
+		return missing("list")
+	}
+	w.Header().Set("Location", "/lists/"+res.List.ID)
+	writeJSON(w, http.StatusCreated, res.List)
+	return nil
+}
+
+// updateList answers PATCH /lists/{listId} {name?, position?}: 200 List.
+func (s *Server) updateList(w http.ResponseWriter, r *http.Request) error {
+	var c messages.UpdateList
+	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
+		return err
+	}
+	var err error
+	c.ListID = r.PathValue("listId")
+	if c.BoardID, err = s.boardOfList(r); err != nil {
+		return err
+	}
+	res, err := s.cfg.Boards.Do(r.Context(), c)
+	if err != nil {
+		return listNotFound(err)
+	}
+	if res.List == nil {
+		return missing("list")
+	}
+	writeJSON(w, http.StatusOK, res.List)
+	return nil
+}
+
+// deleteList answers DELETE /lists/{listId}: 204; the list's tasks go too.
+func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) error {
+	m, err := meta(r, "")
+	if err != nil {
+		return err
+	}
+	c := messages.DeleteList{Meta: m, ListID: r.PathValue("listId")}
+	if c.BoardID, err = s.boardOfList(r); err != nil {
+		return err
+	}
+	if _, err := s.cfg.Boards.Do(r.Context(), c); err != nil {
+		return listNotFound(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// boardOfList finds the board of the list in r's path.
+func (s *Server) boardOfList(r *http.Request) (string, error) {
+	id, err := s.cfg.Boards.BoardOfList(r.Context(), r.PathValue("listId"))
+	return id, listNotFound(err)
+}
+
+// listNotFound makes every not_found on a /lists/{listId} route the same "list not found", so
+// that a list on a board the caller is not a member of looks like no list at all.
+func listNotFound(err error) error {
+	if messages.ErrorCode(err) == messages.CodeNotFound {
+		return messages.NotFound("list")
+	}
+	return err
+}

@@ -1,0 +1,288 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.uber.org/goleak"
+
+	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/messages"
+	"github.com/taskboard/taskboard/persistence"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// wait bounds every wait of these tests; nothing here sleeps to synchronise.
+const wait = 10 * time.Second
+
+// cheapHash keeps logins fast under -race; the hashing code is the real one.
+var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
+
+// env is a real server: SQLite in a temp file, the board actors and the gateway behind
+// httptest.
+type env struct {
+	path   string
+	db     *persistence.DB
+	boards *actors.Boards
+	gw     *gateway.Server
+	srv    *httptest.Server
+	logs   *logSink
+	once   sync.Once
+	t      *testing.T
+}
+
+type option func(*gateway.Config)
+
+// newServer starts a server on a fresh demo database.
+func newServer(t *testing.T, opts ...option) *env {
+	t.Helper()
+	return startServer(t, filepath.Join(t.TempDir(), "taskboard.db"), opts...)
+}
+
+// startServer starts a server on the database at path, seeding it if it is empty. Cleanup
+// stops it in the program's order: streams, HTTP, boards, database.
+func startServer(t *testing.T, path string, opts ...option) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	if _, err := db.SeedDemo(ctx); err != nil {
+		db.Close()
+		t.Fatalf("seed: %v", err)
+	}
+	logs := newLogSink()
+	boards := actors.NewBoards(db, actors.Options{})
+	cfg := gateway.Config{
+		Logger:      zerolog.New(logs).Level(zerolog.DebugLevel),
+		Boards:      boards,
+		Accounts:    db,
+		Ready:       db.Ping,
+		AllowSignup: true,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e := &env{path: path, db: db, boards: boards, gw: gateway.New(cfg), logs: logs, t: t}
+	e.srv = httptest.NewServer(e.gw)
+	t.Cleanup(e.stop)
+	return e
+}
+
+// stop shuts the server down; it may be called before cleanup, as a restart does.
+func (e *env) stop() {
+	e.once.Do(func() {
+		e.gw.Close()
+		e.srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		if err := e.boards.Shutdown(ctx); err != nil {
+			e.t.Errorf("boards shutdown: %v", err)
+		}
+		if err := e.db.Close(); err != nil {
+			e.t.Errorf("db close: %v", err)
+		}
+	})
+}
+
+// client makes requests as one user (or anonymously, with an empty token).
+type client struct {
+	e     *env
+	token string
+}
+
+func (e *env) anon() *client { return &client{e: e} }
+
+// as logs in as a demo user ("alice", "bob", "carol").
+func (e *env) as(t *testing.T, who string) *client {
+	t.Helper()
+	res := e.anon().do(t, "POST", "/auth/login", map[string]string{"email": who + "@example.com", "password": persistence.DemoPassword})
+	res.want(t, http.StatusOK)
+	var sess messages.Session
+	res.decode(t, &sess)
+	if sess.Token == "" {
+		t.Fatalf("login %s: no token in %s", who, res.Body)
+	}
+	return &client{e: e, token: sess.Token}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// do sends a request: body is sent as is when a string, else as JSON (nil: no body). header
+// holds name, value pairs.
+func (c *client) do(t *testing.T, method, path string, body any, header ...string) *response {
+	t.Helper()
+	req := c.request(t, context.Background(), method, path, body, header...)
+	resp, err := c.e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+func (c *client) request(t *testing.T, ctx context.Context, method, path string, body any, header ...string) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.e.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return req
+}
+
+func (r *response) want(t *testing.T, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+}
+
+func (r *response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// errorBody is the protocol's error shape.
+type errorBody struct {
+	Error messages.Error `json:"error"`
+	Task  *messages.Task `json:"task"`
+}
+
+// wantError checks an error answer's status and code and returns its body.
+func (r *response) wantError(t *testing.T, status int, code messages.Code) errorBody {
+	t.Helper()
+	r.want(t, status)
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("Content-Type %q, want application/json", ct)
+	}
+	var body errorBody
+	r.decode(t, &body)
+	if body.Error.Code != code || body.Error.Message == "" {
+		t.Fatalf("error %+v, want code %s and a message", body.Error, code)
+	}
+	return body
+}
+
+// logSink collects the gateway's JSON log lines so that tests can wait for one.
+type logSink struct {
+	mu      sync.Mutex
+	lines   []map[string]any
+	changed chan struct{}
+}
+
+func newLogSink() *logSink { return &logSink{changed: make(chan struct{})} }
+
+// Write implements io.Writer; zerolog writes one line per call.
+func (s *logSink) Write(p []byte) (int, error) {
+	var line map[string]any
+	if err := json.Unmarshal(p, &line); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, line)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return len(p), nil
+}
+
+// await waits for a line holding every field of want and returns it.
+func (s *logSink) await(t *testing.T, want map[string]any) map[string]any {
+	t.Helper()
+	deadline := time.After(wait)
+	for i := 0; ; {
+		s.mu.Lock()
+		lines, changed := s.lines, s.changed
+		s.mu.Unlock()
+		for ; i < len(lines); i++ {
+			if matches(lines[i], want) {
+				return lines[i]
+			}
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("no log line with %v", want)
+		}
+	}
+}
+
+// all returns the lines logged so far that hold every field of want.
+func (s *logSink) all(want map[string]any) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	for _, l := range s.lines {
+		if matches(l, want) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func matches(line, want map[string]any) bool {
+	for k, v := range want {
+		got, ok := line[k]
+		if !ok || fmt.Sprint(got) != fmt.Sprint(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// createTask posts a task to a list and returns it.
+func (c *client) createTask(t *testing.T, listID, title string, header ...string) messages.Task {
+	t.Helper()
+	res := c.do(t, "POST", "/tasks", map[string]any{"listId": listID, "title": title}, header...)
+	res.want(t, http.StatusCreated)
+	var task messages.Task
+	res.decode(t, &task)
+	return task
+}

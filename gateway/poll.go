@@ -1,0 +1,162 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// pollBuffer bounds a long poll's live queue: it answers with the first events anyway.
+const pollBuffer = 64
+
+// pollAnswer is a poll's answer: the events after since (their JSON), and seq, the last seq
+// included, or the board's seq when there is none.
+type pollAnswer struct {
+	Data    []json.RawMessage `json:"data"`
+	Seq     int64             `json:"seq"`
+	Timeout bool              `json:"timeout,omitempty"`
+}
+
+// resyncAnswer tells a poller that since is too old or ahead of the board: reload the snapshot.
+type resyncAnswer struct {
+	Resync bool  `json:"resync"`
+	Seq    int64 `json:"seq"`
+}
+
+// longPoll answers GET /boards/{boardId}/poll?since=<seq>&timeout=<seconds>: at once when
+// events after since exist, else with the first events to come, or {data:[], seq, timeout:true}
+// after the timeout. Without since it waits for the next event. On Server.Close it answers
+// {data:[], seq} at once. Beyond cfg.MaxLongPolls waiting polls it answers 503.
+func (s *Server) longPoll(w http.ResponseWriter, r *http.Request) error {
+	since, err := optionalSeq(r, "since")
+	if err != nil {
+		return err
+	}
+	timeout, err := s.pollTimeout(r)
+	if err != nil {
+		return err
+	}
+	if s.closed() {
+		return messages.Errorf(messages.CodeUnavailable, "shutting down")
+	}
+	select {
+	case s.polls <- struct{}{}:
+		defer func() { <-s.polls }()
+	default:
+		return messages.Errorf(messages.CodeUnavailable, "too many waiting polls, retry")
+	}
+	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since, Live: true, Buffer: pollBuffer}
+	sub, err := s.cfg.Boards.Subscribe(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	defer s.cfg.Boards.Unsubscribe(sub)
+	if sub.Resync || len(sub.Replay) > 0 {
+		writePoll(w, sub, sub.Replay, false)
+		return nil
+	}
+	logFrom(r.Context()).Debug().Str("board", sub.BoardID).Int64("seq", sub.Seq).Dur("timeout", timeout).Msg("long poll waiting")
+	events, timedOut := s.wait(r.Context(), sub, timeout)
+	writePoll(w, sub, events, timedOut)
+	return nil
+}
+
+// wait returns the first live events of sub: the first one and whatever is queued behind it.
+// timedOut is set when none came within timeout; the client going away, Server.Close and the
+// end of the subscription answer no events at once.
+func (s *Server) wait(ctx context.Context, sub *messages.Subscription, timeout time.Duration) (events []messages.Encoded, timedOut bool) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case enc, ok := <-sub.Events:
+		if !ok {
+			return nil, false
+		}
+		events = append(events, enc)
+	case <-timer.C:
+		return nil, true
+	case <-ctx.Done():
+		return nil, false
+	case <-s.closing:
+		return nil, false
+	}
+	for {
+		select {
+		case enc, ok := <-sub.Events:
+			if !ok {
+				return events, false
+			}
+			events = append(events, enc)
+		default:
+			return events, false
+		}
+	}
+}
+
+// shortPoll answers GET /boards/{boardId}/updates?since=<seq> at once: the events after since
+// (none without since), or a resync.
+func (s *Server) shortPoll(w http.ResponseWriter, r *http.Request) error {
+	since, err := optionalSeq(r, "since")
+	if err != nil {
+		return err
+	}
+	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since}
+	sub, err := s.cfg.Boards.Subscribe(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	defer s.cfg.Boards.Unsubscribe(sub)
+	writePoll(w, sub, sub.Replay, false)
+	return nil
+}
+
+// writePoll answers a poll with events, or with a resync when sub asks for one.
+func writePoll(w http.ResponseWriter, sub *messages.Subscription, events []messages.Encoded, timedOut bool) {
+	if sub.Resync {
+		writeJSON(w, http.StatusOK, resyncAnswer{Resync: true, Seq: sub.Seq})
+		return
+	}
+	answer := pollAnswer{Data: make([]json.RawMessage, 0, len(events)), Seq: sub.Seq, Timeout: timedOut}
+	for _, enc := range events {
+		answer.Data = append(answer.Data, json.RawMessage(enc.JSON))
+		answer.Seq = enc.Seq
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// pollTimeout returns how long a long poll waits: ?timeout= in whole seconds, at least 1,
+// capped at cfg.LongPollTimeout, which is also the default.
+func (s *Server) pollTimeout(r *http.Request) (time.Duration, error) {
+	if !r.URL.Query().Has("timeout") {
+		return s.cfg.LongPollTimeout, nil
+	}
+	n, err := strconv.ParseInt(r.URL.Query().Get("timeout"), 10, 64)
+	if err != nil || n < 1 {
+		return 0, messages.Errorf(messages.CodeValidation, "timeout must be a whole number of seconds, at least 1").Field("timeout", "format")
+	}
+	if d := time.Duration(n) * time.Second; n < int64(s.cfg.LongPollTimeout/time.Second) {
+		return d, nil
+	}
+	return s.cfg.LongPollTimeout, nil
+}
+
+// optionalSeq parses the query parameter name as a seq; nil when absent.
+func optionalSeq(r *http.Request, name string) (*int64, error) {
+	if !r.URL.Query().Has(name) {
+		return nil, nil
+	}
+	return parseSeq(r.URL.Query().Get(name), name)
+}
+
+// parseSeq parses an event number: a whole number, 0 or more.
+func parseSeq(v, field string) (*int64, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return nil, messages.Errorf(messages.CodeValidation, "%s must be an event number (0 or more)", field).Field(field, "format")
+	}
+	return &n, nil
+}

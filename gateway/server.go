@@ -1,0 +1,160 @@
+// Package gateway translates taskboard's protocols into messages commands: REST, Server-Sent
+// Events, long and short polling, authentication and the HTTP middleware around them.
+//
+// It depends on messages and on the small Boards and Accounts interfaces declared in deps.go,
+// never on actors or persistence: cmd/taskboard wires the real implementations in.
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults and limits of Config.
+const (
+	DefaultHeartbeat       = 15 * time.Second
+	DefaultLongPollTimeout = 30 * time.Second
+	DefaultMaxLongPolls    = 10000
+	DefaultSSEBuffer       = 256
+	DefaultMaxBody         = 1 << 20
+)
+
+// Config configures a Server. Zero values take the defaults above.
+type Config struct {
+	Logger   zerolog.Logger
+	Boards   Boards
+	Accounts Accounts
+	// Ready reports whether the server's dependencies (the database) are reachable; nil means
+	// always ready.
+	Ready func(context.Context) error
+	// Heartbeat is the interval of SSE heartbeat comments.
+	Heartbeat time.Duration
+	// LongPollTimeout is how long a long poll waits by default, and the most a client may ask
+	// for with ?timeout=.
+	LongPollTimeout time.Duration
+	// MaxLongPolls bounds the long polls waiting at once; beyond it a poll answers 503.
+	MaxLongPolls int
+	// SSEBuffer bounds each SSE subscriber's live queue; a stream that falls that far behind is
+	// ended and resumes with Last-Event-ID.
+	SSEBuffer int
+	// MaxBody bounds request bodies; larger ones answer 413.
+	MaxBody int64
+	// AllowSignup enables POST /auth/register.
+	AllowSignup bool
+	// SecureCookies marks the session cookie Secure even on plain-HTTP requests (behind a
+	// TLS-terminating proxy).
+	SecureCookies bool
+	// AllowedOrigins lists the origins, besides the request's own host, from which
+	// cookie-authenticated state-changing requests are accepted ("https://app.example.com").
+	AllowedOrigins []string
+}
+
+// Server is the HTTP face of taskboard. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	log     zerolog.Logger
+	handler http.Handler
+	// polls is a semaphore bounding waiting long polls.
+	polls chan struct{}
+	// closing is closed by Close; streams and long polls end when it is.
+	closing   chan struct{}
+	closeOnce sync.Once
+}
+
+// New returns a Server for cfg. cfg.Boards and cfg.Accounts are required.
+func New(cfg Config) *Server {
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
+	if cfg.LongPollTimeout <= 0 || cfg.LongPollTimeout > DefaultLongPollTimeout {
+		cfg.LongPollTimeout = DefaultLongPollTimeout
+	}
+	if cfg.MaxLongPolls <= 0 {
+		cfg.MaxLongPolls = DefaultMaxLongPolls
+	}
+	if cfg.SSEBuffer <= 0 {
+		cfg.SSEBuffer = DefaultSSEBuffer
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		polls:   make(chan struct{}, cfg.MaxLongPolls),
+		closing: make(chan struct{}),
+	}
+	s.handler = s.requestID(s.accessLog(s.recover(s.routes())))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close ends every SSE stream and long poll at once and makes /readyz, new streams and new
+// long polls answer 503. It does not wait for the handlers to return; call it before
+// http.Server.Shutdown, whose drain would otherwise wait on the open streams. Close is
+// idempotent.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+}
+
+func (s *Server) closed() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// handlerFunc is an endpoint: it answers success itself and returns any error for the wrapper
+// to answer in the protocol's error shape.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// public serves h without credentials.
+func (s *Server) public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// routes registers every endpoint: those wrapped in s.auth need credentials.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", s.public(s.healthz))
+	mux.Handle("GET /readyz", s.public(s.readyz))
+
+	mux.Handle("POST /auth/login", s.public(s.login))
+	mux.Handle("POST /auth/register", s.public(s.register))
+	mux.Handle("POST /auth/logout", s.auth(s.logout))
+	mux.Handle("GET /me", s.auth(s.me))
+
+	mux.Handle("GET /boards", s.auth(s.listBoards))
+	mux.Handle("POST /boards", s.auth(s.createBoard))
+	mux.Handle("GET /boards/{boardId}", s.auth(s.getBoard))
+	mux.Handle("PATCH /boards/{boardId}", s.auth(s.updateBoard))
+	mux.Handle("DELETE /boards/{boardId}", s.auth(s.deleteBoard))
+	mux.Handle("GET /boards/{boardId}/tasks", s.auth(s.boardTasks))
+
+	mux.Handle("POST /boards/{boardId}/lists", s.auth(s.createList))
+	mux.Handle("PATCH /lists/{listId}", s.auth(s.updateList))
+	mux.Handle("DELETE /lists/{listId}", s.auth(s.deleteList))
+
+	mux.Handle("POST /tasks", s.auth(s.createTask))
+	mux.Handle("GET /tasks/{taskId}", s.auth(s.getTask))
+	mux.Handle("PATCH /tasks/{taskId}", s.auth(s.updateTask))
+	mux.Handle("PATCH /tasks/{taskId}/move", s.auth(s.moveTask))
+	mux.Handle("DELETE /tasks/{taskId}", s.auth(s.deleteTask))
+
+	mux.Handle("GET /boards/{boardId}/events", s.auth(s.events))
+	mux.Handle("GET /boards/{boardId}/poll", s.auth(s.longPoll))
+	mux.Handle("GET /boards/{boardId}/updates", s.auth(s.shortPoll))
+	return jsonMux{mux}
+}

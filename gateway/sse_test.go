@@ -1,0 +1,369 @@
+package gateway_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/messages"
+)
+
+func TestSSEDeliversTaskCreated(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	for name, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"} {
+		if got := s.Header.Get(name); got != want {
+			t.Errorf("%s %q, want %q", name, got, want)
+		}
+	}
+	if seq := s.connected(t, "board-1"); seq != 0 {
+		t.Fatalf("connected seq %d, want 0 on a fresh board", seq)
+	}
+
+	res := alice.do(t, "POST", "/tasks", map[string]any{"listId": "list-todo", "title": "Live"},
+		"X-Request-Id", "trace-create-1", "Idempotency-Key", "c-7f3a")
+	res.want(t, http.StatusCreated)
+	var task messages.Task
+	res.decode(t, &task)
+	if loc := res.Header.Get("Location"); loc != "/tasks/"+task.ID {
+		t.Errorf("Location %q, want /tasks/%s", loc, task.ID)
+	}
+	if etag := res.Header.Get("ETag"); etag != `"1"` {
+		t.Errorf("ETag %q, want \"1\"", etag)
+	}
+	if id := res.Header.Get("X-Request-Id"); id != "trace-create-1" {
+		t.Errorf("X-Request-Id %q, want trace-create-1", id)
+	}
+
+	ev := s.event(t)
+	if ev.Type != messages.TaskCreated || ev.Seq != 1 || ev.BoardID != "board-1" || ev.Task == nil || ev.Task.ID != task.ID {
+		t.Fatalf("event %+v, want task_created 1 of %s", ev, task.ID)
+	}
+	if ev.RequestID != "trace-create-1" || ev.ClientMutationID != "c-7f3a" || ev.ActorID != "user-alice" {
+		t.Fatalf("event requestId %q clientMutationId %q actorId %q, want trace-create-1, c-7f3a, user-alice",
+			ev.RequestID, ev.ClientMutationID, ev.ActorID)
+	}
+	// The trace: the stream logs the delivery under its own request id and the event's.
+	e.logs.await(t, map[string]any{"req": s.ReqID, "event_req": "trace-create-1", "seq": 1, "board": "board-1"})
+
+	// A snapshot's seq is where a stream picks up.
+	var snap messages.Snapshot
+	alice.do(t, "GET", "/boards/board-1", nil).decode(t, &snap)
+	s2 := alice.stream(t, "/boards/board-1/events")
+	if seq := s2.connected(t, "board-1"); seq != snap.Seq || seq != 1 {
+		t.Fatalf("connected seq %d, want the snapshot's %d", seq, snap.Seq)
+	}
+}
+
+func TestSSEResume(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	first := alice.createTask(t, "list-todo", "one")
+	if ev := s.event(t); ev.Seq != 1 {
+		t.Fatalf("seq %d, want 1", ev.Seq)
+	}
+	s.close()
+
+	// Three changes while disconnected.
+	alice.createTask(t, "list-todo", "two")
+	alice.do(t, "PATCH", "/tasks/"+first.ID, map[string]any{"title": "one, renamed"}).want(t, http.StatusOK)
+	alice.do(t, "PATCH", "/tasks/"+first.ID+"/move", map[string]any{"listId": "list-done", "position": 0}).want(t, http.StatusOK)
+
+	check := func(t *testing.T, s *sseStream, from int64) {
+		t.Helper()
+		if seq := s.connected(t, "board-1"); seq != 4 {
+			t.Fatalf("connected seq %d, want 4", seq)
+		}
+		types := []messages.EventType{messages.TaskCreated, messages.TaskUpdated, messages.TaskMoved}
+		for seq := from + 1; seq <= 4; seq++ {
+			if ev := s.event(t); ev.Seq != seq || ev.Type != types[seq-2] {
+				t.Fatalf("replayed %s %d, want %s %d", ev.Type, ev.Seq, types[seq-2], seq)
+			}
+		}
+	}
+	t.Run("Last-Event-ID", func(t *testing.T) {
+		s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", "1")
+		check(t, s, 1)
+		// Then live.
+		alice.do(t, "DELETE", "/tasks/"+first.ID, nil).want(t, http.StatusNoContent)
+		if ev := s.event(t); ev.Seq != 5 || ev.Type != messages.TaskDeleted || ev.TaskID != first.ID {
+			t.Fatalf("live event %+v, want task_deleted 5", ev)
+		}
+	})
+	t.Run("lastEventId", func(t *testing.T) {
+		s := alice.stream(t, "/boards/board-1/events?lastEventId=2")
+		if seq := s.connected(t, "board-1"); seq != 5 {
+			t.Fatalf("connected seq %d, want 5", seq)
+		}
+		for seq := int64(3); seq <= 5; seq++ {
+			if ev := s.event(t); ev.Seq != seq {
+				t.Fatalf("replayed %d, want %d", ev.Seq, seq)
+			}
+		}
+	})
+	t.Run("header beats query", func(t *testing.T) {
+		s := alice.stream(t, "/boards/board-1/events?lastEventId=0", "Last-Event-ID", "4")
+		s.connected(t, "board-1")
+		if ev := s.event(t); ev.Seq != 5 {
+			t.Fatalf("replayed %d, want 5", ev.Seq)
+		}
+	})
+	t.Run("resync when ahead", func(t *testing.T) {
+		s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", "999")
+		if seq := s.connected(t, "board-1"); seq != 5 {
+			t.Fatalf("connected seq %d, want 5", seq)
+		}
+		f := s.nextEvent(t)
+		if f.Event != "resync" || f.Data != `{"type":"resync","seq":5}` || f.ID != "" {
+			t.Fatalf("frame %+v, want a resync to 5", f)
+		}
+		alice.createTask(t, "list-todo", "after resync")
+		if ev := s.event(t); ev.Seq != 6 {
+			t.Fatalf("live event %d, want 6", ev.Seq)
+		}
+	})
+	t.Run("bad id", func(t *testing.T) {
+		alice.do(t, "GET", "/boards/board-1/events?lastEventId=abc", nil).wantError(t, http.StatusBadRequest, messages.CodeValidation)
+		alice.do(t, "GET", "/boards/board-1/events", nil, "Last-Event-ID", "-3").wantError(t, http.StatusBadRequest, messages.CodeValidation)
+	})
+}
+
+func TestSSEResumeAcrossRestart(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	alice.createTask(t, "list-todo", "one")
+	alice.createTask(t, "list-todo", "two")
+	alice.createTask(t, "list-todo", "three")
+	e.stop()
+
+	e2 := startServer(t, e.path)
+	alice = e2.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", "1")
+	if seq := s.connected(t, "board-1"); seq != 3 {
+		t.Fatalf("connected seq %d after restart, want 3", seq)
+	}
+	for seq := int64(2); seq <= 3; seq++ {
+		if ev := s.event(t); ev.Seq != seq || ev.Type != messages.TaskCreated {
+			t.Fatalf("replayed %s %d, want task_created %d", ev.Type, ev.Seq, seq)
+		}
+	}
+	alice.createTask(t, "list-todo", "four")
+	if ev := s.event(t); ev.Seq != 4 {
+		t.Fatalf("live event %d, want 4", ev.Seq)
+	}
+}
+
+func TestSSEResumeWhileWriting(t *testing.T) {
+	e := newServer(t)
+	alice, bob := e.as(t, "alice"), e.as(t, "bob")
+	s := alice.stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	for i := range 3 {
+		bob.createTask(t, "list-todo", fmt.Sprint("before ", i))
+	}
+	var last int64
+	for range 3 {
+		last = s.event(t).Seq
+	}
+	s.close()
+
+	const writes = 40
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range writes {
+			res := bob.do(t, "POST", "/tasks", map[string]any{"listId": "list-in-progress", "title": fmt.Sprint("during ", i)})
+			if res.Status != http.StatusCreated {
+				t.Errorf("POST during replay: %d %s", res.Status, res.Body)
+				return
+			}
+		}
+	}()
+	s = alice.stream(t, "/boards/board-1/events", "Last-Event-ID", strconv.FormatInt(last, 10))
+	s.connected(t, "board-1")
+	for last < 3+writes {
+		ev := s.event(t)
+		if ev.Seq != last+1 {
+			t.Fatalf("got seq %d after %d: a gap or a duplicate", ev.Seq, last)
+		}
+		last = ev.Seq
+	}
+	wg.Wait()
+}
+
+func TestSSEBoardIsolation(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	s1 := alice.stream(t, "/boards/board-1/events")
+	s1.connected(t, "board-1")
+	s2 := alice.stream(t, "/boards/board-2/events")
+	s2.connected(t, "board-2")
+
+	alice.createTask(t, "list-b2-todo", "board two")
+	if ev := s2.event(t); ev.BoardID != "board-2" || ev.Seq != 1 {
+		t.Fatalf("board-2 stream got %+v", ev)
+	}
+	// Had the board-2 event leaked, it would come first: it was fanned out before this post.
+	alice.createTask(t, "list-todo", "board one")
+	if ev := s1.event(t); ev.BoardID != "board-1" || ev.Seq != 1 || ev.Task.Title != "board one" {
+		t.Fatalf("board-1 stream got %+v, want only board-1's event", ev)
+	}
+}
+
+func TestSSEAccess(t *testing.T) {
+	e := newServer(t)
+	e.anon().do(t, "GET", "/boards/board-1/events", nil).wantError(t, http.StatusUnauthorized, messages.CodeUnauthorized)
+	e.as(t, "bob").do(t, "GET", "/boards/board-2/events", nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
+	e.as(t, "bob").do(t, "GET", "/boards/nope/events", nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
+	// A viewer streams.
+	e.as(t, "carol").stream(t, "/boards/board-1/events").connected(t, "board-1")
+}
+
+func TestSSEHeartbeat(t *testing.T) {
+	e := newServer(t, func(c *gateway.Config) { c.Heartbeat = 20 * time.Millisecond })
+	s := e.as(t, "alice").stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	for range 2 {
+		if f := s.next(t); f.Comment != "heartbeat" {
+			t.Fatalf("frame %+v, want a heartbeat comment", f)
+		}
+	}
+}
+
+func TestSSEEndsWhenClientLeaves(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	s.close()
+	// The access log line is written when the handler has returned.
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "request", "path": "/boards/board-1/events"})
+	// The board no longer delivers to it.
+	alice.createTask(t, "list-todo", "after")
+	if got := e.logs.all(map[string]any{"req": s.ReqID, "message": "sse event"}); len(got) != 0 {
+		t.Fatalf("delivered to a closed stream: %v", got)
+	}
+}
+
+func TestSSEEndsOnServerClose(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	s1 := alice.stream(t, "/boards/board-1/events")
+	s1.connected(t, "board-1")
+	s2 := alice.stream(t, "/boards/board-2/events")
+	s2.connected(t, "board-2")
+	e.gw.Close()
+	s1.awaitEnd(t)
+	s2.awaitEnd(t)
+	e.logs.await(t, map[string]any{"req": s1.ReqID, "message": "request"})
+	e.logs.await(t, map[string]any{"req": s2.ReqID, "message": "request"})
+	alice.do(t, "GET", "/boards/board-1/events", nil).wantError(t, http.StatusServiceUnavailable, messages.CodeUnavailable)
+}
+
+// endingBoards wraps the real boards so that a test can end live subscriptions the way a
+// board does when it restarts or finds a subscriber too slow.
+type endingBoards struct {
+	gateway.Boards
+	mu         sync.Mutex
+	ends       []chan string
+	subscribes int
+}
+
+func (b *endingBoards) Subscribe(ctx context.Context, c messages.Subscribe) (*messages.Subscription, error) {
+	real, err := b.Boards.Subscribe(ctx, c)
+	if err != nil || !c.Live {
+		return real, err
+	}
+	events, reason, end := make(chan messages.Encoded, c.Buffer), new(string), make(chan string, 1)
+	sub := messages.NewSubscription(real.ID, real.BoardID, real.UserID, events, reason)
+	sub.Seq, sub.Resync, sub.Replay = real.Seq, real.Resync, real.Replay
+	b.mu.Lock()
+	b.ends = append(b.ends, end)
+	b.subscribes++
+	b.mu.Unlock()
+	go func() {
+		defer close(events)
+		for {
+			select {
+			case enc, ok := <-real.Events:
+				if !ok {
+					*reason = real.Err()
+					return
+				}
+				events <- enc
+			case why := <-end:
+				b.Boards.Unsubscribe(real)
+				*reason = why
+				return
+			}
+		}
+	}()
+	return sub, nil
+}
+
+// end ends every live subscription opened so far with reason.
+func (b *endingBoards) end(reason string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, end := range b.ends {
+		end <- reason
+	}
+	b.ends = nil
+}
+
+func (b *endingBoards) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.subscribes
+}
+
+func TestSSEBridgesBoardRestart(t *testing.T) {
+	var boards *endingBoards
+	e := newServer(t, func(c *gateway.Config) {
+		boards = &endingBoards{Boards: c.Boards}
+		c.Boards = boards
+	})
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	alice.createTask(t, "list-todo", "one")
+	if ev := s.event(t); ev.Seq != 1 {
+		t.Fatalf("seq %d, want 1", ev.Seq)
+	}
+	boards.end(messages.EndRestarted)
+	alice.createTask(t, "list-todo", "two")
+	alice.createTask(t, "list-todo", "three")
+	for seq := int64(2); seq <= 3; seq++ {
+		if ev := s.event(t); ev.Seq != seq {
+			t.Fatalf("seq %d after the restart, want %d (no second connected, no gap, no duplicate)", ev.Seq, seq)
+		}
+	}
+	if n := boards.count(); n != 2 {
+		t.Fatalf("%d subscriptions, want 2: the stream subscribes again after a restart", n)
+	}
+}
+
+func TestSSEEndsWhenDropped(t *testing.T) {
+	var boards *endingBoards
+	e := newServer(t, func(c *gateway.Config) {
+		boards = &endingBoards{Boards: c.Boards}
+		c.Boards = boards
+	})
+	s := e.as(t, "alice").stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	boards.end(messages.EndSlow)
+	s.awaitEnd(t)
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse subscription ended", "reason": messages.EndSlow})
+	if n := boards.count(); n != 1 {
+		t.Fatalf("%d subscriptions, want 1: a dropped client resumes by itself", n)
+	}
+}
