@@ -130,8 +130,8 @@ func (c config) log(logger zerolog.Logger) {
 	logger.Info().
 		Str("addr", c.Addr).Str("db", c.DB).Bool("demo", c.Demo).
 		Str("log_level", c.LogLevel).Str("log_format", c.LogFormat).
-		Dur("heartbeat", c.Heartbeat).Int("ring_size", c.RingSize).Int64("retention", c.Retention).
-		Dur("idle_after", c.IdleAfter).Bool("allow_signup", c.AllowSignup).
-		Dur("shutdown_timeout", c.ShutdownTimeout).
+		Stringer("heartbeat", c.Heartbeat).Int("ring_size", c.RingSize).Int64("retention", c.Retention).
+		Stringer("idle_after", c.IdleAfter).Bool("allow_signup", c.AllowSignup).
+		Stringer("shutdown_timeout", c.ShutdownTimeout).
 		Msg("configuration")
 }
