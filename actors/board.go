@@ -142,6 +142,9 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := b.store.Commit(ctx, c); err != nil {
+		if code := messages.ErrorCode(err); code != messages.CodeInternal {
+			return messages.Result{}, err // e.g. a mutation id used at the same time elsewhere
+		}
 		b.log.Error().Err(err).Str("req", meta.RequestID).Str("type", string(ev.Type)).Msg("commit failed")
 		return messages.Result{}, messages.Errorf(messages.CodeUnavailable, "the change could not be saved, try again")
 	}

@@ -169,3 +169,24 @@ func TestDeletedBoardEndsSubscriptions(t *testing.T) {
 		t.Fatalf("deleted board: got %v, want not_found", err)
 	}
 }
+
+func TestBoardCrashingTooOftenIsStoppedThenRespawned(t *testing.T) {
+	db, _ := openStore(t)
+	hooks := make(lifecycle, 64)
+	b := startBoards(t, crashingStore{db}, actors.Options{
+		OnLifecycle: hooks.hook, AskTimeout: 300 * time.Millisecond, MaxRestarts: 1, RestartWindow: time.Minute,
+	})
+	crash := messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-todo", Title: "panic before commit"}
+	if _, err := b.Do(context.Background(), crash); messages.ErrorCode(err) != messages.CodeUnavailable {
+		t.Fatalf("first crash: %v", err)
+	}
+	hooks.await(t, "board-1 restarting")
+	if _, err := b.Do(context.Background(), crash); messages.ErrorCode(err) != messages.CodeUnavailable {
+		t.Fatalf("second crash: %v", err)
+	}
+	// Past the limit the supervisor stops the board instead of restarting it.
+	hooks.await(t, "board-1 stopped")
+	if got := createTask(t, b, "list-todo", "after the storm"); got.Position != 2 {
+		t.Fatalf("respawned board put the task at %d, want 2", got.Position)
+	}
+}
