@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -58,6 +59,7 @@ type DB struct {
 	writeLock chan struct{} // holds a token while a write transaction runs
 	commits   commitQueue
 	hasher    *hasher
+	lock      *os.File // held for as long as the DB is open
 }
 
 // Open opens (creating it and its parent directory if needed) the SQLite database at path,
@@ -75,9 +77,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	sqldb, err := sql.Open("sqlite3", dsn(path))
+	lock, err := lockFile(path + ".lock")
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	sqldb, err := sql.Open("sqlite3", dsn(path))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), lock.Close())
 	}
 	// Readers run in parallel on WAL snapshots; writers are serialised by writeLock anyway.
 	conns := max(4, runtime.GOMAXPROCS(0))
@@ -86,7 +92,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 
 	from, to, err := migrate(ctx, sqldb)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close())
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
 	}
 	db := &DB{
 		bun:       bun.NewDB(sqldb, sqlitedialect.New()),
@@ -94,6 +100,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		log:       opts.Logger,
 		writeLock: make(chan struct{}, 1),
 		hasher:    newHasher(opts.HashParams),
+		lock:      lock,
 	}
 	db.log.Info().Str("path", path).Int("schema_from", from).Int("schema", to).Msg("database open")
 	return db, nil
@@ -110,12 +117,38 @@ func dsn(path string) string {
 		"&_stmt_cache_size=64"
 }
 
-// Close closes the database. Calls in progress may fail; the DB must not be used afterwards.
+// Close closes the database and lets another process open it. Calls in progress may fail;
+// the DB must not be used afterwards.
 func (db *DB) Close() error {
-	if err := db.bun.Close(); err != nil {
+	err := db.bun.Close()
+	if lockErr := db.lock.Close(); err == nil {
+		err = lockErr
+	}
+	if err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
 	return nil
+}
+
+// ErrInUse is returned by Open when another DB holds the database open: each board must have
+// a single writer, so a second server on the same file is refused.
+var ErrInUse = errors.New("the database is in use by another taskboard server")
+
+// lockFile takes an exclusive, non-blocking lock on the file at path, created if needed. The
+// kernel releases it when the process ends, however it ends.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrInUse
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // Ping reports whether the database file can be read, for readiness checks.

@@ -2,6 +2,7 @@ package persistence_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,4 +132,27 @@ func TestPing(t *testing.T) {
 	if err := db.Ping(context.Background()); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
+}
+
+func TestOpenRefusesASecondWriter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "taskboard.db")
+	first, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash}); !errors.Is(err, persistence.ErrInUse) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("second Open while the first is open: %v, want ErrInUse", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	again.Close()
 }
