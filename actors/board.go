@@ -102,20 +102,42 @@ func (b *board) authorize(userID string, need messages.Role) (messages.Member, e
 
 // replayed returns the first answer to a retried mutation, if meta's mutation id was seen.
 func (b *board) replayed(meta messages.Meta) (messages.Result, bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	return replayed(ctx, b.store, meta)
+}
+
+// replayed looks up meta's mutation id. A hit for the same request is its first answer; a
+// hit for a different request is a conflict.
+func replayed(ctx context.Context, store Store, meta messages.Meta) (messages.Result, bool, error) {
 	if meta.MutationID == "" {
 		return messages.Result{}, false, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	raw, found, err := b.store.Idempotent(ctx, meta.UserID, meta.MutationID)
+	raw, found, err := store.Idempotent(ctx, meta.UserID, meta.MutationID)
 	if err != nil || !found {
 		return messages.Result{}, false, err
 	}
-	var res messages.Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		return messages.Result{}, false, fmt.Errorf("decode idempotent result: %w", err)
+	var r messages.Replay
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return messages.Result{}, false, fmt.Errorf("decode idempotency record: %w", err)
 	}
-	return res, true, nil
+	if r.Fingerprint != meta.Fingerprint {
+		return messages.Result{}, true, messages.Errorf(messages.CodeConflict,
+			"this idempotency key was already used for a different request")
+	}
+	return r.Result, true, nil
+}
+
+// idempotency returns the record of meta's mutation id answered with res, if it has one.
+func idempotency(meta messages.Meta, res messages.Result) (*messages.Idempotency, error) {
+	if meta.MutationID == "" {
+		return nil, nil
+	}
+	raw, err := json.Marshal(messages.Replay{Fingerprint: meta.Fingerprint, Result: res})
+	if err != nil {
+		return nil, fmt.Errorf("encode idempotency record: %w", err)
+	}
+	return &messages.Idempotency{UserID: meta.UserID, Key: meta.MutationID, Result: raw}, nil
 }
 
 // commit persists c with ev as the board's next event, then runs apply, buffers the event and
@@ -129,12 +151,8 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 	}
 	c.BoardID, c.Event, c.Encoded = b.id, ev, enc
 	res.Seq = ev.Seq
-	if meta.MutationID != "" {
-		raw, err := json.Marshal(res)
-		if err != nil {
-			return messages.Result{}, fmt.Errorf("encode result: %w", err)
-		}
-		c.Idempotency = &messages.Idempotency{UserID: meta.UserID, Key: meta.MutationID, Result: raw}
+	if c.Idempotency, err = idempotency(meta, res); err != nil {
+		return messages.Result{}, err
 	}
 	if ev.Seq-b.firstSeq >= b.opts.Retention+b.pruneBatch() {
 		c.PruneBefore = ev.Seq - b.opts.Retention + 1
@@ -145,7 +163,8 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 		if code := messages.ErrorCode(err); code != messages.CodeInternal {
 			return messages.Result{}, err // e.g. a mutation id used at the same time elsewhere
 		}
-		b.log.Error().Err(err).Str("req", meta.RequestID).Str("type", string(ev.Type)).Msg("commit failed")
+		b.log.Error().Err(err).Str("req", meta.RequestID).Str("type", string(ev.Type)).Msg("commit failed; reloading the board")
+		b.forget()
 		return messages.Result{}, messages.Errorf(messages.CodeUnavailable, "the change could not be saved, try again")
 	}
 	b.seq = ev.Seq
@@ -158,6 +177,14 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 		Str("user", meta.UserID).Int("subscribers", len(b.subs)).Msg("event committed")
 	b.subs.fanOut(enc)
 	return res, nil
+}
+
+// forget drops the state after a failed commit, which may mean it is stale (the database was
+// changed behind the board's back): the next command reloads it, and subscribers subscribe
+// again from their last seq, so that they miss nothing either way.
+func (b *board) forget() {
+	b.st = nil
+	b.subs.closeAll(messages.EndRestarted)
 }
 
 func (b *board) pruneBatch() int64 { return max(b.opts.Retention/10, 1) }
@@ -195,6 +222,9 @@ func (b *board) updateBoard(c messages.UpdateBoard) (messages.Result, error) {
 	next.Name, next.Role = strings.TrimSpace(c.Name), ""
 	reply := next
 	reply.Role = m.Role
+	if next.Name == b.st.board.Name {
+		return messages.Result{Board: &reply, Seq: b.seq}, nil
+	}
 	return b.commit(c.Meta, messages.Event{Type: messages.BoardUpdated, Board: &next},
 		messages.Change{Board: &next}, messages.Result{Board: &reply},
 		func() { b.st.board = next })

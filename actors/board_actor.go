@@ -17,6 +17,13 @@ type reply struct {
 	err                   error
 }
 
+// subscribe is a Subscribe with the id its subscription will have, chosen by the caller so
+// that it can unsubscribe even when it stopped waiting for the answer.
+type subscribe struct {
+	messages.Subscribe
+	id uint64
+}
+
 // unsubscribe ends one subscription; it goes through the manager, which never spawns for it.
 type unsubscribe struct {
 	boardID string
@@ -29,8 +36,9 @@ type idleCheck struct{}
 // passivate asks the manager to stop an idle board.
 type passivate struct{ pid *actor.PID }
 
-// The internal messages may reach a board or manager that has just stopped; that is expected
-// and not worth a dead-letter log line.
+// The internal messages may reach a board or manager that has just stopped, and a reply a
+// caller who stopped waiting; that is expected and not worth a dead-letter log line.
+func (reply) IgnoreDeadLetterLogging()       {}
 func (unsubscribe) IgnoreDeadLetterLogging() {}
 func (idleCheck) IgnoreDeadLetterLogging()   {}
 func (passivate) IgnoreDeadLetterLogging()   {}
@@ -109,8 +117,8 @@ func (b *board) handle(cmd messages.Command) reply {
 	var res messages.Result
 	var err error
 	switch c := cmd.(type) {
-	case messages.Subscribe:
-		sub, after, upTo, err := b.subscribe(c)
+	case subscribe:
+		sub, after, upTo, err := b.subscribe(c.Subscribe, c.id)
 		return reply{sub: sub, fetchAfter: after, fetchUpTo: upTo, err: err}
 	case messages.GetSnapshot:
 		res, err = b.snapshot(c)
@@ -126,6 +134,8 @@ func (b *board) handle(cmd messages.Command) reply {
 		res, err = b.deleteList(c)
 	case messages.GetTask:
 		res, err = b.getTask(c)
+	case messages.GetList:
+		res, err = b.getList(c)
 	case messages.CreateTask:
 		res, err = b.createTask(c)
 	case messages.UpdateTask:

@@ -31,7 +31,7 @@ func TestMutationsEmitConsecutiveEvents(t *testing.T) {
 		t.Fatalf("created %+v, want trimmed title at position 2, version 1", task)
 	}
 	steps := []messages.Command{
-		messages.UpdateTask{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID, Title: ptr("Write more tests"), Description: messages.Set("all of them")},
+		messages.UpdateTask{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID, Title: messages.Set("Write more tests"), Description: messages.Set("all of them")},
 		messages.MoveTask{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID, ListID: "list-done", Position: ptr(0)},
 		messages.DeleteTask{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID},
 	}
@@ -187,7 +187,7 @@ func TestAccessAndValidation(t *testing.T) {
 		{"list of another board", messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-b2-todo", Title: "x"}, messages.CodeValidation},
 		{"assignee not a member", messages.CreateTask{Meta: meta(alice), BoardID: "board-2", ListID: "list-b2-todo", Title: "x", AssigneeID: ptr(bob)}, messages.CodeValidation},
 		{"negative position", messages.MoveTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-1", ListID: "list-todo", Position: ptr(-1)}, messages.CodeValidation},
-		{"stale version", messages.UpdateTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-1", Title: ptr("x"), IfMatch: ptr(7)}, messages.CodePreconditionFailed},
+		{"stale version", messages.UpdateTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-1", Title: messages.Set("x"), IfMatch: ptr(7)}, messages.CodePreconditionFailed},
 		{"task of another board", messages.DeleteTask{Meta: meta(alice), BoardID: "board-1", TaskID: "task-5"}, messages.CodeNotFound},
 	}
 	for _, tt := range tests {
@@ -201,7 +201,7 @@ func TestAccessAndValidation(t *testing.T) {
 	if s := snapshot(t, b, alice, "board-1"); s.Seq != 0 || len(s.Tasks) != 4 {
 		t.Fatalf("rejected commands changed the board: seq %d, %d tasks", s.Seq, len(s.Tasks))
 	}
-	_, err := b.Do(ctx, messages.UpdateTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-1", Title: ptr("x"), IfMatch: ptr(7)})
+	_, err := b.Do(ctx, messages.UpdateTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-1", Title: messages.Set("x"), IfMatch: ptr(7)})
 	if cur := messages.AsError(err).Current; cur == nil || cur.ID != "task-1" || cur.Version != 1 {
 		t.Fatalf("precondition failure carries %+v, want task-1 at version 1", cur)
 	}

@@ -44,15 +44,23 @@ func NewBoards(store Store, opts Options) *Boards {
 }
 
 // Shutdown stops every board (open subscriptions end with messages.EndShutdown) and the actor
-// system. Nothing acknowledged is lost: every answered command was committed first.
+// system, waiting until ctx ends at most. Nothing acknowledged is lost: every answered command
+// was committed first.
 func (b *Boards) Shutdown(ctx context.Context) error {
 	b.shutdown.Store(true)
 	defer b.system.Shutdown()
-	timeout := time.Until(deadline(ctx, b.opts.AskTimeout))
-	if err := b.system.Root.PoisonFuture(b.manager).Wait(); err != nil && !errors.Is(err, actor.ErrDeadLetter) {
-		return fmt.Errorf("stop boards within %s: %w", timeout, err)
+	stopped := make(chan error, 1)
+	future := b.system.Root.PoisonFuture(b.manager)
+	go func() { stopped <- future.Wait() }()
+	select {
+	case err := <-stopped:
+		if err != nil && !errors.Is(err, actor.ErrDeadLetter) {
+			return fmt.Errorf("stop boards: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stop boards: %w", ctx.Err())
 	}
-	return nil
 }
 
 func deadline(ctx context.Context, fallback time.Duration) time.Time {
@@ -78,7 +86,7 @@ func (b *Boards) ask(ctx context.Context, cmd messages.Command) (reply, error) {
 		switch {
 		case errors.Is(err, actor.ErrDeadLetter) && attempt == 0:
 			continue
-		case errors.Is(err, actor.ErrTimeout):
+		case errors.Is(err, actor.ErrTimeout), errors.Is(err, actor.ErrDeadLetter):
 			return reply{}, messages.Errorf(messages.CodeUnavailable, "board did not answer in time")
 		case err != nil:
 			return reply{}, fmt.Errorf("ask board %s: %w", cmd.Board(), err)
@@ -100,8 +108,11 @@ func (b *Boards) Do(ctx context.Context, cmd messages.Command) (messages.Result,
 // Subscribe opens a subscription to a board's events after s.After, reading from the database
 // the part of the replay the board no longer holds in memory. The caller must Unsubscribe.
 func (b *Boards) Subscribe(ctx context.Context, s messages.Subscribe) (*messages.Subscription, error) {
-	r, err := b.ask(ctx, s)
+	id := lastSubscriberID.Add(1)
+	r, err := b.ask(ctx, subscribe{Subscribe: s, id: id})
 	if err != nil {
+		// The board may still register it after this caller stopped waiting.
+		b.Unsubscribe(&messages.Subscription{ID: id, BoardID: s.BoardID})
 		return nil, err
 	}
 	sub := r.sub
@@ -130,11 +141,25 @@ func (b *Boards) Unsubscribe(sub *messages.Subscription) {
 	b.system.Root.Send(b.manager, unsubscribe{boardID: sub.BoardID, id: sub.ID})
 }
 
+// Replayed returns the first answer to a mutation whose id was already used for the same
+// request, and a conflict when it was used for another one. Gateways ask it before they
+// resolve a request's board, which a first answer may have deleted.
+func (b *Boards) Replayed(ctx context.Context, meta messages.Meta) (messages.Result, bool, error) {
+	return replayed(ctx, b.store, meta)
+}
+
 // CreateBoard creates a board owned by the caller with the lists To Do, In Progress and Done.
-// It emits no event: the board starts at seq 0.
+// It emits no event: the board starts at seq 0. A retry with the same mutation id returns the
+// first board.
 func (b *Boards) CreateBoard(ctx context.Context, c messages.CreateBoard) (messages.Board, error) {
 	if err := c.Validate(); err != nil {
 		return messages.Board{}, err
+	}
+	if res, found, err := replayed(ctx, b.store, c.Meta); found || err != nil {
+		if err != nil || res.Board == nil {
+			return messages.Board{}, err
+		}
+		return *res.Board, nil
 	}
 	now := messages.NewTime(b.opts.Clock())
 	board := messages.Board{ID: newID("board"), Name: strings.TrimSpace(c.Name), CreatedAt: now, Role: messages.RoleOwner}
@@ -142,7 +167,14 @@ func (b *Boards) CreateBoard(ctx context.Context, c messages.CreateBoard) (messa
 	for i, name := range []string{"To Do", "In Progress", "Done"} {
 		nb.Lists = append(nb.Lists, messages.List{ID: newID("list"), BoardID: board.ID, Name: name, Position: i, CreatedAt: now})
 	}
+	var err error
+	if nb.Idempotency, err = idempotency(c.Meta, messages.Result{Board: &board}); err != nil {
+		return messages.Board{}, err
+	}
 	if err := b.store.CreateBoard(ctx, nb); err != nil {
+		if messages.ErrorCode(err) != messages.CodeInternal {
+			return messages.Board{}, err
+		}
 		return messages.Board{}, fmt.Errorf("create board: %w", err)
 	}
 	return board, nil

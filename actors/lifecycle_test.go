@@ -190,3 +190,72 @@ func TestBoardCrashingTooOftenIsStoppedThenRespawned(t *testing.T) {
 		t.Fatalf("respawned board put the task at %d, want 2", got.Position)
 	}
 }
+
+func TestStaleBoardReloadsAfterAFailedCommit(t *testing.T) {
+	db, _ := openStore(t)
+	stale := startBoards(t, db, actors.Options{})
+	snapshot(t, stale, alice, "board-1") // loaded at seq 0
+	sub := subscribe(t, stale, nil, 0)
+	// Another writer commits behind the board's back.
+	other := startBoards(t, db, actors.Options{})
+	createTask(t, other, "list-todo", "elsewhere")
+
+	_, err := stale.Do(context.Background(), messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-todo", Title: "here"})
+	if messages.ErrorCode(err) != messages.CodeUnavailable {
+		t.Fatalf("commit on a stale board: %v, want unavailable", err)
+	}
+	if _, ok := <-sub.Events; ok || sub.Err() != messages.EndRestarted {
+		t.Fatalf("subscriber of a stale board: reason %q, want %q", sub.Err(), messages.EndRestarted)
+	}
+	if got := createTask(t, stale, "list-todo", "here"); got.Position != 3 {
+		t.Fatalf("after reloading, the task went to %d, want 3", got.Position)
+	}
+	if s := snapshot(t, stale, alice, "board-1"); s.Seq != 2 {
+		t.Fatalf("seq %d, want 2", s.Seq)
+	}
+}
+
+// slowStore holds the first LoadBoard until release is closed.
+type slowStore struct {
+	actors.Store
+	release chan struct{}
+}
+
+func (s slowStore) LoadBoard(ctx context.Context, id string, recent int) (messages.BoardState, error) {
+	<-s.release
+	return s.Store.LoadBoard(ctx, id, recent)
+}
+
+func TestSubscribeThatTimedOutLeavesNoSubscriber(t *testing.T) {
+	db, _ := openStore(t)
+	hooks := make(lifecycle, 64)
+	store := slowStore{Store: db, release: make(chan struct{})}
+	b := startBoards(t, store, actors.Options{OnLifecycle: hooks.hook, AskTimeout: 50 * time.Millisecond, IdleAfter: 20 * time.Millisecond})
+	_, err := b.Subscribe(context.Background(), messages.Subscribe{Meta: meta(alice), BoardID: "board-1", Live: true})
+	if messages.ErrorCode(err) != messages.CodeUnavailable {
+		t.Fatalf("subscribe to a board still loading: %v, want unavailable", err)
+	}
+	close(store.release)
+	// The board registered the subscriber nobody waits for, and must forget it: only a board
+	// without subscribers goes idle.
+	hooks.await(t, "board-1 stopped")
+}
+
+func TestUpdatesThatChangeNothingEmitNothing(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{})
+	ctx := context.Background()
+	for _, c := range []messages.Command{
+		messages.UpdateBoard{Meta: meta(alice), BoardID: "board-1", Name: " Launch "},
+		messages.UpdateList{Meta: meta(alice), BoardID: "board-1", ListID: "list-done"},
+		messages.UpdateList{Meta: meta(alice), BoardID: "board-1", ListID: "list-done", Name: ptr("Done"), Position: ptr(2)},
+		messages.UpdateTask{Meta: meta(alice), BoardID: "board-1", TaskID: "task-1", Title: messages.Set("Design login page")},
+	} {
+		if _, err := b.Do(ctx, c); err != nil {
+			t.Fatalf("%T: %v", c, err)
+		}
+	}
+	if s := snapshot(t, b, alice, "board-1"); s.Seq != 0 {
+		t.Fatalf("seq %d after updates that changed nothing, want 0", s.Seq)
+	}
+}

@@ -7,6 +7,17 @@ import (
 	"github.com/taskboard/taskboard/messages"
 )
 
+func (b *board) getList(c messages.GetList) (messages.Result, error) {
+	if _, err := b.authorize(c.UserID, messages.RoleViewer); err != nil {
+		return messages.Result{}, err
+	}
+	l, _, ok := b.st.list(c.ListID)
+	if !ok {
+		return messages.Result{}, messages.NotFound("list")
+	}
+	return messages.Result{List: &l, Seq: b.seq}, nil
+}
+
 func (b *board) createList(c messages.CreateList) (messages.Result, error) {
 	if res, done, err := b.mutate(c.Meta); done {
 		return res, err
@@ -35,12 +46,16 @@ func (b *board) updateList(c messages.UpdateList) (messages.Result, error) {
 	if !ok {
 		return messages.Result{}, messages.NotFound("list")
 	}
+	before := l
 	if c.Name != nil {
 		l.Name = strings.TrimSpace(*c.Name)
 	}
 	to := from
 	if c.Position != nil {
 		to = min(*c.Position, len(b.st.lists)-1)
+	}
+	if l.Name == before.Name && to == from {
+		return messages.Result{List: &before, Seq: b.seq}, nil
 	}
 	next := slices.Insert(slices.Delete(slices.Clone(b.st.lists), from, from+1), to, l)
 	lo, hi := min(from, to), max(from, to)

@@ -11,7 +11,7 @@ import (
 
 // slogFactory routes protoactor's own logs into zerolog.
 func slogFactory(log zerolog.Logger) func(*actor.ActorSystem) *slog.Logger {
-	h := zerolog.NewSlogHandler(log.With().Str("component", "protoactor").Logger())
+	h := zerolog.NewSlogHandler(log.With().Str("lib", "protoactor").Logger())
 	return func(*actor.ActorSystem) *slog.Logger { return slog.New(h) }
 }
 

@@ -20,7 +20,8 @@ type Store interface {
 	// Idempotent returns the stored result for a user's mutation id, if there is one.
 	Idempotent(ctx context.Context, userID, key string) (result []byte, found bool, err error)
 
-	// CreateBoard inserts a board, its lists and its owner in one transaction, at seq 0.
+	// CreateBoard inserts a board, its lists, its owner and the idempotency record, if any,
+	// in one transaction, at seq 0.
 	CreateBoard(ctx context.Context, b messages.NewBoard) error
 	// BoardsOf lists the boards a user is a member of, with the user's role, oldest first.
 	BoardsOf(ctx context.Context, userID string) ([]messages.Board, error)

@@ -53,7 +53,7 @@ func (s subscribers) closeAll(reason string) {
 
 // subscribe answers a Subscribe: the events to replay from memory and, when older ones are
 // needed, the range (fetchAfter, fetchUpTo] the caller must read from the store first.
-func (b *board) subscribe(c messages.Subscribe) (sub *messages.Subscription, fetchAfter, fetchUpTo int64, err error) {
+func (b *board) subscribe(c messages.Subscribe, id uint64) (sub *messages.Subscription, fetchAfter, fetchUpTo int64, err error) {
 	if _, err := b.authorize(c.UserID, messages.RoleViewer); err != nil {
 		return nil, 0, 0, err
 	}
@@ -61,7 +61,6 @@ func (b *board) subscribe(c messages.Subscribe) (sub *messages.Subscription, fet
 	if buffer <= 0 {
 		buffer = DefaultBuffer
 	}
-	id := lastSubscriberID.Add(1)
 	s := &subscriber{userID: c.UserID, ch: make(chan messages.Encoded, buffer), reason: new(string)}
 	sub = messages.NewSubscription(id, b.id, c.UserID, s.ch, s.reason)
 	sub.Seq = b.seq

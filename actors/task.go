@@ -94,8 +94,8 @@ func (b *board) updateTask(c messages.UpdateTask) (messages.Result, error) {
 		}
 	}
 	next := t
-	if c.Title != nil {
-		next.Title = strings.TrimSpace(*c.Title)
+	if c.Title.Set {
+		next.Title = strings.TrimSpace(*c.Title.Value)
 	}
 	if c.Description.Set {
 		next.Description = c.Description.Value

@@ -110,7 +110,8 @@ func (s *Server) deleteBoard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.cfg.Boards.Do(r.Context(), messages.DeleteBoard{Meta: m, BoardID: r.PathValue("boardId")}); err != nil {
+	c := messages.DeleteBoard{Meta: m, BoardID: r.PathValue("boardId")}
+	if _, err := s.mutate(r, m, func() (messages.Command, error) { return c, nil }); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -22,7 +22,24 @@ func meta(r *http.Request, bodyKey string) (messages.Meta, error) {
 		return messages.Meta{}, messages.Errorf(messages.CodeValidation,
 			"the idempotency key must be at most %d bytes", maxMutationID).Field("clientMutationId", "length")
 	}
-	return messages.Meta{UserID: user.ID, RequestID: requestIDFrom(r.Context()), MutationID: key}, nil
+	return messages.Meta{
+		UserID: user.ID, RequestID: requestIDFrom(r.Context()), MutationID: key,
+		Fingerprint: r.Method + " " + r.URL.Path,
+	}, nil
+}
+
+// mutate answers a mutation on what the path names. A retried mutation id gets its first
+// answer before the path is resolved, since that answer may have deleted what the path names;
+// otherwise resolve returns the command, with its board, for the board to run.
+func (s *Server) mutate(r *http.Request, m messages.Meta, resolve func() (messages.Command, error)) (messages.Result, error) {
+	if res, found, err := s.cfg.Boards.Replayed(r.Context(), m); found || err != nil {
+		return res, err
+	}
+	cmd, err := resolve()
+	if err != nil {
+		return messages.Result{}, err
+	}
+	return s.cfg.Boards.Do(r.Context(), cmd)
 }
 
 // readMeta returns the Meta of a read-only command: identity and trace id, no mutation id.

@@ -14,6 +14,9 @@ type Boards interface {
 	Do(ctx context.Context, cmd messages.Command) (messages.Result, error)
 	// Subscribe opens a subscription; the caller must Unsubscribe it once done.
 	Subscribe(ctx context.Context, s messages.Subscribe) (*messages.Subscription, error)
+	// Replayed returns the first answer to a mutation whose id (Meta.MutationID) was already
+	// used for the same request (Meta.Fingerprint), or a conflict if it was used for another.
+	Replayed(ctx context.Context, m messages.Meta) (res messages.Result, found bool, err error)
 	// Unsubscribe ends a subscription; it is safe after the board closed it.
 	Unsubscribe(sub *messages.Subscription)
 	// CreateBoard creates a board owned by the caller.

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/taskboard/taskboard/messages"
 )
+
+// bodyReadTimeout bounds how long reading a request body may take.
+const bodyReadTimeout = 30 * time.Second
 
 // writeJSON answers v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -25,6 +29,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // are ignored. A body over cfg.MaxBody is too_large; an empty body, malformed JSON or a value of
 // the wrong type is bad_request.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	// A client trickling its body must not hold the handler: bound the read. Not every
+	// ResponseWriter supports deadlines (recorders in tests); then there is none.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	dec := json.NewDecoder(body)
 	err := dec.Decode(dst)

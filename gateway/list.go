@@ -31,12 +31,12 @@ func (s *Server) updateList(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
 		return err
 	}
-	var err error
 	c.ListID = r.PathValue("listId")
-	if c.BoardID, err = s.boardOfList(r); err != nil {
-		return err
-	}
-	res, err := s.cfg.Boards.Do(r.Context(), c)
+	res, err := s.mutate(r, c.Meta, func() (messages.Command, error) {
+		var err error
+		c.BoardID, err = s.boardOfList(r)
+		return c, err
+	})
 	if err != nil {
 		return listNotFound(err)
 	}
@@ -54,13 +54,33 @@ func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := messages.DeleteList{Meta: m, ListID: r.PathValue("listId")}
-	if c.BoardID, err = s.boardOfList(r); err != nil {
-		return err
-	}
-	if _, err := s.cfg.Boards.Do(r.Context(), c); err != nil {
+	_, err = s.mutate(r, c.Meta, func() (messages.Command, error) {
+		var err error
+		c.BoardID, err = s.boardOfList(r)
+		return c, err
+	})
+	if err != nil {
 		return listNotFound(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// getList answers GET /lists/{listId}: 200 List, the resource a created list's Location names.
+func (s *Server) getList(w http.ResponseWriter, r *http.Request) error {
+	c := messages.GetList{Meta: readMeta(r), ListID: r.PathValue("listId")}
+	var err error
+	if c.BoardID, err = s.boardOfList(r); err != nil {
+		return err
+	}
+	res, err := s.cfg.Boards.Do(r.Context(), c)
+	if err != nil {
+		return listNotFound(err)
+	}
+	if res.List == nil {
+		return missing("list")
+	}
+	writeJSON(w, http.StatusOK, res.List)
 	return nil
 }
 

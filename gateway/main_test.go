@@ -58,6 +58,17 @@ func newServer(t *testing.T, opts ...option) *env {
 // stops it in the program's order: streams, HTTP, boards, database.
 func startServer(t *testing.T, path string, opts ...option) *env {
 	t.Helper()
+	return startServerWith(t, path, actors.Options{}, opts...)
+}
+
+// newServerWith starts a server on a fresh demo database with board actors configured by ao.
+func newServerWith(t *testing.T, ao actors.Options, opts ...option) *env {
+	t.Helper()
+	return startServerWith(t, filepath.Join(t.TempDir(), "taskboard.db"), ao, opts...)
+}
+
+func startServerWith(t *testing.T, path string, ao actors.Options, opts ...option) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
 	if err != nil {
@@ -68,7 +79,7 @@ func startServer(t *testing.T, path string, opts ...option) *env {
 		t.Fatalf("seed: %v", err)
 	}
 	logs := newLogSink()
-	boards := actors.NewBoards(db, actors.Options{})
+	boards := actors.NewBoards(db, ao)
 	cfg := gateway.Config{
 		Logger:      zerolog.New(logs).Level(zerolog.DebugLevel),
 		Boards:      boards,

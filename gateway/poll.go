@@ -13,6 +13,10 @@ import (
 // pollBuffer bounds a long poll's live queue: it answers with the first events anyway.
 const pollBuffer = 64
 
+// maxPollEvents bounds one poll answer; a client behind by more polls again from the seq of
+// the last event it got.
+const maxPollEvents = 500
+
 // pollAnswer is a poll's answer: the events after since (their JSON), and seq, the last seq
 // included, or the board's seq when there is none.
 type pollAnswer struct {
@@ -56,12 +60,12 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer s.cfg.Boards.Unsubscribe(sub)
 	if sub.Resync || len(sub.Replay) > 0 {
-		writePoll(w, sub, sub.Replay, false)
+		writePoll(w, r, sub, sub.Replay, false)
 		return nil
 	}
 	logFrom(r.Context()).Debug().Str("board", sub.BoardID).Int64("seq", sub.Seq).Dur("timeout", timeout).Msg("long poll waiting")
 	events, timedOut := s.wait(r.Context(), sub, timeout)
-	writePoll(w, sub, events, timedOut)
+	writePoll(w, r, sub, events, timedOut)
 	return nil
 }
 
@@ -110,20 +114,24 @@ func (s *Server) shortPoll(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer s.cfg.Boards.Unsubscribe(sub)
-	writePoll(w, sub, sub.Replay, false)
+	writePoll(w, r, sub, sub.Replay, false)
 	return nil
 }
 
-// writePoll answers a poll with events, or with a resync when sub asks for one.
-func writePoll(w http.ResponseWriter, sub *messages.Subscription, events []messages.Encoded, timedOut bool) {
+// writePoll answers a poll with at most maxPollEvents events, or with a resync when sub asks
+// for one, and logs each delivery with the request id of the change that caused it.
+func writePoll(w http.ResponseWriter, r *http.Request, sub *messages.Subscription, events []messages.Encoded, timedOut bool) {
 	if sub.Resync {
 		writeJSON(w, http.StatusOK, resyncAnswer{Resync: true, Seq: sub.Seq})
 		return
 	}
+	events = events[:min(len(events), maxPollEvents)]
 	answer := pollAnswer{Data: make([]json.RawMessage, 0, len(events)), Seq: sub.Seq, Timeout: timedOut}
+	log := logFrom(r.Context())
 	for _, enc := range events {
 		answer.Data = append(answer.Data, json.RawMessage(enc.JSON))
 		answer.Seq = enc.Seq
+		log.Debug().Str("board", sub.BoardID).Int64("seq", enc.Seq).Str("event_req", enc.RequestID).Msg("poll event")
 	}
 	writeJSON(w, http.StatusOK, answer)
 }

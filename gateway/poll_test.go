@@ -3,9 +3,11 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/taskboard/taskboard/actors"
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/messages"
@@ -196,4 +198,28 @@ func TestPollValidation(t *testing.T) {
 	e.as(t, "bob").do(t, "GET", "/boards/board-2/poll?since=0", nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
 	e.as(t, "bob").do(t, "GET", "/boards/board-2/updates?since=0", nil).wantError(t, http.StatusNotFound, messages.CodeNotFound)
 	e.anon().do(t, "GET", "/boards/board-1/updates", nil).wantError(t, http.StatusUnauthorized, messages.CodeUnauthorized)
+}
+
+func TestLongPollLeavesNoSubscriber(t *testing.T) {
+	stopped := make(chan string, 16)
+	e := newServerWith(t, actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
+		if l == actors.Stopped {
+			stopped <- id
+		}
+	}})
+	alice := e.as(t, "alice")
+	ctx, cancel := context.WithCancel(context.Background())
+	answer := alice.asyncPoll(t, ctx, "/boards/board-1/poll", "poll-gone")
+	e.logs.await(t, map[string]any{"req": "poll-gone", "message": "long poll waiting"})
+	cancel()
+	<-answer
+	// An idle board without subscribers leaves memory: the poll's subscription is gone.
+	select {
+	case id := <-stopped:
+		if id != "board-1" {
+			t.Fatalf("board %s stopped, want board-1", id)
+		}
+	case <-time.After(wait):
+		t.Fatal("board-1 still has the subscriber of a long poll whose client left")
+	}
 }

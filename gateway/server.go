@@ -144,6 +144,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /boards/{boardId}/tasks", s.auth(s.boardTasks))
 
 	mux.Handle("POST /boards/{boardId}/lists", s.auth(s.createList))
+	mux.Handle("GET /lists/{listId}", s.auth(s.getList))
 	mux.Handle("PATCH /lists/{listId}", s.auth(s.updateList))
 	mux.Handle("DELETE /lists/{listId}", s.auth(s.deleteList))
 

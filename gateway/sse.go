@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,7 +123,9 @@ func (st *stream) catchUp() {
 			Type string `json:"type"`
 			Seq  int64  `json:"seq"`
 		}{"resync", st.sub.Seq})
-		st.write([]byte("event: resync\ndata: " + string(resync) + "\n\n"))
+		// The id makes a reconnecting EventSource resume from here, not from the stale id
+		// that caused the resync.
+		st.write([]byte("id: " + strconv.FormatInt(st.sub.Seq, 10) + "\nevent: resync\ndata: " + string(resync) + "\n\n"))
 		st.last = st.sub.Seq
 		return
 	}

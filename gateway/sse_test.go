@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/messages"
 )
@@ -122,8 +123,8 @@ func TestSSEResume(t *testing.T) {
 			t.Fatalf("connected seq %d, want 5", seq)
 		}
 		f := s.nextEvent(t)
-		if f.Event != "resync" || f.Data != `{"type":"resync","seq":5}` || f.ID != "" {
-			t.Fatalf("frame %+v, want a resync to 5", f)
+		if f.Event != "resync" || f.Data != `{"type":"resync","seq":5}` || f.ID != "5" {
+			t.Fatalf("frame %+v, want a resync to 5 with id 5", f)
 		}
 		alice.createTask(t, "list-todo", "after resync")
 		if ev := s.event(t); ev.Seq != 6 {
@@ -161,36 +162,50 @@ func TestSSEResumeAcrossRestart(t *testing.T) {
 	}
 }
 
+// TestSSEResumeWhileWriting resumes from an id old enough for the replay to come from the
+// events table, then the ring (RingSize 3), while another user keeps writing: the stream must
+// be contiguous across the table, the ring and the live events.
 func TestSSEResumeWhileWriting(t *testing.T) {
-	e := newServer(t)
+	e := newServerWith(t, actors.Options{RingSize: 3})
 	alice, bob := e.as(t, "alice"), e.as(t, "bob")
-	s := alice.stream(t, "/boards/board-1/events")
-	s.connected(t, "board-1")
-	for i := range 3 {
+	for i := range 10 {
 		bob.createTask(t, "list-todo", fmt.Sprint("before ", i))
 	}
-	var last int64
-	for range 3 {
-		last = s.event(t).Seq
-	}
-	s.close()
 
 	const writes = 40
+	started := make(chan struct{})
+	failed := make(chan error, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for i := range writes {
-			res := bob.do(t, "POST", "/tasks", map[string]any{"listId": "list-in-progress", "title": fmt.Sprint("during ", i)})
-			if res.Status != http.StatusCreated {
-				t.Errorf("POST during replay: %d %s", res.Status, res.Body)
+			if i == 5 {
+				close(started)
+			}
+			req := bob.request(t, context.Background(), "POST", "/tasks", map[string]any{"listId": "list-in-progress", "title": fmt.Sprint("during ", i)})
+			resp, err := e.srv.Client().Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			if err != nil {
+				failed <- fmt.Errorf("POST during the replay: %w", err)
 				return
 			}
 		}
 	}()
-	s = alice.stream(t, "/boards/board-1/events", "Last-Event-ID", strconv.FormatInt(last, 10))
+	select {
+	case <-started:
+	case err := <-failed:
+		t.Fatal(err)
+	}
+	last := int64(2)
+	s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", strconv.FormatInt(last, 10))
 	s.connected(t, "board-1")
-	for last < 3+writes {
+	for last < 10+writes {
 		ev := s.event(t)
 		if ev.Seq != last+1 {
 			t.Fatalf("got seq %d after %d: a gap or a duplicate", ev.Seq, last)
@@ -198,6 +213,11 @@ func TestSSEResumeWhileWriting(t *testing.T) {
 		last = ev.Seq
 	}
 	wg.Wait()
+	select {
+	case err := <-failed:
+		t.Fatal(err)
+	default:
+	}
 }
 
 func TestSSEBoardIsolation(t *testing.T) {
@@ -240,17 +260,26 @@ func TestSSEHeartbeat(t *testing.T) {
 }
 
 func TestSSEEndsWhenClientLeaves(t *testing.T) {
-	e := newServer(t)
+	stopped := make(chan string, 16)
+	e := newServerWith(t, actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
+		if l == actors.Stopped {
+			stopped <- id
+		}
+	}})
 	alice := e.as(t, "alice")
 	s := alice.stream(t, "/boards/board-1/events")
 	s.connected(t, "board-1")
 	s.close()
 	// The access log line is written when the handler has returned.
 	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "request", "path": "/boards/board-1/events"})
-	// The board no longer delivers to it.
-	alice.createTask(t, "list-todo", "after")
-	if got := e.logs.all(map[string]any{"req": s.ReqID, "message": "sse event"}); len(got) != 0 {
-		t.Fatalf("delivered to a closed stream: %v", got)
+	// The board forgot the subscriber: an idle board with none leaves memory.
+	select {
+	case id := <-stopped:
+		if id != "board-1" {
+			t.Fatalf("board %s stopped, want board-1", id)
+		}
+	case <-time.After(wait):
+		t.Fatal("board-1 still has the subscriber of a stream that ended")
 	}
 }
 

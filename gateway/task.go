@@ -16,11 +16,11 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
 		return err
 	}
-	var err error
-	if c.BoardID, err = s.cfg.Boards.BoardOfList(r.Context(), c.ListID); err != nil {
-		return unknownList(err)
-	}
-	res, err := s.cfg.Boards.Do(r.Context(), c)
+	res, err := s.mutate(r, c.Meta, func() (messages.Command, error) {
+		var err error
+		c.BoardID, err = s.cfg.Boards.BoardOfList(r.Context(), c.ListID)
+		return c, err
+	})
 	if err != nil {
 		return unknownList(err)
 	}
@@ -54,10 +54,11 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) error {
 	if c.IfMatch, err = ifMatch(r); err != nil {
 		return err
 	}
-	if c.BoardID, err = s.boardOfTask(r); err != nil {
-		return err
-	}
-	return s.answerTask(w, r, c)
+	return s.answerMutation(w, r, c.Meta, func() (messages.Command, error) {
+		var err error
+		c.BoardID, err = s.boardOfTask(r)
+		return c, err
+	})
 }
 
 // moveTask answers PATCH /tasks/{taskId}/move {listId, position}: 200 Task. Positions of both
@@ -72,10 +73,11 @@ func (s *Server) moveTask(w http.ResponseWriter, r *http.Request) error {
 	if c.IfMatch, err = ifMatch(r); err != nil {
 		return err
 	}
-	if c.BoardID, err = s.boardOfTask(r); err != nil {
-		return err
-	}
-	return s.answerTask(w, r, c)
+	return s.answerMutation(w, r, c.Meta, func() (messages.Command, error) {
+		var err error
+		c.BoardID, err = s.boardOfTask(r)
+		return c, err
+	})
 }
 
 // deleteTask answers DELETE /tasks/{taskId}: 204. If-Match works as for updateTask.
@@ -88,10 +90,12 @@ func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) error {
 	if c.IfMatch, err = ifMatch(r); err != nil {
 		return err
 	}
-	if c.BoardID, err = s.boardOfTask(r); err != nil {
-		return err
-	}
-	if _, err := s.cfg.Boards.Do(r.Context(), c); err != nil {
+	_, err = s.mutate(r, c.Meta, func() (messages.Command, error) {
+		var err error
+		c.BoardID, err = s.boardOfTask(r)
+		return c, err
+	})
+	if err != nil {
 		return taskNotFound(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -100,7 +104,12 @@ func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) error {
 
 // answerTask sends c and answers 200 with the task it returns.
 func (s *Server) answerTask(w http.ResponseWriter, r *http.Request, c messages.Command) error {
-	res, err := s.cfg.Boards.Do(r.Context(), c)
+	return s.answerMutation(w, r, messages.Meta{}, func() (messages.Command, error) { return c, nil })
+}
+
+// answerMutation runs a task mutation (see mutate) and answers 200 with the task it returns.
+func (s *Server) answerMutation(w http.ResponseWriter, r *http.Request, m messages.Meta, resolve func() (messages.Command, error)) error {
+	res, err := s.mutate(r, m, resolve)
 	if err != nil {
 		return taskNotFound(err)
 	}

@@ -30,11 +30,13 @@ type BoardState struct {
 	Recent   []Encoded // the newest events, oldest first
 }
 
-// NewBoard is everything needed to create a board: the board, its first lists and its owner.
+// NewBoard is everything needed to create a board: the board, its first lists, its owner
+// and, for a request with a mutation id, the answer a retry gets.
 type NewBoard struct {
-	Board   Board
-	Lists   []List
-	OwnerID string
+	Board       Board
+	Lists       []List
+	OwnerID     string
+	Idempotency *Idempotency
 }
 
 // CreateBoard asks for a new board owned by the caller, with the lists To Do, In Progress and

@@ -1,11 +1,14 @@
 package messages
 
 // Meta travels on every command: who asks, the trace id of the request that caused it, and
-// the client's mutation id (Idempotency-Key or clientMutationId), if any.
+// the client's mutation id (Idempotency-Key or clientMutationId), if any. Fingerprint names
+// the request a mutation id belongs to (such as "DELETE /tasks/task-1"): reusing the id for
+// a different request is a conflict, not a replay.
 type Meta struct {
-	UserID     string `json:"-"`
-	RequestID  string `json:"-"`
-	MutationID string `json:"clientMutationId,omitempty"`
+	UserID      string `json:"-"`
+	RequestID   string `json:"-"`
+	MutationID  string `json:"clientMutationId,omitempty"`
+	Fingerprint string `json:"-"`
 }
 
 // Trace returns m; it lets code read the Meta of any command.
@@ -37,6 +40,9 @@ func (c DeleteList) Board() string { return c.BoardID }
 
 // Board implements Command.
 func (c GetTask) Board() string { return c.BoardID }
+
+// Board implements Command.
+func (c GetList) Board() string { return c.BoardID }
 
 // Board implements Command.
 func (c CreateTask) Board() string { return c.BoardID }

@@ -100,5 +100,12 @@ type Change struct {
 type Idempotency struct {
 	UserID string
 	Key    string
-	Result []byte // JSON of the Result
+	Result []byte // JSON of a Replay
+}
+
+// Replay is what an idempotency record holds: the request the mutation id was first used for
+// and the answer it got.
+type Replay struct {
+	Fingerprint string `json:"fingerprint"`
+	Result      Result `json:"result"`
 }

@@ -14,6 +14,13 @@ type List struct {
 	CreatedAt Time   `json:"-"`
 }
 
+// GetList asks a board for one of its lists. Needs role viewer.
+type GetList struct {
+	Meta
+	BoardID string
+	ListID  string
+}
+
 // CreateList adds a list at Position (the end when absent or too large). Needs role editor.
 // Emits list_created.
 type CreateList struct {

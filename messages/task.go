@@ -65,7 +65,7 @@ type UpdateTask struct {
 	Meta
 	BoardID     string
 	TaskID      string
-	Title       *string  `json:"title"`
+	Title       Nullable `json:"title"`
 	Description Nullable `json:"description"`
 	AssigneeID  Nullable `json:"assigneeId"`
 	IfMatch     *int     `json:"-"`
@@ -73,8 +73,11 @@ type UpdateTask struct {
 
 // Validate checks the fields that are present.
 func (c UpdateTask) Validate() error {
-	if c.Title != nil {
-		if err := validateTitle(*c.Title); err != nil {
+	if c.Title.Set {
+		if c.Title.Value == nil {
+			return Errorf(CodeValidation, "title cannot be null").Field("title", "required")
+		}
+		if err := validateTitle(*c.Title.Value); err != nil {
 			return err
 		}
 	}

@@ -91,9 +91,9 @@ func membersOf(ctx context.Context, q bun.IDB, boardID string) ([]messages.Membe
 	return members, nil
 }
 
-// CreateBoard inserts a board at seq 0, its lists and its owner's membership in one
-// transaction. A zero CreatedAt on the board or a list means now. A board id that exists is
-// a conflict *messages.Error.
+// CreateBoard inserts a board at seq 0, its lists, its owner's membership and the idempotency
+// record, if any, in one transaction. A zero CreatedAt on the board or a list means now. A
+// board id that exists, or a mutation id the user already used, is a conflict *messages.Error.
 func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) error {
 	now := db.now()
 	board := boardRow{ID: nb.Board.ID, Name: nb.Board.Name, CreatedAt: millisOr(nb.Board.CreatedAt, now)}
@@ -119,6 +119,9 @@ func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) error {
 		}
 		if _, err := tx.NewInsert().Model(&owner).Exec(ctx); err != nil {
 			return fmt.Errorf("insert owner: %w", err)
+		}
+		if nb.Idempotency != nil {
+			return insertIdempotency(ctx, tx.Tx, board.ID, *nb.Idempotency, now)
 		}
 		return nil
 	})

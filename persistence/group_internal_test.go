@@ -44,7 +44,11 @@ func TestCommitCancelledWhileQueued(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- db.Commit(ctx, taskChange(t, "board-1", "list-todo", "task-q", 1)) }()
+	deadline := time.Now().Add(10 * time.Second)
 	for queued := false; !queued; {
+		if time.Now().After(deadline) {
+			t.Fatal("the change was not queued within 10s")
+		}
 		db.commits.mu.Lock()
 		queued = len(db.commits.waiting) == 1
 		db.commits.mu.Unlock()

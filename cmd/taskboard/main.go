@@ -25,6 +25,11 @@ import (
 	"github.com/taskboard/taskboard/persistence"
 )
 
+func init() {
+	// Log lines use the project's stable key for errors.
+	zerolog.ErrorFieldName = "err"
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
@@ -58,6 +63,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer func() { err = errors.Join(err, closeDB(db)) }()
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan struct{})
+	go func() { defer close(pruned); prunePeriodically(pruneCtx, db, logger, time.Hour) }()
+	defer func() { stopPruning(); <-pruned }()
 	seeded := false
 	if cfg.Demo {
 		if seeded, err = db.SeedDemo(ctx); err != nil {
@@ -149,6 +158,26 @@ carol@example.com (viewer) with the password %q, for example:
     -d '{"email":"alice@example.com","password":"%s"}'
 
 `, persistence.DemoPassword, url, persistence.DemoPassword)
+}
+
+// prunePeriodically deletes stale idempotency records and expired sessions every interval
+// until ctx ends.
+func prunePeriodically(ctx context.Context, db *persistence.DB, logger zerolog.Logger, interval time.Duration) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			n, err := db.Prune(ctx, 24*time.Hour)
+			if err != nil && ctx.Err() == nil {
+				logger.Warn().Err(err).Msg("prune")
+			} else if n > 0 {
+				logger.Info().Int64("rows", n).Msg("pruned idempotency records and expired sessions")
+			}
+		}
+	}
 }
 
 func shutdownBoards(boards *actors.Boards, timeout time.Duration) error {

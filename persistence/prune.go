@@ -1,0 +1,36 @@
+package persistence
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Prune deletes what has outlived its use: idempotency records older than keep (a client
+// retries within minutes; a day is generous) and expired sessions. It reports how many rows
+// went. The program calls it periodically.
+func (db *DB) Prune(ctx context.Context, keep time.Duration) (int64, error) {
+	now := db.now()
+	var n int64
+	err := db.write(ctx, func(tx bun.Tx) error {
+		for _, q := range []struct {
+			sql  string
+			arg  int64
+			what string
+		}{
+			{"DELETE FROM idempotency_keys WHERE created_at < ?", millis(now.Add(-keep)), "idempotency records"},
+			{"DELETE FROM sessions WHERE expires_at <= ?", millis(now), "sessions"},
+		} {
+			res, err := tx.ExecContext(ctx, q.sql, q.arg)
+			if err != nil {
+				return fmt.Errorf("prune %s: %w", q.what, err)
+			}
+			deleted, _ := res.RowsAffected()
+			n += deleted
+		}
+		return nil
+	})
+	return n, err
+}
