@@ -28,6 +28,16 @@ func newToken(prefix string) (token, hash string) {
 	return token, tokenHash(token)
 }
 
+// newSessionToken returns a session token that does not look like an API token: base64url
+// may start with the API prefix (once in 16 million), and Authenticate tells them apart by it.
+func newSessionToken() (token, hash string) {
+	for {
+		if token, hash = newToken(""); !strings.HasPrefix(token, apiTokenPrefix) {
+			return token, hash
+		}
+	}
+}
+
 // tokenHash is the stored form of a token: the hex sha256. A fast hash is enough for 256
 // random bits, and a leaked database holds no usable token.
 func tokenHash(token string) string {
@@ -43,7 +53,7 @@ func (db *DB) openSession(ctx context.Context, tx bun.Tx, u messages.User) (mess
 		u.ID, millis(now)); err != nil {
 		return messages.Session{}, fmt.Errorf("drop expired sessions: %w", err)
 	}
-	token, hash := newToken("")
+	token, hash := newSessionToken()
 	if _, err := tx.ExecContext(ctx,
 		"INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
 		hash, u.ID, millis(now), millis(expires)); err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // apiTokenPrefix starts every personal API token, so that Authenticate knows where to look
-// and secret scanners can recognise a leaked one. Session tokens never contain '_'.
+// and secret scanners can recognise a leaked one. No session token starts with it.
 const apiTokenPrefix = "tbp_"
 
 // MaxAPITokens bounds the live API tokens of one user.
