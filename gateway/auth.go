@@ -152,7 +152,8 @@ type registerRequest struct {
 
 // register answers POST /auth/register: 201 Session (token, user, expiresAt) and the session
 // cookie. With signup switched off it answers 404 not_found, exactly like an unknown route, so
-// that the endpoint's existence is not advertised. A foreign Origin is refused as for login.
+// that the endpoint's existence is not advertised. A foreign Origin is refused, and attempts are
+// rate-limited, as for login.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if !s.cfg.AllowSignup {
 		return messages.Errorf(messages.CodeNotFound, "no such endpoint")
@@ -162,6 +163,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	var req registerRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.logins.allow(w, r, req.Email); err != nil { // each costs a password hash
 		return err
 	}
 	// Accounts validates the email, name and password and answers a taken email with conflict.

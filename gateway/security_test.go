@@ -120,6 +120,8 @@ func TestLoginThrottling(t *testing.T) {
 		}
 		wantLimited(t, attempt(e, "dave@example.com", "wrong"))
 		wantLimited(t, attempt(e, "alice@example.com", persistence.DemoPassword))
+		// Registering costs a password hash too.
+		wantLimited(t, e.anon().do(t, "POST", "/auth/register", map[string]string{"email": "erin@example.com", "name": "Erin", "password": "long enough"}))
 	})
 }
 
