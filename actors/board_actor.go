@@ -144,6 +144,14 @@ func (b *board) handle(cmd messages.Command) reply {
 		res, err = b.moveTask(c)
 	case messages.DeleteTask:
 		res, err = b.deleteTask(c)
+	case messages.ListMembers:
+		res, err = b.listMembers(c)
+	case messages.AddMember:
+		res, err = b.addMember(c)
+	case messages.UpdateMember:
+		res, err = b.updateMember(c)
+	case messages.RemoveMember:
+		res, err = b.removeMember(c)
 	default:
 		err = messages.Errorf(messages.CodeBadRequest, "unknown command")
 	}

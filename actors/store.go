@@ -28,4 +28,7 @@ type Store interface {
 	// BoardOfTask and BoardOfList return the board holding a task or list, or not_found.
 	BoardOfTask(ctx context.Context, taskID string) (string, error)
 	BoardOfList(ctx context.Context, listID string) (string, error)
+	// FindUser returns the user with userID or, when userID is empty, with email
+	// (case-insensitive); messages.NotFound("user") when there is none.
+	FindUser(ctx context.Context, userID, email string) (messages.User, error)
 }

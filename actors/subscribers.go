@@ -45,6 +45,15 @@ func (s subscribers) close(id uint64, reason string) {
 	close(sub.ch)
 }
 
+// closeUser ends every subscription of one user.
+func (s subscribers) closeUser(userID, reason string) {
+	for id, sub := range s {
+		if sub.userID == userID {
+			s.close(id, reason)
+		}
+	}
+}
+
 func (s subscribers) closeAll(reason string) {
 	for id := range s {
 		s.close(id, reason)

@@ -54,7 +54,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := StatusOf(e.Code)
 	switch e.Code {
 	case messages.CodeRateLimited, messages.CodeUnavailable:
-		w.Header().Set("Retry-After", retryAfter)
+		if w.Header().Get("Retry-After") == "" { // a limiter may have said how long
+			w.Header().Set("Retry-After", retryAfter)
+		}
 	case messages.CodeUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="taskboard"`)
 	}

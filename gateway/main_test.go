@@ -37,6 +37,7 @@ var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
 // httptest.
 type env struct {
 	path   string
+	clock  *offsetClock
 	db     *persistence.DB
 	boards *actors.Boards
 	gw     *gateway.Server
@@ -54,23 +55,51 @@ func newServer(t *testing.T, opts ...option) *env {
 	return startServer(t, filepath.Join(t.TempDir(), "taskboard.db"), opts...)
 }
 
+// offsetClock is the real time shifted by what the test advanced it by: sessions and tokens
+// expire without waiting.
+type offsetClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *offsetClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
 // startServer starts a server on the database at path, seeding it if it is empty. Cleanup
 // stops it in the program's order: streams, HTTP, boards, database.
 func startServer(t *testing.T, path string, opts ...option) *env {
 	t.Helper()
-	return startServerWith(t, path, actors.Options{}, opts...)
+	return startServerDB(t, path, persistence.Options{HashParams: cheapHash}, opts...)
 }
 
 // newServerWith starts a server on a fresh demo database with board actors configured by ao.
 func newServerWith(t *testing.T, ao actors.Options, opts ...option) *env {
 	t.Helper()
-	return startServerWith(t, filepath.Join(t.TempDir(), "taskboard.db"), ao, opts...)
+	return startServerWith(t, filepath.Join(t.TempDir(), "taskboard.db"), persistence.Options{HashParams: cheapHash}, ao, opts...)
 }
 
-func startServerWith(t *testing.T, path string, ao actors.Options, opts ...option) *env {
+// startServerDB is startServer with the database options given. Login limits are generous
+// unless an option sets them: tests log in often.
+func startServerDB(t *testing.T, path string, dbOpts persistence.Options, opts ...option) *env {
+	t.Helper()
+	return startServerWith(t, path, dbOpts, actors.Options{}, opts...)
+}
+
+func startServerWith(t *testing.T, path string, dbOpts persistence.Options, ao actors.Options, opts ...option) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
+	clock := &offsetClock{}
+	dbOpts.Clock = clock.Now
+	db, err := persistence.Open(ctx, path, dbOpts)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
@@ -81,16 +110,18 @@ func startServerWith(t *testing.T, path string, ao actors.Options, opts ...optio
 	logs := newLogSink()
 	boards := actors.NewBoards(db, ao)
 	cfg := gateway.Config{
-		Logger:      zerolog.New(logs).Level(zerolog.DebugLevel),
-		Boards:      boards,
-		Accounts:    db,
-		Ready:       db.Ping,
-		AllowSignup: true,
+		Logger:          zerolog.New(logs).Level(zerolog.DebugLevel),
+		Boards:          boards,
+		Accounts:        db,
+		Ready:           db.Ping,
+		AllowSignup:     true,
+		LoginPerIP:      gateway.RateLimit{Every: time.Millisecond, Burst: 1000},
+		LoginPerAccount: gateway.RateLimit{Every: time.Millisecond, Burst: 1000},
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e := &env{path: path, db: db, boards: boards, gw: gateway.New(cfg), logs: logs, t: t}
+	e := &env{path: path, clock: clock, db: db, boards: boards, gw: gateway.New(cfg), logs: logs, t: t}
 	e.srv = httptest.NewServer(e.gw)
 	t.Cleanup(e.stop)
 	return e
@@ -131,6 +162,31 @@ func (e *env) as(t *testing.T, who string) *client {
 		t.Fatalf("login %s: no token in %s", who, res.Body)
 	}
 	return &client{e: e, token: sess.Token}
+}
+
+// register signs up a new user with the demo password and returns the client and the user.
+func (e *env) register(t *testing.T, name string) (*client, messages.User) {
+	t.Helper()
+	email := strings.ToLower(name) + "@example.com"
+	res := e.anon().do(t, "POST", "/auth/register", map[string]string{"email": email, "name": name, "password": persistence.DemoPassword})
+	res.want(t, http.StatusCreated)
+	var sess messages.Session
+	res.decode(t, &sess)
+	return &client{e: e, token: sess.Token}, sess.User
+}
+
+// apiToken creates a personal API token with scope and returns a client using it and the
+// token's id.
+func (c *client) apiToken(t *testing.T, scope messages.Scope) (*client, string) {
+	t.Helper()
+	res := c.do(t, "POST", "/me/tokens", map[string]any{"name": "test " + string(scope), "scope": scope})
+	res.want(t, http.StatusCreated)
+	var tok messages.NewAPIToken
+	res.decode(t, &tok)
+	if tok.Token == "" || tok.ID == "" || tok.Scope != scope {
+		t.Fatalf("created token %s", res.Body)
+	}
+	return &client{e: c.e, token: tok.Token}, tok.ID
 }
 
 type response struct {

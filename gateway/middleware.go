@@ -18,13 +18,15 @@ import (
 const maxRequestID = 128
 
 // request is what the middleware learns about a request, shared through its context: the trace
-// id, a logger carrying it, and once authenticated the user and the token they used.
+// id, a logger carrying it, and once authenticated the user, the token they used and the
+// principal it stands for.
 type request struct {
-	id    string
-	log   zerolog.Logger
-	user  messages.User
-	token string
-	authn bool
+	id        string
+	log       zerolog.Logger
+	user      messages.User
+	token     string
+	principal messages.Principal
+	authn     bool
 }
 
 type requestKey struct{}
@@ -48,6 +50,12 @@ func requestIDFrom(ctx context.Context) string { return stateFrom(ctx).id }
 func userFrom(ctx context.Context) (messages.User, bool) {
 	st := stateFrom(ctx)
 	return st.user, st.authn
+}
+
+// principalFrom returns the principal of an authenticated request: user, credential, scope.
+func principalFrom(ctx context.Context) (messages.Principal, bool) {
+	st := stateFrom(ctx)
+	return st.principal, st.authn
 }
 
 // requestID honours an incoming X-Request-Id of 1 to 128 printable ASCII characters and

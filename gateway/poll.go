@@ -53,6 +53,8 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return messages.Errorf(messages.CodeUnavailable, "too many waiting polls, retry")
 	}
+	r, done := s.hold(r) // revoking the credential answers the poll
+	defer done()
 	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since, Live: true, Buffer: pollBuffer}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), c)
 	if err != nil {
@@ -64,39 +66,47 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	logFrom(r.Context()).Debug().Str("board", sub.BoardID).Int64("seq", sub.Seq).Dur("timeout", timeout).Msg("long poll waiting")
-	events, timedOut := s.wait(r.Context(), sub, timeout)
+	events, timedOut, err := s.wait(r.Context(), sub, timeout)
+	if err != nil {
+		return err
+	}
 	writePoll(w, r, sub, events, timedOut)
 	return nil
 }
 
 // wait returns the first live events of sub: the first one and whatever is queued behind it.
 // timedOut is set when none came within timeout; the client going away, Server.Close and the
-// end of the subscription answer no events at once.
-func (s *Server) wait(ctx context.Context, sub *messages.Subscription, timeout time.Duration) (events []messages.Encoded, timedOut bool) {
+// end of the subscription answer no events at once. A revoked or expired credential is
+// unauthorized, and a subscription the board revoked (the user is no longer a member) is
+// not_found, as the next poll would be.
+func (s *Server) wait(ctx context.Context, sub *messages.Subscription, timeout time.Duration) (events []messages.Encoded, timedOut bool, err error) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case enc, ok := <-sub.Events:
 		if !ok {
-			return nil, false
+			if sub.Err() == messages.EndRevoked {
+				return nil, false, messages.NotFound("board")
+			}
+			return nil, false, nil
 		}
 		events = append(events, enc)
 	case <-timer.C:
-		return nil, true
+		return nil, true, nil
 	case <-ctx.Done():
-		return nil, false
+		return nil, false, credentialEnded(ctx)
 	case <-s.closing:
-		return nil, false
+		return nil, false, nil
 	}
 	for {
 		select {
 		case enc, ok := <-sub.Events:
 			if !ok {
-				return events, false
+				return events, false, nil
 			}
 			events = append(events, enc)
 		default:
-			return events, false
+			return events, false, nil
 		}
 	}
 }

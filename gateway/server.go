@@ -8,6 +8,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,8 +50,14 @@ type Config struct {
 	// TLS-terminating proxy).
 	SecureCookies bool
 	// AllowedOrigins lists the origins, besides the request's own host, from which
-	// cookie-authenticated state-changing requests are accepted ("https://app.example.com").
+	// cookie-authenticated state-changing requests and WebSocket upgrades, logins and
+	// registrations are accepted ("https://app.example.com"; see NormalizeOrigin).
 	AllowedOrigins []string
+	// LoginPerIP and LoginPerAccount bound password checks (logins, password changes) per
+	// client address and per account; beyond them the answer is 429 with Retry-After.
+	// Defaults DefaultLoginPerIP and DefaultLoginPerAccount.
+	LoginPerIP      RateLimit
+	LoginPerAccount RateLimit
 }
 
 // Server is the HTTP face of taskboard. It is safe for concurrent use.
@@ -63,6 +70,9 @@ type Server struct {
 	// closing is closed by Close; streams and long polls end when it is.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// live holds the connections that revoking their credential must end.
+	live   *liveSet
+	logins *loginGuard
 }
 
 // New returns a Server for cfg. cfg.Boards and cfg.Accounts are required.
@@ -82,11 +92,21 @@ func New(cfg Config) *Server {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	origins := make([]string, 0, len(cfg.AllowedOrigins))
+	for _, o := range cfg.AllowedOrigins {
+		origins = append(origins, strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/")))
+	}
+	cfg.AllowedOrigins = origins
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		polls:   make(chan struct{}, cfg.MaxLongPolls),
 		closing: make(chan struct{}),
+		live:    newLiveSet(),
+		logins: &loginGuard{
+			perIP:      newKeyedLimiter(cfg.LoginPerIP.orDefault(DefaultLoginPerIP)),
+			perAccount: newKeyedLimiter(cfg.LoginPerAccount.orDefault(DefaultLoginPerAccount)),
+		},
 	}
 	s.handler = s.requestID(s.accessLog(s.recover(s.routes())))
 	return s
@@ -135,6 +155,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /auth/register", s.public(s.register))
 	mux.Handle("POST /auth/logout", s.auth(s.logout))
 	mux.Handle("GET /me", s.auth(s.me))
+	mux.Handle("POST /me/password", s.auth(s.changePassword))
+	mux.Handle("GET /me/tokens", s.auth(s.listTokens))
+	mux.Handle("POST /me/tokens", s.auth(s.createToken))
+	mux.Handle("DELETE /me/tokens/{tokenId}", s.auth(s.revokeToken))
 
 	mux.Handle("GET /boards", s.auth(s.listBoards))
 	mux.Handle("POST /boards", s.auth(s.createBoard))
@@ -142,6 +166,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("PATCH /boards/{boardId}", s.auth(s.updateBoard))
 	mux.Handle("DELETE /boards/{boardId}", s.auth(s.deleteBoard))
 	mux.Handle("GET /boards/{boardId}/tasks", s.auth(s.boardTasks))
+
+	mux.Handle("GET /boards/{boardId}/members", s.auth(s.listMembers))
+	mux.Handle("POST /boards/{boardId}/members", s.auth(s.addMember))
+	mux.Handle("PATCH /boards/{boardId}/members/{userId}", s.auth(s.updateMember))
+	mux.Handle("DELETE /boards/{boardId}/members/{userId}", s.auth(s.removeMember))
 
 	mux.Handle("POST /boards/{boardId}/lists", s.auth(s.createList))
 	mux.Handle("GET /lists/{listId}", s.auth(s.getList))

@@ -30,9 +30,10 @@ var sseHeartbeat = []byte(": heartbeat\n\n")
 
 // events answers GET /boards/{boardId}/events with the board's event stream (PROTOCOL.md, SSE).
 // Errors before the stream starts (not_found, a bad Last-Event-ID) are ordinary JSON answers;
-// once it has started, it ends when the client goes away, on Server.Close, on a write error or
-// when the board ends the subscription, except after a board restart, which it bridges by
-// subscribing again from the last seq it wrote.
+// once it has started, it ends when the client goes away, on Server.Close, on a write error,
+// when the credential that opened it is revoked or expires, or when the board ends the
+// subscription (as it does for a member removed from the board), except after a board restart,
+// which it bridges by subscribing again from the last seq it wrote.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	after, err := resumePoint(r)
 	if err != nil {
@@ -44,6 +45,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := w.(http.Flusher); !ok {
 		return errors.New("sse: response writer cannot flush")
 	}
+	r, done := s.hold(r) // revoking the credential ends the stream
+	defer done()
 	st := &stream{s: s, r: r, w: w, rc: http.NewResponseController(w), log: logFrom(r.Context()), board: r.PathValue("boardId")}
 	st.sub, err = s.cfg.Boards.Subscribe(r.Context(), st.subscribe(after))
 	if err != nil {

@@ -59,6 +59,18 @@ func (c DeleteTask) Board() string { return c.BoardID }
 // Board implements Command.
 func (c Subscribe) Board() string { return c.BoardID }
 
+// Board implements Command.
+func (c ListMembers) Board() string { return c.BoardID }
+
+// Board implements Command.
+func (c AddMember) Board() string { return c.BoardID }
+
+// Board implements Command.
+func (c UpdateMember) Board() string { return c.BoardID }
+
+// Board implements Command.
+func (c RemoveMember) Board() string { return c.BoardID }
+
 // Result is a board's answer to a command: the resource the command returns, if any, and the
 // board's seq after it. It is also what an idempotent retry gets back.
 type Result struct {
@@ -66,5 +78,7 @@ type Result struct {
 	List     *List     `json:"list,omitempty"`
 	Task     *Task     `json:"task,omitempty"`
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
+	Member   *Member   `json:"member,omitempty"`
+	Members  []Member  `json:"members,omitempty"`
 	Seq      int64     `json:"seq"`
 }

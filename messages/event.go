@@ -94,6 +94,10 @@ type Change struct {
 	Idempotency *Idempotency
 	// PruneBefore, when positive, deletes the board's events with a smaller seq.
 	PruneBefore int64
+	// PutMembers are memberships inserted or updated (role); DeleteMembers are the user ids
+	// whose membership ends.
+	PutMembers    []Member
+	DeleteMembers []string
 }
 
 // Idempotency records the first answer to a user's mutation id.

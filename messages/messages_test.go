@@ -35,6 +35,14 @@ func TestValidate(t *testing.T) {
 		{"list name too long", messages.CreateList{Name: strings.Repeat("n", 101)}, "name"},
 		{"blank board name", messages.UpdateBoard{Name: ""}, "name"},
 		{"list rename only", messages.UpdateList{Name: ptr("Doing")}, ""},
+		{"member by email", messages.AddMember{Email: "a@example.com", Role: messages.RoleViewer}, ""},
+		{"member by id", messages.AddMember{UserID: "user-bob", Role: messages.RoleOwner}, ""},
+		{"member without user", messages.AddMember{Role: messages.RoleViewer}, "userId"},
+		{"member by id and email", messages.AddMember{UserID: "u", Email: "a@example.com", Role: messages.RoleViewer}, "email"},
+		{"member without role", messages.AddMember{UserID: "u"}, "role"},
+		{"member with unknown role", messages.AddMember{UserID: "u", Role: "admin"}, "role"},
+		{"role change to nothing", messages.UpdateMember{}, "role"},
+		{"role change", messages.UpdateMember{Role: messages.RoleEditor}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,5 +119,45 @@ func TestNullablePatch(t *testing.T) {
 		if c.Description.Set != tt.set || (c.Description.Value == nil) != (tt.null || !tt.set) {
 			t.Errorf("%s: got %+v", tt.body, c.Description)
 		}
+	}
+}
+
+func TestCreateTokenValidate(t *testing.T) {
+	now := time.Date(2026, 11, 27, 15, 4, 5, 0, time.UTC)
+	at := func(d time.Duration) *messages.Time { t := messages.NewTime(now.Add(d)); return &t }
+	tests := []struct {
+		name  string
+		in    messages.CreateToken
+		field string // "" when valid
+	}{
+		{"defaults", messages.CreateToken{Name: " ci "}, ""},
+		{"read-write for a day", messages.CreateToken{Name: "ci", Scope: messages.ScopeReadWrite, ExpiresAt: at(24 * time.Hour)}, ""},
+		{"no name", messages.CreateToken{Name: "  "}, "name"},
+		{"long name", messages.CreateToken{Name: strings.Repeat("n", messages.MaxTokenName+1)}, "name"},
+		{"unknown scope", messages.CreateToken{Name: "ci", Scope: "admin"}, "scope"},
+		{"already expired", messages.CreateToken{Name: "ci", ExpiresAt: at(0)}, "expiresAt"},
+		{"too far ahead", messages.CreateToken{Name: "ci", ExpiresAt: at(messages.MaxTokenLife + time.Hour)}, "expiresAt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.in
+			err := c.Validate(now)
+			if tt.field != "" {
+				if e := messages.AsError(err); e.Code != messages.CodeValidation || e.Fields[tt.field] == "" {
+					t.Fatalf("got %+v, want a validation error on %s", e, tt.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got %v, want valid", err)
+			}
+			if c.Scope == "" || c.ExpiresAt == nil || strings.TrimSpace(c.Name) != c.Name {
+				t.Fatalf("defaults not filled: %+v", c)
+			}
+		})
+	}
+	c := messages.CreateToken{Name: "ci"}
+	if err := c.Validate(now); err != nil || c.Scope != messages.ScopeReadOnly || !c.ExpiresAt.Equal(now.Add(messages.DefaultTokenLife)) {
+		t.Fatalf("defaults %+v, %v: want read-only for %s", c, err, messages.DefaultTokenLife)
 	}
 }

@@ -86,8 +86,11 @@ func TestAuthenticate(t *testing.T) {
 	}
 	authOK := func(token string) {
 		t.Helper()
-		if u, err := db.Authenticate(ctx, token); err != nil || u != alice {
-			t.Fatalf("Authenticate = %+v, %v, want alice", u, err)
+		p, err := db.Authenticate(ctx, token)
+		sum := sha256.Sum256([]byte(token))
+		want := messages.Principal{User: alice, CredentialID: hex.EncodeToString(sum[:]), Kind: messages.CredentialSession, ExpiresAt: p.ExpiresAt}
+		if err != nil || p != want || p.ExpiresAt.IsZero() {
+			t.Fatalf("Authenticate = %+v, %v, want alice's session", p, err)
 		}
 	}
 	authFails := func(token string) {
@@ -169,8 +172,8 @@ func TestRegister(t *testing.T) {
 		s.User.Name != "Dave" || s.User.Email != "dave@example.com" {
 		t.Errorf("Register user = %+v, want user_<ulid> Dave dave@example.com", s.User)
 	}
-	if u, err := db.Authenticate(ctx, s.Token); err != nil || u != s.User {
-		t.Errorf("Authenticate(registration token) = %+v, %v, want %+v", u, err, s.User)
+	if p, err := db.Authenticate(ctx, s.Token); err != nil || p.User != s.User {
+		t.Errorf("Authenticate(registration token) = %+v, %v, want %+v", p, err, s.User)
 	}
 	if _, err := db.Login(ctx, "DAVE@example.com", "password-1"); err != nil {
 		t.Errorf("Login after Register: %v", err)

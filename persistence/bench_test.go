@@ -91,3 +91,29 @@ func BenchmarkCommitParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 }
+
+// BenchmarkLoginFailure compares a wrong password with an unknown email at the default
+// argon2id costs: both must cost one hash, so that timing does not tell which emails exist.
+func BenchmarkLoginFailure(b *testing.B) {
+	ctx := context.Background()
+	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), persistence.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.SeedDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, email string }{
+		{"wrong_password", "alice@example.com"},
+		{"unknown_email", "mallory@example.com"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := db.Login(ctx, bc.email, "not the password"); messages.ErrorCode(err) != messages.CodeUnauthorized {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -16,12 +16,12 @@ import (
 var ErrSeqConflict = errors.New("board is missing, deleted or not at the previous seq")
 
 // Commit applies c atomically: the board's seq moves from Event.Seq-1 to Event.Seq
-// (else ErrSeqConflict), the board is renamed or deleted, lists and tasks are deleted and
-// upserted, the event is stored with c.Encoded.JSON as its payload, the idempotency record
-// is inserted (a mutation id the user already used is a conflict *messages.Error) and events
-// before PruneBefore are deleted. On any error nothing of c is applied. Changes committed at
-// the same time by several boards share one transaction, each in its own savepoint; Commit
-// returns once c is committed or has failed.
+// (else ErrSeqConflict), the board is renamed or deleted, lists, tasks and memberships are
+// deleted and upserted, the event is stored with c.Encoded.JSON as its payload, the
+// idempotency record is inserted (a mutation id the user already used is a conflict
+// *messages.Error) and events before PruneBefore are deleted. On any error nothing of c is
+// applied. Changes committed at the same time by several boards share one transaction, each
+// in its own savepoint; Commit returns once c is committed or has failed.
 //
 // Deleting a board keeps its row, members and events (its id and seq are never reused) and
 // deletes its lists and tasks.
@@ -83,6 +83,12 @@ func applyChange(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Ti
 		return err
 	}
 	if err := putTasks(ctx, tx, c.BoardID, c.PutTasks, now); err != nil {
+		return err
+	}
+	if err := deleteMembers(ctx, tx, c.BoardID, c.DeleteMembers); err != nil {
+		return err
+	}
+	if err := putMembers(ctx, tx, c.BoardID, c.PutMembers, now); err != nil {
 		return err
 	}
 	if err := insertEvent(ctx, tx, c, now); err != nil {

@@ -32,8 +32,8 @@ func TestOpenTwiceKeepsSchemaAndData(t *testing.T) {
 	if err := db.Bun().QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 1 {
-		t.Fatalf("user_version = %d, want 1", version)
+	if version != 2 {
+		t.Fatalf("user_version = %d, want 2", version)
 	}
 	if _, err := db.LoadBoard(ctx, "board-1", 10); err != nil {
 		t.Fatalf("LoadBoard after reopening: %v", err)

@@ -41,3 +41,27 @@ func TestVerifyRejectsMalformedHashes(t *testing.T) {
 		}
 	}
 }
+
+// An unknown email must cost what a wrong password costs: the dummy hash Login verifies then
+// carries the very costs, salt and key lengths of a real hash.
+func TestDummyHashCostsLikeARealOne(t *testing.T) {
+	for _, params := range []HashParams{DefaultHashParams(), {Time: 1, Memory: 64, Threads: 1}, {Time: 3, Memory: 4096, Threads: 2}} {
+		h := newHasher(params)
+		real, err := h.hash(context.Background(), "password-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp, rsalt, rkey, err := parseHash(real)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dp, dsalt, dkey, err := parseHash(h.dummy)
+		if err != nil {
+			t.Fatalf("dummy hash %q: %v", h.dummy, err)
+		}
+		if dp != params || rp != params || len(dsalt) != len(rsalt) || len(dkey) != len(rkey) {
+			t.Fatalf("dummy %+v (salt %d, key %d) vs real %+v (salt %d, key %d), want both %+v",
+				dp, len(dsalt), len(dkey), rp, len(rsalt), len(rkey), params)
+		}
+	}
+}

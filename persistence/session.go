@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -18,13 +19,23 @@ import (
 // maxTokenLen bounds what Authenticate bothers to hash; real tokens are 43 characters.
 const maxTokenLen = 256
 
-// newToken returns a session token (32 random bytes, base64url without padding) and the
-// hash under which it is stored.
-func newToken() (token, hash string) {
+// newToken returns a token (prefix, then 32 random bytes in base64url without padding: 256
+// bits) and the hash under which it is stored.
+func newToken(prefix string) (token, hash string) {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	token = base64.RawURLEncoding.EncodeToString(b)
+	token = prefix + base64.RawURLEncoding.EncodeToString(b)
 	return token, tokenHash(token)
+}
+
+// newSessionToken returns a session token that does not look like an API token: base64url
+// may start with the API prefix (once in 16 million), and Authenticate tells them apart by it.
+func newSessionToken() (token, hash string) {
+	for {
+		if token, hash = newToken(""); !strings.HasPrefix(token, apiTokenPrefix) {
+			return token, hash
+		}
+	}
 }
 
 // tokenHash is the stored form of a token: the hex sha256. A fast hash is enough for 256
@@ -42,7 +53,7 @@ func (db *DB) openSession(ctx context.Context, tx bun.Tx, u messages.User) (mess
 		u.ID, millis(now)); err != nil {
 		return messages.Session{}, fmt.Errorf("drop expired sessions: %w", err)
 	}
-	token, hash := newToken()
+	token, hash := newSessionToken()
 	if _, err := tx.ExecContext(ctx,
 		"INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
 		hash, u.ID, millis(now), millis(expires)); err != nil {
@@ -55,33 +66,54 @@ func errBadSession() error {
 	return messages.Errorf(messages.CodeUnauthorized, "invalid or expired session")
 }
 
-// Authenticate returns the user of a live session token. An unknown, expired or logged-out
-// token is an unauthorized *messages.Error.
-func (db *DB) Authenticate(ctx context.Context, token string) (messages.User, error) {
+// Authenticate returns the principal of a live session or API token: its user, the
+// credential's id (the token hash for a session, the token id for an API token), kind, scope
+// and expiry. An unknown, expired, logged-out or revoked token is an unauthorized
+// *messages.Error.
+func (db *DB) Authenticate(ctx context.Context, token string) (messages.Principal, error) {
 	if token == "" || len(token) > maxTokenLen {
-		return messages.User{}, errBadSession()
+		return messages.Principal{}, errBadSession()
 	}
-	var u messages.User
-	err := db.bun.QueryRowContext(ctx, `SELECT u.id, u.name, u.email
-		FROM sessions AS s JOIN users AS u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ?`,
-		tokenHash(token), millis(db.now())).Scan(&u.ID, &u.Name, &u.Email)
+	hash := tokenHash(token)
+	p := messages.Principal{Kind: messages.CredentialSession, CredentialID: hash}
+	var expires int64
+	var err error
+	if strings.HasPrefix(token, apiTokenPrefix) {
+		var scope string
+		p.Kind = messages.CredentialToken
+		err = db.bun.QueryRowContext(ctx, `SELECT u.id, u.name, u.email, t.id, t.scope, t.expires_at
+			FROM api_tokens AS t JOIN users AS u ON u.id = t.user_id
+			WHERE t.token_hash = ? AND t.expires_at > ?`, hash, millis(db.now())).
+			Scan(&p.User.ID, &p.User.Name, &p.User.Email, &p.CredentialID, &scope, &expires)
+		p.ReadOnly = messages.Scope(scope) != messages.ScopeReadWrite
+	} else {
+		err = db.bun.QueryRowContext(ctx, `SELECT u.id, u.name, u.email, s.expires_at
+			FROM sessions AS s JOIN users AS u ON u.id = s.user_id
+			WHERE s.token_hash = ? AND s.expires_at > ?`, hash, millis(db.now())).
+			Scan(&p.User.ID, &p.User.Name, &p.User.Email, &expires)
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return messages.User{}, errBadSession()
+		return messages.Principal{}, errBadSession()
 	case err != nil:
-		return messages.User{}, fmt.Errorf("authenticate: %w", err)
+		return messages.Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
-	return u, nil
+	p.ExpiresAt = fromMillis(expires)
+	return p, nil
 }
 
-// Logout ends the session of token, and only that one. An unknown token is not an error.
+// Logout ends the session, or revokes the API token, of token, and only that one. An unknown
+// token is not an error.
 func (db *DB) Logout(ctx context.Context, token string) error {
 	if token == "" || len(token) > maxTokenLen {
 		return nil
 	}
+	table := "sessions"
+	if strings.HasPrefix(token, apiTokenPrefix) {
+		table = "api_tokens"
+	}
 	err := db.write(ctx, func(tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash(token))
+		_, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE token_hash = ?", tokenHash(token))
 		return err
 	})
 	if err != nil {

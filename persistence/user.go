@@ -110,6 +110,63 @@ func (db *DB) Register(ctx context.Context, email, name, password string) (messa
 	return s, nil
 }
 
+// FindUser returns the user with userID or, when userID is empty, with email
+// (case-insensitive, trimmed); messages.NotFound("user") when there is none.
+func (db *DB) FindUser(ctx context.Context, userID, email string) (messages.User, error) {
+	var row userRow
+	q := db.bun.NewSelect().Model(&row)
+	if userID != "" {
+		q = q.Where("id = ?", userID)
+	} else {
+		q = q.Where("email = ?", strings.TrimSpace(email))
+	}
+	err := q.Scan(ctx)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return messages.User{}, messages.NotFound("user")
+	case err != nil:
+		return messages.User{}, fmt.Errorf("find user: %w", err)
+	}
+	return row.user(), nil
+}
+
+// ChangePassword replaces a user's password after checking the current one, and ends every
+// session of the user but keepSession (the token hash of the session making the change, if
+// it is one). API tokens stay: they are separate credentials their owner lists and revokes.
+// A wrong current password or a too short new one is a validation *messages.Error.
+func (db *DB) ChangePassword(ctx context.Context, userID, keepSession, current, next string) error {
+	if utf8.RuneCountInString(next) < MinPassword {
+		return messages.Errorf(messages.CodeValidation, "the new password must be at least %d characters", MinPassword).
+			Field("newPassword", "length")
+	}
+	var row userRow
+	if err := db.bun.NewSelect().Model(&row).Where("id = ?", userID).Scan(ctx); err != nil {
+		return fmt.Errorf("change password of %s: %w", userID, err)
+	}
+	ok, err := db.hasher.verify(ctx, row.PasswordHash, current)
+	if err != nil {
+		return fmt.Errorf("change password of %s: %w", userID, err)
+	}
+	if !ok {
+		return messages.Errorf(messages.CodeValidation, "the current password is wrong").Field("currentPassword", "incorrect")
+	}
+	hash, err := db.hasher.hash(ctx, next)
+	if err != nil {
+		return fmt.Errorf("change password of %s: %w", userID, err)
+	}
+	err = db.write(ctx, func(tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", userID, keepSession)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("change password of %s: %w", userID, err)
+	}
+	return nil
+}
+
 func errEmailTaken() error {
 	return messages.Errorf(messages.CodeConflict, "email is already registered").Field("email", "taken")
 }

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/persistence"
 )
 
 // errUsage reports a command line that could not be parsed; the flag set has already said why.
@@ -31,6 +34,31 @@ type config struct {
 	IdleAfter       time.Duration
 	AllowSignup     bool
 	ShutdownTimeout time.Duration
+	SessionTTL      time.Duration
+	AllowedOrigins  originList
+	SecureCookies   bool
+}
+
+// originList is a comma-separated list of origins; setting it replaces the list, so that a
+// flag given explicitly wins over its environment twin.
+type originList []string
+
+func (o *originList) String() string { return strings.Join(*o, ",") }
+
+func (o *originList) Set(v string) error {
+	var list originList
+	for part := range strings.SplitSeq(v, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		origin, err := gateway.NormalizeOrigin(part)
+		if err != nil {
+			return err
+		}
+		list = append(list, origin)
+	}
+	*o = list
+	return nil
 }
 
 // parseConfig reads the flags in args. Each flag's environment twin, looked up with getenv,
@@ -51,6 +79,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.IdleAfter, "idle-after", 5*time.Minute, "unload a board idle this long")
 	fs.BoolVar(&cfg.AllowSignup, "allow-signup", true, "allow POST /auth/register")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown may take")
+	fs.DurationVar(&cfg.SessionTTL, "session-ttl", persistence.DefaultSessionTTL, "how long a login session lasts")
+	fs.Var(&cfg.AllowedOrigins, "allowed-origins", "comma-separated origins, besides the server's own, whose pages may use the session cookie (https://app.example.com)")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the session cookie Secure on plain HTTP too (behind a TLS-terminating proxy)")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -95,6 +126,7 @@ func (c config) validate() error {
 		"retention":        c.Retention > 0,
 		"idle-after":       c.IdleAfter > 0,
 		"shutdown-timeout": c.ShutdownTimeout > 0,
+		"session-ttl":      c.SessionTTL > 0,
 	}
 	for name, ok := range positive {
 		if !ok {
@@ -132,6 +164,7 @@ func (c config) log(logger zerolog.Logger) {
 		Str("log_level", c.LogLevel).Str("log_format", c.LogFormat).
 		Stringer("heartbeat", c.Heartbeat).Int("ring_size", c.RingSize).Int64("retention", c.Retention).
 		Stringer("idle_after", c.IdleAfter).Bool("allow_signup", c.AllowSignup).
-		Stringer("shutdown_timeout", c.ShutdownTimeout).
+		Stringer("shutdown_timeout", c.ShutdownTimeout).Stringer("session_ttl", c.SessionTTL).
+		Strs("allowed_origins", c.AllowedOrigins).Bool("secure_cookies", c.SecureCookies).
 		Msg("configuration")
 }

@@ -58,7 +58,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg.log(logger)
 
-	db, err := persistence.Open(ctx, cfg.DB, persistence.Options{Logger: logger.With().Str("component", "persistence").Logger()})
+	db, err := persistence.Open(ctx, cfg.DB, persistence.Options{
+		Logger:     logger.With().Str("component", "persistence").Logger(),
+		SessionTTL: cfg.SessionTTL,
+	})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -83,12 +86,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer func() { err = errors.Join(err, shutdownBoards(boards, cfg.ShutdownTimeout)) }()
 
 	gw := gateway.New(gateway.Config{
-		Logger:      logger.With().Str("component", "gateway").Logger(),
-		Boards:      boards,
-		Accounts:    db,
-		Ready:       db.Ping,
-		Heartbeat:   cfg.Heartbeat,
-		AllowSignup: cfg.AllowSignup,
+		Logger:         logger.With().Str("component", "gateway").Logger(),
+		Boards:         boards,
+		Accounts:       db,
+		Ready:          db.Ping,
+		Heartbeat:      cfg.Heartbeat,
+		AllowSignup:    cfg.AllowSignup,
+		AllowedOrigins: cfg.AllowedOrigins,
+		SecureCookies:  cfg.SecureCookies,
 	})
 	defer gw.Close()
 

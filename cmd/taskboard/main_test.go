@@ -223,21 +223,25 @@ func TestConfig(t *testing.T) {
 	defaults := config{
 		Addr: ":3000", DB: "./data/taskboard.db", LogLevel: "info", LogFormat: "json",
 		Heartbeat: 15 * time.Second, RingSize: 1000, Retention: 10000, IdleAfter: 5 * time.Minute,
-		AllowSignup: true, ShutdownTimeout: 10 * time.Second,
+		AllowSignup: true, ShutdownTimeout: 10 * time.Second, SessionTTL: 30 * 24 * time.Hour,
 	}
 	env := map[string]string{
 		"TASKBOARD_ADDR": ":5000", "TASKBOARD_DB": "/env.db", "TASKBOARD_DEMO": "true",
 		"TASKBOARD_LOG_LEVEL": "debug", "TASKBOARD_LOG_FORMAT": "console", "TASKBOARD_HEARTBEAT": "1s",
 		"TASKBOARD_RING_SIZE": "7", "TASKBOARD_RETENTION": "70", "TASKBOARD_IDLE_AFTER": "1m",
 		"TASKBOARD_ALLOW_SIGNUP": "false", "TASKBOARD_SHUTDOWN_TIMEOUT": "3s",
+		"TASKBOARD_SESSION_TTL": "12h", "TASKBOARD_ALLOWED_ORIGINS": "https://App.example.com/, http://localhost:5173",
+		"TASKBOARD_SECURE_COOKIES": "true",
 	}
 	fromEnv := config{
 		Addr: ":5000", DB: "/env.db", Demo: true, LogLevel: "debug", LogFormat: "console",
 		Heartbeat: time.Second, RingSize: 7, Retention: 70, IdleAfter: time.Minute,
-		AllowSignup: false, ShutdownTimeout: 3 * time.Second,
+		AllowSignup: false, ShutdownTimeout: 3 * time.Second, SessionTTL: 12 * time.Hour,
+		AllowedOrigins: originList{"https://app.example.com", "http://localhost:5173"}, SecureCookies: true,
 	}
 	flagsOverEnv := fromEnv
 	flagsOverEnv.Addr, flagsOverEnv.RingSize, flagsOverEnv.AllowSignup, flagsOverEnv.Demo = "127.0.0.1:9", 9, true, false
+	flagsOverEnv.AllowedOrigins = originList{"https://ui.example.org"}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -246,7 +250,8 @@ func TestConfig(t *testing.T) {
 	}{
 		{"defaults", nil, nil, defaults},
 		{"env", nil, env, fromEnv},
-		{"flags beat env", []string{"--addr", "127.0.0.1:9", "--ring-size=9", "--allow-signup", "--demo=false"}, env, flagsOverEnv},
+		{"flags beat env", []string{"--addr", "127.0.0.1:9", "--ring-size=9", "--allow-signup", "--demo=false",
+			"--allowed-origins", "https://ui.example.org"}, env, flagsOverEnv},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parseConfig(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
@@ -266,6 +271,9 @@ func TestConfig(t *testing.T) {
 		{[]string{"--log-format", "xml"}, nil},
 		{[]string{"--log-level", "loud"}, nil},
 		{[]string{"--heartbeat", "0s"}, nil},
+		{[]string{"--session-ttl", "0s"}, nil},
+		{[]string{"--allowed-origins", "app.example.com"}, nil},
+		{nil, map[string]string{"TASKBOARD_ALLOWED_ORIGINS": "https://app.example.com/path"}},
 		{[]string{"--nope"}, nil},
 		{[]string{"stray"}, nil},
 		{nil, map[string]string{"TASKBOARD_RING_SIZE": "many"}},
@@ -276,5 +284,55 @@ func TestConfig(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"-h"}, noEnv, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v, want flag.ErrHelp", err)
+	}
+}
+
+// The access settings reach the accounts and the gateway.
+func TestRunWiresAccessSettings(t *testing.T) {
+	p := start(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "tb.db"), "--demo",
+		"--session-ttl", "1h", "--allowed-origins", "https://app.example.com", "--secure-cookies")
+	url := strings.TrimPrefix(nextLine(t, p.lines), "listening on ")
+	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
+
+	resp, err := client.Post(url+"/auth/login", "application/json",
+		strings.NewReader(`{"email":"alice@example.com","password":"taskboard-demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sess struct {
+		Token     string
+		ExpiresAt time.Time
+	}
+	err = json.NewDecoder(resp.Body).Decode(&sess)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %d %v", resp.StatusCode, err)
+	}
+	if left := time.Until(sess.ExpiresAt); left < 59*time.Minute || left > time.Hour {
+		t.Fatalf("session expires in %s, want the configured hour", left)
+	}
+	if c := resp.Cookies(); len(c) != 1 || !c[0].Secure {
+		t.Fatalf("cookies %v, want one Secure session cookie", c)
+	}
+	post := func(origin string) int {
+		req, _ := http.NewRequest("POST", url+"/tasks", strings.NewReader(`{"listId":"list-todo","title":"x"}`))
+		req.Header.Set("Cookie", "session="+sess.Token)
+		req.Header.Set("Origin", origin)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post("https://app.example.com"); got != http.StatusCreated {
+		t.Errorf("POST from the allowed origin: %d, want 201", got)
+	}
+	if got := post("https://evil.example"); got != http.StatusForbidden {
+		t.Errorf("POST from a foreign origin: %d, want 403", got)
+	}
+	if err := p.stop(t); err != nil {
+		t.Fatal(err)
 	}
 }
