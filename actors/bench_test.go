@@ -76,3 +76,21 @@ func BenchmarkColdActivation(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkCreateTaskConcurrent measures acknowledged creations on one board with 64 callers
+// at once: the board commits what queues in its mailbox in one transaction.
+func BenchmarkCreateTaskConcurrent(b *testing.B) {
+	db, _ := openStore(b)
+	boards := startBoards(b, db, actors.Options{})
+	ctx := context.Background()
+	cmd := messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-todo", Title: "bench"}
+	b.SetParallelism(32) // 64 goroutines on 2 cores
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := boards.Do(ctx, cmd); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -30,6 +30,9 @@ type board struct {
 	subs     subscribers
 	loadErr  error // a failed load, retried on the next command
 	deleted  bool
+
+	deferCommits bool     // stage changes for a batch instead of committing each (batch.go)
+	staged       []staged // applied in memory, waiting for the batch's transaction
 }
 
 func newBoard(id string, store Store, opts Options) *board {
@@ -141,7 +144,9 @@ func idempotency(meta messages.Meta, res messages.Result) (*messages.Idempotency
 }
 
 // commit persists c with ev as the board's next event, then runs apply, buffers the event and
-// fans it out. If persisting fails, memory is untouched.
+// fans it out. If persisting fails, memory is untouched. When the board defers commits (see
+// batch.go) it applies the change at once, stages it and returns errStaged: the reply waits
+// for the transaction of the batch.
 func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change, res messages.Result, apply func()) (messages.Result, error) {
 	ev.BoardID, ev.Seq, ev.At = b.id, b.seq+1, messages.NewTime(b.opts.Clock())
 	ev.ActorID, ev.RequestID, ev.ClientMutationID = meta.UserID, meta.RequestID, meta.MutationID
@@ -157,26 +162,53 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 	if ev.Seq-b.firstSeq >= b.opts.Retention+b.pruneBatch() {
 		c.PruneBefore = ev.Seq - b.opts.Retention + 1
 	}
+	if b.deferCommits {
+		b.advance(c, apply)
+		b.staged = append(b.staged, staged{change: c, res: res})
+		return res, errStaged
+	}
+	if err := b.persist(c); err != nil {
+		return messages.Result{}, err
+	}
+	b.advance(c, apply)
+	b.publish(c)
+	return res, nil
+}
+
+// persist commits changes in one transaction. On failure the state may be stale: the board
+// forgets it (see forget).
+func (b *board) persist(changes ...messages.Change) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	if err := b.store.Commit(ctx, c); err != nil {
-		if code := messages.ErrorCode(err); code != messages.CodeInternal {
-			return messages.Result{}, err // e.g. a mutation id used at the same time elsewhere
-		}
-		b.log.Error().Err(err).Str("req", meta.RequestID).Str("type", string(ev.Type)).Msg("commit failed; reloading the board")
-		b.forget()
-		return messages.Result{}, messages.Errorf(messages.CodeUnavailable, "the change could not be saved, try again")
+	err := b.store.Commit(ctx, changes...)
+	if err == nil {
+		return nil
 	}
-	b.seq = ev.Seq
+	first := changes[0]
+	if code := messages.ErrorCode(err); code != messages.CodeInternal && len(changes) == 1 {
+		return err // e.g. a mutation id used at the same time elsewhere
+	}
+	b.log.Error().Err(err).Str("req", first.Event.RequestID).Int64("seq", first.Event.Seq).Int("changes", len(changes)).
+		Msg("commit failed; reloading the board")
+	b.forget()
+	return messages.Errorf(messages.CodeUnavailable, "the change could not be saved, try again")
+}
+
+// advance applies a change to the state in memory and moves the board's seq to its event.
+func (b *board) advance(c messages.Change, apply func()) {
+	b.seq = c.Event.Seq
 	if c.PruneBefore > 0 {
 		b.firstSeq = c.PruneBefore
 	}
 	apply()
-	b.ring.push(enc)
-	b.log.Debug().Str("req", meta.RequestID).Int64("seq", ev.Seq).Str("type", string(ev.Type)).
-		Str("user", meta.UserID).Int("subscribers", len(b.subs)).Msg("event committed")
-	b.subs.fanOut(enc)
-	return res, nil
+}
+
+// publish buffers a committed change's event and fans it out.
+func (b *board) publish(c messages.Change) {
+	b.ring.push(c.Encoded)
+	b.log.Debug().Str("req", c.Event.RequestID).Int64("seq", c.Event.Seq).Str("type", string(c.Event.Type)).
+		Str("user", c.Event.ActorID).Int("subscribers", len(b.subs)).Msg("event committed")
+	b.subs.fanOut(c.Encoded)
 }
 
 // forget drops the state after a failed commit, which may mean it is stale (the database was

@@ -49,6 +49,7 @@ type boardActor struct {
 	shutdown   *atomic.Bool
 	timer      *time.Timer
 	lastActive time.Time
+	waiting    []*actor.PID // the callers of the staged changes, in order
 }
 
 // Receive implements actor.Actor.
@@ -63,6 +64,7 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		a.stop(messages.EndRestarted)
 		a.opts.OnLifecycle(a.id, Restarting)
 	case *actor.Stopping:
+		a.flush(ctx) // answer what is staged before going
 		reason := messages.EndRestarted
 		if a.shutdown.Load() {
 			reason = messages.EndShutdown
@@ -73,9 +75,11 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		a.checkIdle(ctx)
 	case unsubscribe:
 		a.subs.close(msg.id, messages.EndUnsubscribed)
+	case flush:
+		a.flush(ctx)
 	case messages.Command:
 		a.touch(ctx)
-		ctx.Respond(a.handle(msg))
+		a.receiveCommand(ctx, msg)
 		if a.deleted || messages.ErrorCode(a.loadErr) == messages.CodeNotFound {
 			ctx.Send(ctx.Parent(), passivate{pid: ctx.Self()})
 		}

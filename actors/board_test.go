@@ -259,3 +259,49 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 		t.Fatalf("slow subscriber got %d events and ended with %q, want 2 and %q", got, slow.Err(), messages.EndSlow)
 	}
 }
+
+// TestConcurrentWritersOnOneBoard sends many changes at once, which the board commits in
+// batches: every one is acknowledged, numbered without a gap, published in order and kept.
+func TestConcurrentWritersOnOneBoard(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{})
+	sub := subscribe(t, b, nil, 512)
+	const writers, each = 8, 25
+	acked := make(chan messages.Task, writers*each)
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for i := range each {
+				res, err := b.Do(context.Background(), messages.CreateTask{Meta: meta(alice), BoardID: "board-1",
+					ListID: []string{"list-todo", "list-done"}[w%2], Title: "concurrent", Position: ptr(i % 3)})
+				if err != nil {
+					errs <- err
+					return
+				}
+				acked <- *res.Task
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(acked)
+	for i := range writers * each {
+		if e := next(t, sub); e.Seq != int64(i+1) {
+			t.Fatalf("event %d has seq %d", i+1, e.Seq)
+		}
+	}
+	s := snapshot(t, b, alice, "board-1")
+	checkPositions(t, s)
+	for task := range acked {
+		if position(s, task.ID).ID == "" {
+			t.Fatalf("acknowledged task %s is missing", task.ID)
+		}
+	}
+	if s.Seq != writers*each || len(s.Tasks) != 4+writers*each {
+		t.Fatalf("seq %d with %d tasks, want %d and %d", s.Seq, len(s.Tasks), writers*each, 4+writers*each)
+	}
+}

@@ -14,16 +14,20 @@ import (
 // written) or "panic after commit" (the change is durable, the caller never hears of it).
 type crashingStore struct{ actors.Store }
 
-func (s crashingStore) Commit(ctx context.Context, c messages.Change) error {
-	title := ""
-	if c.Event.Task != nil {
-		title = c.Event.Task.Title
+func (s crashingStore) Commit(ctx context.Context, changes ...messages.Change) error {
+	title := func(title string) bool {
+		for _, c := range changes {
+			if c.Event.Task != nil && c.Event.Task.Title == title {
+				return true
+			}
+		}
+		return false
 	}
-	if title == "panic before commit" {
+	if title("panic before commit") {
 		panic("crash before commit")
 	}
-	err := s.Store.Commit(ctx, c)
-	if title == "panic after commit" {
+	err := s.Store.Commit(ctx, changes...)
+	if title("panic after commit") {
 		panic("crash after commit")
 	}
 	return err

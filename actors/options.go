@@ -18,6 +18,9 @@ type Options struct {
 	IdleAfter time.Duration
 	// AskTimeout bounds how long a caller waits for a board's answer (default 5 s).
 	AskTimeout time.Duration
+	// MaxBatch bounds how many queued changes a board commits in one transaction
+	// (default 256).
+	MaxBatch int
 	// MaxRestarts crashes within RestartWindow stop a board until its next use
 	// (defaults 5 in 10 s).
 	MaxRestarts   int
@@ -41,6 +44,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AskTimeout <= 0 {
 		o.AskTimeout = 5 * time.Second
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 256
 	}
 	if o.MaxRestarts <= 0 {
 		o.MaxRestarts = 5

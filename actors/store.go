@@ -12,9 +12,10 @@ type Store interface {
 	// LoadBoard reads a board with its members, lists, tasks, seq, the oldest kept event and
 	// up to recent of its newest events. A missing or deleted board is messages.NotFound("board").
 	LoadBoard(ctx context.Context, boardID string, recent int) (messages.BoardState, error)
-	// Commit applies a Change in one transaction: rows, the event (the board's seq becomes
-	// Event.Seq), the idempotency record and pruning. On error nothing is applied.
-	Commit(ctx context.Context, c messages.Change) error
+	// Commit applies changes, in order, in one transaction: for each, rows, the event (the
+	// board's seq becomes Event.Seq), the idempotency record and pruning. On error nothing is
+	// applied.
+	Commit(ctx context.Context, changes ...messages.Change) error
 	// Events returns a board's events with after < seq <= upTo, oldest first.
 	Events(ctx context.Context, boardID string, after, upTo int64) ([]messages.Encoded, error)
 	// Idempotent returns the stored result for a user's mutation id, if there is one.

@@ -25,12 +25,31 @@ var ErrSeqConflict = errors.New("board is missing, deleted or not at the previou
 //
 // Deleting a board keeps its row, members and events (its id and seq are never reused) and
 // deletes its lists and tasks.
-func (db *DB) Commit(ctx context.Context, c messages.Change) error {
-	if err := checkChange(c); err != nil {
-		return fmt.Errorf("commit board %s seq %d: %w", c.BoardID, c.Event.Seq, err)
+//
+// Several changes are applied in order, all or none: a board commits the commands queued in
+// its mailbox together.
+func (db *DB) Commit(ctx context.Context, changes ...messages.Change) error {
+	if len(changes) == 0 {
+		return nil
 	}
-	if err := db.groupCommit(ctx, c, db.now()); err != nil {
-		return fmt.Errorf("commit board %s seq %d: %w", c.BoardID, c.Event.Seq, err)
+	first := changes[0]
+	for _, c := range changes {
+		if err := checkChange(c); err != nil {
+			return fmt.Errorf("commit board %s seq %d: %w", c.BoardID, c.Event.Seq, err)
+		}
+	}
+	if err := db.groupCommit(ctx, changes, db.now()); err != nil {
+		return fmt.Errorf("commit board %s seq %d+%d: %w", first.BoardID, first.Event.Seq, len(changes)-1, err)
+	}
+	return nil
+}
+
+// applyChanges applies changes in order, stopping at the first that fails.
+func applyChanges(ctx context.Context, tx *sql.Tx, changes []messages.Change, now time.Time) error {
+	for _, c := range changes {
+		if err := applyChange(ctx, tx, c, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }

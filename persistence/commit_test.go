@@ -315,3 +315,25 @@ func TestCommitCancelled(t *testing.T) {
 		t.Fatalf("seq after a cancelled Commit = %d (%v), want 0", s.Seq, err)
 	}
 }
+
+func TestCommitSeveralChangesAllOrNone(t *testing.T) {
+	db, _ := openSeeded(t)
+	ctx := context.Background()
+	first := taskCreated(t, 1, newTask("board-1", "list-todo", "task-x", 2))
+	broken := taskCreated(t, 2, newTask("board-1", "list-b2-todo", "task-y", 0)) // another board's list
+	before := takeSnapshot(t, db)
+	if err := db.Commit(ctx, first, broken); err == nil {
+		t.Fatal("a batch with a broken change committed")
+	}
+	if diff := cmp.Diff(before, takeSnapshot(t, db)); diff != "" {
+		t.Fatalf("a failed batch left changes (-before +after):\n%s", diff)
+	}
+	second := taskCreated(t, 2, newTask("board-1", "list-todo", "task-y", 3))
+	if err := db.Commit(ctx, first, second); err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.LoadBoard(ctx, "board-1", 10)
+	if err != nil || s.Seq != 2 || len(s.Recent) != 2 || len(s.Tasks) != 6 {
+		t.Fatalf("after a batch of two: seq %d, %d events, %d tasks (%v)", s.Seq, len(s.Recent), len(s.Tasks), err)
+	}
+}

@@ -30,9 +30,9 @@ type commitQueue struct {
 }
 
 type pendingCommit struct {
-	change messages.Change
-	now    time.Time
-	done   chan error // receives the result once; buffered
+	changes []messages.Change // applied in order, all or none
+	now     time.Time
+	done    chan error // receives the result once; buffered
 }
 
 func (q *commitQueue) push(p *pendingCommit) {
@@ -66,11 +66,11 @@ func (q *commitQueue) remove(p *pendingCommit) bool {
 // groupCommit queues c and waits until it is committed or has failed, committing a group of
 // waiting changes (its own or others') whenever it gets the write lock. When ctx ends before
 // a group took c, c is dropped and ctx's error returned; once taken, its result is awaited.
-func (db *DB) groupCommit(ctx context.Context, c messages.Change, now time.Time) error {
+func (db *DB) groupCommit(ctx context.Context, cs []messages.Change, now time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := &pendingCommit{change: c, now: now, done: make(chan error, 1)}
+	p := &pendingCommit{changes: cs, now: now, done: make(chan error, 1)}
 	db.commits.push(p)
 	for {
 		select {
@@ -132,7 +132,7 @@ func (db *DB) commitGroup(ctx context.Context, batch []*pendingCommit) {
 	applied := 0
 	for i, p := range batch {
 		if len(batch) == 1 { // alone: the transaction is its savepoint
-			results[i] = applyChange(ctx, tx.Tx, p.change, p.now)
+			results[i] = applyChanges(ctx, tx.Tx, p.changes, p.now)
 		} else if results[i], err = applyInSavepoint(ctx, tx, p); err != nil {
 			_ = tx.Rollback()
 			fail(err)
@@ -153,13 +153,13 @@ func (db *DB) commitGroup(ctx context.Context, batch []*pendingCommit) {
 	}
 }
 
-// applyInSavepoint applies one change of a group, undoing it alone if it fails. The second
+// applyInSavepoint applies one caller's changes of a group, undoing them alone if they fail. The second
 // result is an error that spoils the whole transaction.
 func applyInSavepoint(ctx context.Context, tx bun.Tx, p *pendingCommit) (changeErr, txErr error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT sp_change"); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
-	changeErr = applyChange(ctx, tx.Tx, p.change, p.now)
+	changeErr = applyChanges(ctx, tx.Tx, p.changes, p.now)
 	if changeErr != nil {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO sp_change"); err != nil {
 			return changeErr, fmt.Errorf("rollback to savepoint: %w", err)

@@ -73,11 +73,11 @@ func TestCommitGroupIsolatesFailures(t *testing.T) {
 	db := openInternal(t)
 	task := func(board, list, id string, seq int64) messages.Change { return taskChange(t, board, list, id, seq) }
 	batch := []*pendingCommit{
-		{change: task("board-1", "list-todo", "task-a", 1)},
-		{change: task("board-2", "list-todo", "task-b", 1)}, // list of another board: FK error
-		{change: task("board-2", "list-b2-todo", "task-c", 1)},
-		{change: task("board-1", "list-todo", "task-d", 3)}, // seq gap
-		{change: task("board-1", "list-todo", "task-e", 2)},
+		{changes: []messages.Change{task("board-1", "list-todo", "task-a", 1)}},
+		{changes: []messages.Change{task("board-2", "list-todo", "task-b", 1)}}, // list of another board: FK error
+		{changes: []messages.Change{task("board-2", "list-b2-todo", "task-c", 1)}},
+		{changes: []messages.Change{task("board-1", "list-todo", "task-d", 3)}}, // seq gap
+		{changes: []messages.Change{task("board-1", "list-todo", "task-e", 2)}},
 	}
 	for _, p := range batch {
 		p.now, p.done = time.Now(), make(chan error, 1)
@@ -88,7 +88,7 @@ func TestCommitGroupIsolatesFailures(t *testing.T) {
 
 	for i, wantOK := range []bool{true, false, true, false, true} {
 		if err := <-batch[i].done; (err == nil) != wantOK {
-			t.Errorf("change %d (%s): err = %v, want ok %v", i, batch[i].change.PutTasks[0].ID, err, wantOK)
+			t.Errorf("change %d (%s): err = %v, want ok %v", i, batch[i].changes[0].PutTasks[0].ID, err, wantOK)
 		}
 	}
 	select {

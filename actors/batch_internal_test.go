@@ -1,0 +1,105 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"github.com/taskboard/taskboard/messages"
+	"github.com/taskboard/taskboard/persistence"
+)
+
+// countingStore counts commits and can be told to fail the next one.
+type countingStore struct {
+	Store
+	commits [][]messages.Change
+	fail    bool
+}
+
+func (s *countingStore) Commit(ctx context.Context, changes ...messages.Change) error {
+	s.commits = append(s.commits, changes)
+	if s.fail {
+		s.fail = false
+		return errors.New("disk full")
+	}
+	return s.Store.Commit(ctx, changes...)
+}
+
+func loadedBoard(t *testing.T) (*board, *countingStore) {
+	t.Helper()
+	db, err := persistence.Open(context.Background(), filepath.Join(t.TempDir(), "tb.db"),
+		persistence.Options{HashParams: persistence.HashParams{Time: 1, Memory: 64, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	store := &countingStore{Store: db}
+	b := newBoard("board-1", store, Options{Logger: zerolog.Nop()}.withDefaults())
+	if err := b.load(); err != nil {
+		t.Fatal(err)
+	}
+	return b, store
+}
+
+func stage(t *testing.T, b *board, title string) messages.Task {
+	t.Helper()
+	b.deferCommits = true
+	defer func() { b.deferCommits = false }()
+	res, err := b.createTask(messages.CreateTask{Meta: messages.Meta{UserID: "user-alice"}, BoardID: "board-1", ListID: "list-todo", Title: title})
+	if !errors.Is(err, errStaged) {
+		t.Fatalf("stage %q: %v, want errStaged", title, err)
+	}
+	return *res.Task
+}
+
+func TestStagedChangesCommitInOneTransaction(t *testing.T) {
+	b, store := loadedBoard(t)
+	events := make(chan messages.Encoded, 8)
+	b.subs[1] = &subscriber{ch: events, reason: new(string)}
+
+	first, second := stage(t, b, "first"), stage(t, b, "second")
+	if second.Position != first.Position+1 {
+		t.Fatalf("the second staged task sees the first: positions %d and %d", first.Position, second.Position)
+	}
+	if len(store.commits) != 0 || len(events) != 0 {
+		t.Fatal("a staged change was committed or published before the flush")
+	}
+	replies := b.flushStaged()
+	if len(store.commits) != 1 || len(store.commits[0]) != 2 {
+		t.Fatalf("commits %v, want one transaction of two changes", len(store.commits))
+	}
+	for i, want := range []string{"first", "second"} {
+		if replies[i].err != nil || replies[i].res.Task.Title != want || replies[i].res.Seq != int64(i+1) {
+			t.Fatalf("reply %d: %+v, want %s at seq %d", i, replies[i], want, i+1)
+		}
+		if e := <-events; e.Seq != int64(i+1) {
+			t.Fatalf("published seq %d, want %d", e.Seq, i+1)
+		}
+	}
+}
+
+func TestFailedBatchFailsEveryChangeAndReloads(t *testing.T) {
+	b, store := loadedBoard(t)
+	events := make(chan messages.Encoded, 8)
+	b.subs[1] = &subscriber{ch: events, reason: new(string)}
+	stage(t, b, "first")
+	stage(t, b, "second")
+	store.fail = true
+	for i, r := range b.flushStaged() {
+		if messages.ErrorCode(r.err) != messages.CodeUnavailable {
+			t.Fatalf("reply %d: %v, want unavailable", i, r.err)
+		}
+	}
+	if _, ok := <-events; ok {
+		t.Fatal("an event of a failed batch was published")
+	}
+	res, err := b.snapshot(messages.GetSnapshot{Meta: messages.Meta{UserID: "user-alice"}, BoardID: "board-1"})
+	if err != nil || res.Snapshot.Seq != 0 || len(res.Snapshot.Tasks) != 4 {
+		t.Fatalf("after a failed batch: %v, seq %d, %d tasks; want the reloaded seq 0 and 4 tasks", err, res.Snapshot.Seq, len(res.Snapshot.Tasks))
+	}
+}
