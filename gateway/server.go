@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"io/fs"
 	"net/http"
 	"sync"
 	"time"
@@ -51,6 +52,9 @@ type Config struct {
 	// AllowedOrigins lists the origins, besides the request's own host, from which
 	// cookie-authenticated state-changing requests are accepted ("https://app.example.com").
 	AllowedOrigins []string
+	// UI is the browser UI's build (index.html at its root), served at "/", "/b/{boardId}"
+	// and by file name; nil serves the API alone.
+	UI fs.FS
 }
 
 // Server is the HTTP face of taskboard. It is safe for concurrent use.
@@ -58,6 +62,7 @@ type Server struct {
 	cfg     Config
 	log     zerolog.Logger
 	handler http.Handler
+	ui      *ui
 	// polls is a semaphore bounding waiting long polls.
 	polls chan struct{}
 	// closing is closed by Close; streams and long polls end when it is.
@@ -65,7 +70,8 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// New returns a Server for cfg. cfg.Boards and cfg.Accounts are required.
+// New returns a Server for cfg. cfg.Boards and cfg.Accounts are required. A cfg.UI that
+// cannot be read (no index.html) is logged as an error and the server serves the API alone.
 func New(cfg Config) *Server {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = DefaultHeartbeat
@@ -88,7 +94,13 @@ func New(cfg Config) *Server {
 		polls:   make(chan struct{}, cfg.MaxLongPolls),
 		closing: make(chan struct{}),
 	}
-	s.handler = s.requestID(s.accessLog(s.recover(s.routes())))
+	if cfg.UI != nil {
+		var err error
+		if s.ui, err = newUI(cfg.UI); err != nil {
+			s.log.Error().Err(err).Msg("serving the API without the UI")
+		}
+	}
+	s.handler = s.requestID(s.accessLog(s.recover(s.withUI(s.routes()))))
 	return s
 }
 
