@@ -23,6 +23,7 @@ import (
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/persistence"
+	"github.com/taskboard/taskboard/web"
 )
 
 func main() {
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Ready:       db.Ping,
 		Heartbeat:   cfg.Heartbeat,
 		AllowSignup: cfg.AllowSignup,
+		UI:          web.Dist(),
 	})
 	defer gw.Close()
 
