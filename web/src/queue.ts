@@ -190,8 +190,8 @@ export class PendingQueue {
 
   private save(): void {
     if (this.ops.length === 0) {
+      // The renames stay in memory: an open dialog may still name a task by its temporary id.
       this.store.removeItem(this.key);
-      this.renamed.clear();
       return;
     }
     const saved: Saved = { ops: this.ops, renamed: Object.fromEntries(this.renamed), touched: this.now() };
