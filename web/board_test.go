@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -168,5 +170,42 @@ func TestServerRestartResumesWithoutReload(t *testing.T) {
 	// Nothing from before the restart is shown twice.
 	if n := eval[int](alice, `document.querySelectorAll('[data-testid=task-card][data-task-id=task-1]').length`); n != 1 {
 		t.Fatalf("task-1 shows %d times", n)
+	}
+}
+
+// TestPendingChangesSurviveAReload blocks the page's changes from reaching the server, reloads
+// it, and checks that the queued changes are still shown as pending and are sent, once each,
+// when the server is reachable again.
+func TestPendingChangesSurviveAReload(t *testing.T) {
+	s, alice, bob := twoUsers(t, "")
+	block := func(on bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			var patterns []*network.BlockPattern
+			if on {
+				patterns = []*network.BlockPattern{{URLPattern: "*://*:*/tasks*", Block: true}}
+			}
+			_, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: patterns})
+			return err
+		})
+	}
+	bob.run(block(true))
+	bob.addTask("list-todo", "Kept across a reload")
+	bob.drag("task-2", "list-in-progress")
+	bob.addTask("list-in-progress", "Also kept")
+	bob.until("three pending changes", `document.querySelector('[data-testid=pending-count]').textContent === '3'`)
+
+	bob.run(chromedp.Reload())
+	bob.live()
+	bob.until("the three changes still pending after the reload", `document.querySelector('[data-testid=pending-count]').textContent === '3' && `+
+		cardIn("list-todo", "Kept across a reload")+" === 1 && "+taskIn("task-2", "list-in-progress")+" && "+cardIn("list-in-progress", "Also kept")+" === 1")
+
+	bob.run(block(false))
+	bob.until("no pending changes", `document.querySelector('[data-testid=pending-count]').textContent === '0'`)
+	alice.until("each change on Alice's page", cardIn("list-todo", "Kept across a reload")+" === 1 && "+taskIn("task-2", "list-in-progress")+" && "+cardIn("list-in-progress", "Also kept")+" === 1")
+	titles := s.titles(s.login("alice"))
+	for _, title := range []string{"Kept across a reload", "Also kept"} {
+		if titles[title] != 1 {
+			t.Errorf("server has %d tasks titled %q, want 1", titles[title], title)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -267,10 +266,4 @@ func (p *page) offline(off bool) {
 		_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
 		return err
 	}))
-}
-
-// pending returns the page's pending-change count.
-func (p *page) pending() string {
-	p.t.Helper()
-	return strings.TrimSpace(eval[string](p, `document.querySelector('[data-testid=pending-count]')?.textContent ?? ''`))
 }
