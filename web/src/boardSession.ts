@@ -71,7 +71,8 @@ export class BoardSession {
       getSnapshot: (id) => request<Snapshot>("GET", `/boards/${encodeURIComponent(id)}`),
       getMembers: (id) => this.fetchMembers(id),
     });
-    this.collab = new Collab(boardId, user.user.id, (m) => this.conn.send(m));
+    // Viewers may not send typing or cursors (the server answers each with an error frame).
+    this.collab = new Collab(boardId, user.user.id, (m) => this.store.view.value?.board.role !== "viewer" && this.conn.send(m));
     this.conn = new Connection(boardId, {
       starts: { websocket: startWebSocket, sse: startSSE, longpoll: startLongPoll, poll: startShortPoll },
       lastSeq: () => this.store.seq,
