@@ -248,16 +248,6 @@ export class BoardSession {
     }
   }
 
-  async deleteBoard(): Promise<boolean> {
-    try {
-      await request("DELETE", `/boards/${encodeURIComponent(this.boardId)}`);
-      return true;
-    } catch (e) {
-      notify(`Deleting the board failed: ${(e as Error).message}.`);
-      return false;
-    }
-  }
-
   /** reloadMembers asks the server for the members again, after a change to them. */
   async reloadMembers(): Promise<void> {
     const members = await this.fetchMembers(this.boardId);
