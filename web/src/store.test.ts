@@ -63,6 +63,22 @@ describe("BoardStore reconciliation", () => {
     expect(getSnapshot).toHaveBeenCalledTimes(2);
   });
 
+  it("applies the events that arrive while a snapshot loads on top of it", async () => {
+    const { store, getSnapshot } = setup(2);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const snap = await getSnapshot();
+    getSnapshot.mockImplementationOnce(async () => (await gate, snap));
+    const loaded = store.load();
+    store.receive(event(4, { type: "task_deleted", taskId: "task-2" }));
+    store.receive(event(2, { type: "task_deleted", taskId: "task-1" })); // held by the snapshot
+    store.receive(event(3, { type: "task_deleted", taskId: "task-3" }));
+    release();
+    await loaded;
+    expect(store.seq).toBe(4);
+    expect(store.view.value!.tasks.map((t) => t.id).sort()).toEqual(["task-1", "task-4"]);
+  });
+
   it("learns the server's id of a created task from its echo", async () => {
     const { queue, store } = setup();
     await store.load();

@@ -28,6 +28,8 @@ export class BoardStore {
   readonly gone = signal<string | null>(null);
   private unsubscribe: () => void;
   private loading: Promise<void> | null = null;
+  /** held keeps the events that arrive while a snapshot loads, to apply on top of it. */
+  private held: BoardEvent[] = [];
 
   constructor(
     readonly boardId: string,
@@ -73,7 +75,12 @@ export class BoardStore {
       const s = fromSnapshot(snap, members);
       this.confirmed.value = s;
       this.deps.queue.settle(this.boardId, s);
+      const held = this.held.sort((a, b) => a.seq - b.seq);
+      this.held = [];
+      this.loading = null;
+      for (const ev of held) this.receive(ev);
     } catch (e) {
+      this.held = [];
       if (e instanceof ApiError && e.code === "not_found") this.gone.value = "This board no longer exists, or you are no longer a member.";
       throw e;
     }
@@ -85,9 +92,13 @@ export class BoardStore {
    * event could not be applied in order.
    */
   receive(ev: BoardEvent): boolean {
+    if (ev.boardId !== this.boardId) return true;
+    if (this.loading) {
+      this.held.push(ev);
+      return true;
+    }
     const c = this.confirmed.value;
-    if (!c || ev.boardId !== this.boardId) return true;
-    if (ev.seq <= c.seq) return true;
+    if (!c || ev.seq <= c.seq) return true;
     if (ev.seq > c.seq + 1) {
       void this.load().catch(() => {});
       return false;
