@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= :3000
 
-.PHONY: run test build race lint fmt bench e2e ci
+.PHONY: run test build race lint fmt bench e2e ci web web-test web-check
 
 run:
 	$(GO) run ./cmd/taskboard --demo --addr $(ADDR) --log-format console
@@ -24,6 +24,22 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 e2e:
-	$(GO) test -race -count=1 ./gateway/... ./cmd/...
+	$(GO) test -race -count=1 ./gateway/... ./cmd/... ./web/...
 
-ci: lint test
+# The browser UI: web/dist is committed (go build embeds it), so only changes to web/src need
+# Node. `make web` rebuilds it; `make web-check` proves the committed build matches the sources.
+web: web/node_modules/.installed
+	cd web && npm run build
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci
+	touch $@
+
+web-test: web/node_modules/.installed
+	cd web && npx vitest run
+
+web-check: web
+	@git diff --exit-code --stat -- web/dist && test -z "$$(git status --porcelain -- web/dist)" || \
+		{ echo "web/dist does not match web/src: run make web and commit web/dist"; git status --short -- web/dist; exit 1; }
+
+ci: lint web-check web-test test

@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"io/fs"
 	"net/http"
 	"strings"
 	"sync"
@@ -58,6 +59,9 @@ type Config struct {
 	// Defaults DefaultLoginPerIP and DefaultLoginPerAccount.
 	LoginPerIP      RateLimit
 	LoginPerAccount RateLimit
+	// UI is the browser UI's build (index.html at its root), served at "/", "/b/{boardId}"
+	// and by file name; nil serves the API alone.
+	UI fs.FS
 }
 
 // Server is the HTTP face of taskboard. It is safe for concurrent use.
@@ -65,6 +69,7 @@ type Server struct {
 	cfg     Config
 	log     zerolog.Logger
 	handler http.Handler
+	ui      *ui
 	// polls is a semaphore bounding waiting long polls.
 	polls chan struct{}
 	// closing is closed by Close; streams and long polls end when it is.
@@ -75,7 +80,8 @@ type Server struct {
 	logins *loginGuard
 }
 
-// New returns a Server for cfg. cfg.Boards and cfg.Accounts are required.
+// New returns a Server for cfg. cfg.Boards and cfg.Accounts are required. A cfg.UI that
+// cannot be read (no index.html) is logged as an error and the server serves the API alone.
 func New(cfg Config) *Server {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = DefaultHeartbeat
@@ -108,7 +114,13 @@ func New(cfg Config) *Server {
 			perAccount: newKeyedLimiter(cfg.LoginPerAccount.orDefault(DefaultLoginPerAccount)),
 		},
 	}
-	s.handler = s.requestID(s.accessLog(s.recover(s.routes())))
+	if cfg.UI != nil {
+		var err error
+		if s.ui, err = newUI(cfg.UI); err != nil {
+			s.log.Error().Err(err).Msg("serving the API without the UI")
+		}
+	}
+	s.handler = s.requestID(s.accessLog(s.recover(s.withUI(s.routes()))))
 	return s
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/persistence"
+	"github.com/taskboard/taskboard/web"
 )
 
 func init() {
@@ -94,6 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		AllowSignup:    cfg.AllowSignup,
 		AllowedOrigins: cfg.AllowedOrigins,
 		SecureCookies:  cfg.SecureCookies,
+		UI:             web.Dist(),
 	})
 	defer gw.Close()
 

@@ -160,7 +160,14 @@ func serves(t *testing.T, url string) io.ReadCloser {
 		}
 		return resp
 	}
-	resp := get("/boards/board-1")
+	// The binary carries the UI: the board's page is its index.html.
+	resp := get("/b/board-1")
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `<div id="app">`) {
+		t.Fatalf("GET /b/board-1: %d %.200s, want the UI's page", resp.StatusCode, page)
+	}
+	resp = get("/boards/board-1")
 	var snap struct {
 		Board struct{ Name string } `json:"board"`
 	}

@@ -1,0 +1,257 @@
+// A board page's session: its store, its live connection, its collaborators, and the actions
+// the views call. Every change is optimistic: it joins the pending queue, shows at once, and
+// the sender takes it to the server.
+
+import { signal } from "@preact/signals";
+import { ApiError, NetworkError, request } from "./api";
+import { me, reachable, type UserSession } from "./app";
+import { Collab } from "./collab";
+import { randomId } from "./ids";
+import { Connection, type Reachability } from "./live/connection";
+import { startLongPoll, startShortPoll } from "./live/poll";
+import { startSSE } from "./live/sse";
+import type { TransportName } from "./live/transport";
+import { chain } from "./live/transport";
+import { startWebSocket } from "./live/ws";
+import { notify } from "./notices";
+import { tempPrefix, type Op, type TaskFields } from "./ops";
+import { tasksOf } from "./state";
+import { BoardStore } from "./store";
+import type { Member, Snapshot, Task } from "./types";
+
+const quote = (s: string) => `“${s.length > 40 ? s.slice(0, 39) + "…" : s}”`;
+
+/** wsAvailable asks once per page whether the server has a WebSocket endpoint. */
+let wsProbe: Promise<boolean> | null = null;
+function wsAvailable(): Promise<boolean> {
+  wsProbe ??= fetch("/ws", { credentials: "same-origin" })
+    .then((r) => r.status !== 404 && r.status !== 405)
+    .catch(() => true);
+  return wsProbe;
+}
+
+async function probe(): Promise<Reachability> {
+  try {
+    await request("GET", "/me");
+    reachable.value = true;
+    return "ok";
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return "unauthorized";
+    if (e instanceof NetworkError) {
+      reachable.value = false;
+      return "offline";
+    }
+    return "ok";
+  }
+}
+
+/** forcedTransport reads ?transport= (websocket, sse, longpoll, poll), for trying one out. */
+function forcedTransport(): TransportName | null {
+  const t = new URLSearchParams(location.search).get("transport");
+  return t && (chain as readonly string[]).includes(t) ? (t as TransportName) : null;
+}
+
+export class BoardSession {
+  readonly store: BoardStore;
+  readonly conn: Connection;
+  readonly collab: Collab;
+  /** members is the board's members, or null when the server does not list them. */
+  readonly membersAvailable = signal<boolean | null>(null);
+  private readonly onAcked = () => this.store.acked();
+  private readonly onOnline = () => this.conn.online();
+  private readonly onOffline = () => this.conn.offline();
+
+  constructor(
+    readonly boardId: string,
+    private readonly user: UserSession,
+  ) {
+    this.store = new BoardStore(boardId, {
+      queue: user.queue,
+      userId: user.user.id,
+      getSnapshot: (id) => request<Snapshot>("GET", `/boards/${encodeURIComponent(id)}`),
+      getMembers: (id) => this.fetchMembers(id),
+    });
+    // Viewers may not send typing or cursors (the server answers each with an error frame).
+    this.collab = new Collab(boardId, user.user.id, (m) => this.store.view.value?.board.role !== "viewer" && this.conn.send(m));
+    this.conn = new Connection(boardId, {
+      starts: { websocket: startWebSocket, sse: startSSE, longpoll: startLongPoll, poll: startShortPoll },
+      lastSeq: () => this.store.seq,
+      event: (ev) => this.store.receive(ev),
+      resync: () => void this.store.load().catch(() => {}),
+      collab: (m) => this.collab.receive(m),
+      opened: () => {
+        reachable.value = true;
+        user.sender.kick();
+      },
+      dropped: () => this.collab.dropped(),
+      fatal: (f) => {
+        if (f === "unauthorized") me.value = null;
+        else this.store.gone.value = "You no longer have access to this board.";
+      },
+      probe,
+    });
+  }
+
+  /** start loads the board, then goes live. It rejects when the board cannot be loaded. */
+  async start(): Promise<void> {
+    this.user.onAcked.add(this.onAcked);
+    window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
+    this.collab.start();
+    await this.store.load();
+    const forced = forcedTransport();
+    const order = forced ? [forced] : (await wsAvailable()) ? chain : chain.filter((t) => t !== "websocket");
+    this.conn.setOrder(order);
+    if (navigator.onLine === false) this.conn.offline();
+    else this.conn.start();
+  }
+
+  stop(): void {
+    this.user.onAcked.delete(this.onAcked);
+    window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
+    this.conn.stop();
+    this.collab.stop();
+    this.store.dispose();
+  }
+
+  private async fetchMembers(id: string): Promise<Member[] | null> {
+    try {
+      const r = await request<{ data: Member[] } | Member[]>("GET", `/boards/${encodeURIComponent(id)}/members`);
+      this.membersAvailable.value = true;
+      return Array.isArray(r) ? r : r.data;
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 405)) this.membersAvailable.value = false;
+      return null;
+    }
+  }
+
+  /** resolve returns the server's id of a task created here, once known. */
+  resolve(id: string): string {
+    return this.user.queue.resolve(id);
+  }
+
+  private push(op: Op): void {
+    this.user.queue.add(op);
+    this.user.sender.kick();
+  }
+
+  private task(id: string): Task | undefined {
+    return this.store.view.value?.tasks.find((t) => t.id === id);
+  }
+
+  createTask(listId: string, title: string): void {
+    const t = title.trim();
+    if (!t) return;
+    this.push({
+      kind: "createTask",
+      id: randomId("m-"),
+      boardId: this.boardId,
+      label: `Adding ${quote(t)}`,
+      tempId: randomId(tempPrefix),
+      listId,
+      title: t,
+    });
+  }
+
+  updateTask(taskId: string, fields: TaskFields): void {
+    const t = this.task(taskId);
+    if (!t) return;
+    const changed: TaskFields = {};
+    if (fields.title !== undefined && fields.title.trim() !== t.title) changed.title = fields.title.trim();
+    if (fields.description !== undefined && (fields.description || null) !== t.description) {
+      changed.description = fields.description || null;
+    }
+    if (fields.assigneeId !== undefined && fields.assigneeId !== t.assigneeId) changed.assigneeId = fields.assigneeId;
+    if (Object.keys(changed).length === 0) return;
+    this.push({
+      kind: "updateTask",
+      id: randomId("m-"),
+      boardId: this.boardId,
+      label: `Editing ${quote(t.title)}`,
+      taskId,
+      fields: changed,
+      base: { title: t.title, description: t.description, assigneeId: t.assigneeId },
+      baseVersion: t.version,
+    });
+  }
+
+  /** moveTask moves a task to position in listId (its final index there). */
+  moveTask(taskId: string, listId: string, position: number): void {
+    const t = this.task(taskId);
+    const v = this.store.view.value;
+    if (!t || !v) return;
+    const max = tasksOf(v, listId).filter((x) => x.id !== taskId).length;
+    const pos = Math.max(0, Math.min(position, max));
+    if (t.listId === listId && t.position === pos) return;
+    this.push({
+      kind: "moveTask",
+      id: randomId("m-"),
+      boardId: this.boardId,
+      label: `Moving ${quote(t.title)}`,
+      taskId,
+      listId,
+      position: pos,
+    });
+  }
+
+  deleteTask(taskId: string): void {
+    const t = this.task(taskId);
+    if (!t) return;
+    this.push({
+      kind: "deleteTask",
+      id: randomId("m-"),
+      boardId: this.boardId,
+      label: `Deleting ${quote(t.title)}`,
+      taskId,
+      base: { title: t.title, description: t.description, assigneeId: t.assigneeId },
+      baseVersion: t.version,
+    });
+  }
+
+  createList(name: string): void {
+    const n = name.trim();
+    if (!n) return;
+    this.push({ kind: "createList", id: randomId("m-"), boardId: this.boardId, label: `Adding list ${quote(n)}`, tempId: randomId(tempPrefix), name: n });
+  }
+
+  renameList(listId: string, name: string): void {
+    const l = this.store.view.value?.lists.find((l) => l.id === listId);
+    const n = name.trim();
+    if (!l || !n || n === l.name) return;
+    this.push({ kind: "updateList", id: randomId("m-"), boardId: this.boardId, label: `Renaming list ${quote(l.name)}`, listId, name: n });
+  }
+
+  moveList(listId: string, position: number): void {
+    const v = this.store.view.value;
+    const l = v?.lists.find((l) => l.id === listId);
+    if (!v || !l) return;
+    const pos = Math.max(0, Math.min(position, v.lists.length - 1));
+    if (pos === l.position) return;
+    this.push({ kind: "updateList", id: randomId("m-"), boardId: this.boardId, label: `Moving list ${quote(l.name)}`, listId, position: pos });
+  }
+
+  deleteList(listId: string): void {
+    const l = this.store.view.value?.lists.find((l) => l.id === listId);
+    if (!l) return;
+    this.push({ kind: "deleteList", id: randomId("m-"), boardId: this.boardId, label: `Deleting list ${quote(l.name)}`, listId });
+  }
+
+  /** renameBoard renames the board (owners), straight to the server: it is not queued offline. */
+  async renameBoard(name: string): Promise<void> {
+    const n = name.trim();
+    if (!n || n === this.store.view.value?.board.name) return;
+    try {
+      await request("PATCH", `/boards/${encodeURIComponent(this.boardId)}`, { name: n });
+    } catch (e) {
+      notify(`Renaming the board failed: ${(e as Error).message}.`);
+    }
+  }
+
+  /** reloadMembers asks the server for the members again, after a change to them. */
+  async reloadMembers(): Promise<void> {
+    const members = await this.fetchMembers(this.boardId);
+    const c = this.store.confirmed.value;
+    if (c && members) this.store.confirmed.value = { ...c, members };
+  }
+}

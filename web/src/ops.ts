@@ -1,0 +1,188 @@
+// Pending changes: what the user did that the server has not confirmed yet. Each carries its
+// own id, sent as the Idempotency-Key, which the server echoes in the event as
+// clientMutationId; replaying a change with the same id never applies it twice.
+
+import { putList, putTask, removeList, removeTask, tasksOf, type BoardState } from "./state";
+import type { List, Task } from "./types";
+
+export interface TaskFields {
+  title?: string;
+  description?: string | null;
+  assigneeId?: string | null;
+}
+
+interface OpBase {
+  /** id is the mutation id: Idempotency-Key on the wire, clientMutationId in the echo. */
+  id: string;
+  boardId: string;
+  /** label names the change in notices ("Move “Write docs”"). */
+  label: string;
+  /** sent is set once a request for the op may have reached the server. */
+  sent?: boolean;
+  /** ack is the server's answer, kept until the confirmed state shows it (see settled). */
+  ack?: Ack;
+}
+
+export interface Ack {
+  /** version of the task the server answered, for task ops. */
+  version?: number;
+  task?: Task;
+  list?: List;
+  /** epoch counts acks, so that a snapshot requested after an ack is known to hold it. */
+  epoch: number;
+}
+
+export type Op =
+  | (OpBase & { kind: "createTask"; tempId: string; listId: string; title: string; position?: number })
+  | (OpBase & { kind: "updateTask"; taskId: string; fields: TaskFields; base: TaskFields; baseVersion: number })
+  | (OpBase & { kind: "moveTask"; taskId: string; listId: string; position: number })
+  | (OpBase & { kind: "deleteTask"; taskId: string; base: TaskFields; baseVersion: number })
+  | (OpBase & { kind: "createList"; tempId: string; name: string })
+  | (OpBase & { kind: "updateList"; listId: string; name?: string; position?: number })
+  | (OpBase & { kind: "deleteList"; listId: string });
+
+export type OpKind = Op["kind"];
+
+/** tempPrefix starts the ids the client gives tasks and lists it created until the server names them. */
+export const tempPrefix = "tmp-";
+
+export function isTemp(id: string): boolean {
+  return id.startsWith(tempPrefix);
+}
+
+/** targetId is the task or list an op acts on (the temporary id for creations). */
+export function targetId(op: Op): string {
+  switch (op.kind) {
+    case "createTask":
+    case "createList":
+      return op.tempId;
+    case "updateTask":
+    case "moveTask":
+    case "deleteTask":
+      return op.taskId;
+    case "updateList":
+    case "deleteList":
+      return op.listId;
+  }
+}
+
+/** refs lists every id an op depends on: its target, and for tasks the list it goes to. */
+export function refs(op: Op): string[] {
+  switch (op.kind) {
+    case "createTask":
+    case "moveTask":
+      return [targetId(op), op.listId];
+    default:
+      return [targetId(op)];
+  }
+}
+
+/** renameIds replaces a temporary id by the server's everywhere in op. */
+export function renameIds(op: Op, from: string, to: string): Op {
+  const r = (id: string) => (id === from ? to : id);
+  switch (op.kind) {
+    case "createTask":
+      return { ...op, listId: r(op.listId) };
+    case "moveTask":
+      return { ...op, taskId: r(op.taskId), listId: r(op.listId) };
+    case "updateTask":
+    case "deleteTask":
+      return { ...op, taskId: r(op.taskId) };
+    case "updateList":
+    case "deleteList":
+      return { ...op, listId: r(op.listId) };
+    case "createList":
+      return op;
+  }
+}
+
+/**
+ * applyOp shows op on top of s, as the server will once it applies it. An op whose task or
+ * list is gone leaves s unchanged: the server will reject it and the notice says why.
+ */
+export function applyOp(s: BoardState, op: Op, now = ""): BoardState {
+  switch (op.kind) {
+    case "createTask": {
+      const id = op.ack?.task?.id ?? op.tempId;
+      if (s.tasks.some((t) => t.id === id) || !s.lists.some((l) => l.id === op.listId)) return s;
+      const task: Task = op.ack?.task ?? {
+        id,
+        boardId: op.boardId,
+        listId: op.listId,
+        title: op.title.trim(),
+        description: null,
+        assigneeId: null,
+        position: op.position ?? tasksOf(s, op.listId).length,
+        version: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
+      return putTask(s, task);
+    }
+    case "updateTask": {
+      const t = s.tasks.find((t) => t.id === op.taskId);
+      if (!t) return s;
+      const f = op.fields;
+      return {
+        ...s,
+        tasks: s.tasks.map((x) =>
+          x.id !== t.id
+            ? x
+            : {
+                ...x,
+                title: f.title !== undefined ? f.title.trim() : x.title,
+                description: f.description !== undefined ? f.description : x.description,
+                assigneeId: f.assigneeId !== undefined ? f.assigneeId : x.assigneeId,
+              },
+        ),
+      };
+    }
+    case "moveTask": {
+      const t = s.tasks.find((t) => t.id === op.taskId);
+      if (!t || !s.lists.some((l) => l.id === op.listId)) return s;
+      return putTask(s, { ...t, listId: op.listId, position: op.position });
+    }
+    case "deleteTask":
+      return removeTask(s, op.taskId);
+    case "createList": {
+      const id = op.ack?.list?.id ?? op.tempId;
+      if (s.lists.some((l) => l.id === id)) return s;
+      return putList(s, op.ack?.list ?? { id, boardId: op.boardId, name: op.name.trim(), position: s.lists.length });
+    }
+    case "updateList": {
+      const l = s.lists.find((l) => l.id === op.listId);
+      if (!l) return s;
+      return putList(s, { ...l, name: op.name?.trim() ?? l.name, position: op.position ?? l.position });
+    }
+    case "deleteList":
+      return removeList(s, op.listId);
+  }
+}
+
+/**
+ * settled reports whether the confirmed state already shows an acknowledged op, so that it can
+ * leave the queue even when no echo will come (an update that changed nothing emits no event).
+ */
+export function settled(s: BoardState, op: Op): boolean {
+  if (!op.ack) return false;
+  switch (op.kind) {
+    case "createTask":
+      return op.ack.task !== undefined && s.tasks.some((t) => t.id === op.ack!.task!.id);
+    case "updateTask":
+    case "moveTask": {
+      const t = s.tasks.find((t) => t.id === op.taskId);
+      return !t || t.version >= (op.ack.version ?? Infinity);
+    }
+    case "deleteTask":
+      return !s.tasks.some((t) => t.id === op.taskId);
+    case "createList":
+      return op.ack.list !== undefined && s.lists.some((l) => l.id === op.ack!.list!.id);
+    case "updateList": {
+      const l = s.lists.find((l) => l.id === op.listId);
+      const want = op.ack.list;
+      return !l || (want !== undefined && l.name === want.name && l.position === want.position);
+    }
+    case "deleteList":
+      return !s.lists.some((l) => l.id === op.listId);
+  }
+}

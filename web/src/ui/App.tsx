@@ -1,0 +1,56 @@
+import { logout, me } from "../app";
+import { dismiss, notices } from "../notices";
+import { boardIdOf, onLink, path } from "../router";
+import { announcement } from "./announce";
+import { BoardPage } from "./BoardPage";
+import { Boards } from "./Boards";
+import { Login } from "./Login";
+
+export function App() {
+  const user = me.value;
+  const boardId = boardIdOf(path.value);
+  let page;
+  if (user === undefined) page = <p class="loading">Loading…</p>;
+  else if (user === null) page = <Login />;
+  else page = boardId ? <BoardPage key={boardId} boardId={boardId} /> : <Boards />;
+  return (
+    <>
+      <header class="topbar">
+        <a class="brand" href="/" onClick={onLink}>
+          <img src="/favicon.svg" alt="" width={22} height={22} />
+          taskboard
+        </a>
+        {user && (
+          <div class="account">
+            <span class="who" title={user.email}>
+              {user.name}
+            </span>
+            <button type="button" class="link" onClick={() => void logout()}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </header>
+      <main id="main">{page}</main>
+      <Notices />
+      <div class="sr-only" aria-live="polite" aria-atomic="true">
+        {announcement.value}
+      </div>
+    </>
+  );
+}
+
+function Notices() {
+  return (
+    <div class="notices" role="status" aria-live="polite">
+      {notices.value.map((n) => (
+        <div key={n.id} class={`notice ${n.kind}`} data-testid="notice">
+          <span>{n.text}</span>
+          <button type="button" class="close" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,179 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ApiError, NetworkError } from "../api";
+import { userSession } from "../app";
+import { BoardSession } from "../boardSession";
+import { navigate } from "../router";
+import { tasksOf } from "../state";
+import { Column } from "./Column";
+import { Cursors } from "./Cursors";
+import { drag } from "./drag";
+import { MembersPanel } from "./Members";
+import { Presence, Status } from "./Status";
+import { editing, TaskDialog } from "./TaskDialog";
+
+export function BoardPage({ boardId }: { boardId: string }) {
+  const session = useMemo(() => new BoardSession(boardId, userSession()!), [boardId]);
+  const [error, setError] = useState("");
+  const [attempt, setAttempt] = useState(0);
+  const [membersOpen, setMembersOpen] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    session.start().catch((e) => {
+      if (!live) return;
+      if (e instanceof ApiError && e.status === 404) setError("This board does not exist, or you are not a member of it.");
+      else if (e instanceof NetworkError) setError("Cannot reach the server to load this board.");
+      else setError("Cannot load this board.");
+    });
+    return () => {
+      live = false;
+      session.stop();
+      editing.value = null;
+    };
+  }, [session, attempt]);
+
+  const view = session.store.view.value;
+  const gone = session.store.gone.value;
+  if (gone) {
+    return (
+      <section class="message">
+        <p role="alert">{gone}</p>
+        <button type="button" class="primary" onClick={() => navigate("/")}>
+          Back to my boards
+        </button>
+      </section>
+    );
+  }
+  if (!view) {
+    return error ? (
+      <section class="message">
+        <p role="alert">{error}</p>
+        <button type="button" onClick={() => { setError(""); setAttempt(attempt + 1); }}>
+          Try again
+        </button>
+      </section>
+    ) : (
+      <p class="loading">Loading board…</p>
+    );
+  }
+
+  const role = view.board.role;
+  const owner = role === "owner";
+  const pendingCount = session.store.pendingCount.value;
+  return (
+    <div class="board-page">
+      <div class="board-bar">
+        <BoardTitle session={session} name={view.board.name} editable={owner} />
+        {role && <span class={`role ${role}`}>{role === "viewer" ? "view only" : role}</span>}
+        <Presence collab={session.collab} />
+        <div class="bar-end">
+          <span class={`pending ${pendingCount ? "some" : ""}`} title="Changes not yet saved on the server">
+            <span data-testid="pending-count">{pendingCount}</span> pending
+          </span>
+          <Status conn={session.conn} />
+          {owner && (
+            <button type="button" aria-expanded={membersOpen} aria-controls="members" onClick={() => setMembersOpen(!membersOpen)}>
+              Members
+            </button>
+          )}
+        </div>
+      </div>
+      <p id="card-help" class="sr-only">
+        Enter opens the card. Alt with the arrow keys moves it up, down or to the next list.
+      </p>
+      <Canvas session={session} />
+      {membersOpen && owner && <MembersPanel session={session} onClose={() => setMembersOpen(false)} />}
+      <TaskDialog session={session} />
+      <DragGhost />
+    </div>
+  );
+}
+
+function BoardTitle({ session, name, editable }: { session: BoardSession; name: string; editable: boolean }) {
+  const [edit, setEdit] = useState(false);
+  if (!edit) {
+    return (
+      <h1 class="board-name">
+        {name}
+        {editable && (
+          <button type="button" class="icon" aria-label="Rename board" title="Rename board" onClick={() => setEdit(true)}>
+            ✎
+          </button>
+        )}
+      </h1>
+    );
+  }
+  return (
+    <form
+      class="rename"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const v = new FormData(e.currentTarget).get("name");
+        void session.renameBoard(String(v ?? ""));
+        setEdit(false);
+      }}
+    >
+      <label class="sr-only" for="board-name">
+        Board name
+      </label>
+      <input id="board-name" name="name" defaultValue={name} maxLength={100} autoFocus onBlur={() => setEdit(false)} />
+    </form>
+  );
+}
+
+function Canvas({ session }: { session: BoardSession }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const view = session.store.view.value!;
+  const pending = session.store.pending.value;
+  const typists = session.collab.typists.value;
+  const [newList, setNewList] = useState("");
+
+  function pointer(e: PointerEvent) {
+    const el = ref.current;
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    const card = (e.target as HTMLElement).closest<HTMLElement>("[data-testid=task-card]");
+    session.collab.cursor(e.clientX - r.left + el.scrollLeft, e.clientY - r.top + el.scrollTop, card?.dataset.taskId ?? null);
+  }
+
+  return (
+    <div class="canvas" ref={ref} onPointerMove={pointer}>
+      <ol class="lists" aria-label="Lists">
+        {view.lists.map((l) => (
+          <Column
+            key={l.id}
+            session={session}
+            list={l}
+            tasks={tasksOf(view, l.id)}
+            lists={view.lists}
+            pending={pending}
+            typists={typists}
+          />
+        ))}
+        <li class="add-list">
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              session.createList(newList);
+              setNewList("");
+            }}
+          >
+            <label for="new-list">Add a list</label>
+            <input id="new-list" value={newList} maxLength={100} placeholder="List name" onInput={(e) => setNewList(e.currentTarget.value)} />
+          </form>
+        </li>
+      </ol>
+      <Cursors collab={session.collab} />
+    </div>
+  );
+}
+
+function DragGhost() {
+  const d = drag.value;
+  if (!d) return null;
+  return (
+    <div class="ghost" aria-hidden="true" style={{ transform: `translate(${d.x}px, ${d.y}px) rotate(2deg)`, width: `${d.width}px` }}>
+      {d.title}
+    </div>
+  );
+}

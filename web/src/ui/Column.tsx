@@ -1,0 +1,179 @@
+import { useState } from "preact/hooks";
+import type { BoardSession } from "../boardSession";
+import type { Typist } from "../collab";
+import type { List, Task } from "../types";
+import { announce } from "./announce";
+import { drag, startPress } from "./drag";
+import { colorOf, initials } from "./people";
+import { editing } from "./TaskDialog";
+
+interface ColumnProps {
+  session: BoardSession;
+  list: List;
+  tasks: Task[];
+  lists: List[];
+  pending: Set<string>;
+  typists: Typist[];
+}
+
+export function Column({ session, list, tasks, lists, pending, typists }: ColumnProps) {
+  const [title, setTitle] = useState("");
+  const [renaming, setRenaming] = useState(false);
+  const d = drag.value;
+  const target = d?.target?.listId === list.id ? d.target.index : -1;
+  const headingId = `list-${list.id}`;
+  const shown = d ? tasks.filter((t) => t.id !== d.taskId) : tasks;
+  const last = lists.length - 1;
+
+  return (
+    <li class={`list ${pending.has(list.id) ? "is-pending" : ""} ${target >= 0 ? "drop-here" : ""}`}>
+      <section data-testid="list" data-list-id={list.id} aria-labelledby={headingId}>
+        <header class="list-head">
+          {renaming ? (
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                session.renameList(list.id, String(new FormData(e.currentTarget).get("name") ?? ""));
+                setRenaming(false);
+              }}
+            >
+              <label class="sr-only" for={`rename-${list.id}`}>
+                List name
+              </label>
+              <input id={`rename-${list.id}`} name="name" defaultValue={list.name} maxLength={100} autoFocus onBlur={() => setRenaming(false)} />
+            </form>
+          ) : (
+            <h2 id={headingId}>
+              {list.name} <span class="count">{tasks.length}</span>
+            </h2>
+          )}
+          <details class="menu">
+            <summary aria-label={`Actions for list ${list.name}`}>⋯</summary>
+            <div class="menu-items">
+              <button type="button" onClick={(e) => { closeMenu(e); setRenaming(true); }}>Rename</button>
+              <button type="button" disabled={list.position === 0} onClick={(e) => { closeMenu(e); session.moveList(list.id, list.position - 1); }}>
+                Move left
+              </button>
+              <button type="button" disabled={list.position === last} onClick={(e) => { closeMenu(e); session.moveList(list.id, list.position + 1); }}>
+                Move right
+              </button>
+              <button
+                type="button"
+                class="danger"
+                onClick={(e) => {
+                  closeMenu(e);
+                  if (confirm(`Delete the list “${list.name}” and its ${tasks.length} tasks?`)) session.deleteList(list.id);
+                }}
+              >
+                Delete
+              </button>
+            </div>
+          </details>
+        </header>
+        <ol class="cards" aria-labelledby={headingId}>
+          {shown.flatMap((t, i) => [
+            i === target ? <li key="drop" class="drop-line" aria-hidden="true" /> : null,
+            <Card key={t.id} session={session} task={t} lists={lists} pending={pending.has(t.id)} typists={typists} />,
+          ])}
+          {target >= shown.length && <li key="drop" class="drop-line" aria-hidden="true" />}
+        </ol>
+        <form
+          class="new-task"
+          onSubmit={(e) => {
+            e.preventDefault();
+            session.createTask(list.id, title);
+            setTitle("");
+          }}
+        >
+          <label class="sr-only" for={`new-task-${list.id}`}>
+            New task in {list.name}
+          </label>
+          <input
+            id={`new-task-${list.id}`}
+            data-testid="new-task-input"
+            placeholder="+ Add a task"
+            value={title}
+            maxLength={200}
+            enterKeyHint="done"
+            onInput={(e) => setTitle(e.currentTarget.value)}
+          />
+        </form>
+      </section>
+    </li>
+  );
+}
+
+function closeMenu(e: Event) {
+  (e.currentTarget as HTMLElement).closest("details")?.removeAttribute("open");
+}
+
+interface CardProps {
+  session: BoardSession;
+  task: Task;
+  lists: List[];
+  pending: boolean;
+  typists: Typist[];
+}
+
+function Card({ session, task, lists, pending, typists }: CardProps) {
+  const typing = typists.filter((x) => x.taskId === task.id);
+  const members = session.store.view.value?.members;
+  const assignee = task.assigneeId ? members?.find((m) => m.userId === task.assigneeId)?.name ?? task.assigneeId : null;
+
+  function keys(e: KeyboardEvent) {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      editing.value = task.id;
+      return;
+    }
+    if (!e.altKey) return;
+    const li = lists.findIndex((l) => l.id === task.listId);
+    let to: { listId: string; position: number } | null = null;
+    if (e.key === "ArrowUp" && task.position > 0) to = { listId: task.listId, position: task.position - 1 };
+    if (e.key === "ArrowDown") to = { listId: task.listId, position: task.position + 1 };
+    if (e.key === "ArrowLeft" && li > 0) to = { listId: lists[li - 1].id, position: task.position };
+    if (e.key === "ArrowRight" && li < lists.length - 1) to = { listId: lists[li + 1].id, position: task.position };
+    if (!to) return;
+    e.preventDefault();
+    session.moveTask(task.id, to.listId, to.position);
+    const moved = session.store.view.value?.tasks.find((t) => t.id === task.id);
+    const list = lists.find((l) => l.id === moved?.listId);
+    if (moved && list) announce(`Moved to ${list.name}, position ${moved.position + 1}.`);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-testid=task-card][data-task-id="${CSS.escape(task.id)}"]`)?.focus());
+  }
+
+  return (
+    <li
+      class={`card ${pending ? "is-pending" : ""}`}
+      data-testid="task-card"
+      data-task-id={task.id}
+      data-pending={pending ? "true" : undefined}
+      tabIndex={0}
+      aria-label={`${task.title}${pending ? " (not saved yet)" : ""}`}
+      aria-describedby="card-help"
+      onKeyDown={keys}
+      onPointerDown={(e) =>
+        startPress(e, e.currentTarget, task.id, task.title, (listId, index) => session.moveTask(task.id, listId, index))
+      }
+      onClick={() => (editing.value = task.id)}
+    >
+      <p class="title">{task.title}</p>
+      {(task.description || assignee || pending) && (
+        <div class="meta">
+          {task.description && <span class="has-desc" title="Has a description">≡</span>}
+          {pending && <span class="badge-pending">pending</span>}
+          {assignee && task.assigneeId && (
+            <span class="assignee" title={`Assigned to ${assignee}`} style={{ background: colorOf(task.assigneeId) }}>
+              {initials(assignee)}
+            </span>
+          )}
+        </div>
+      )}
+      {typing.length > 0 && (
+        <p class="typing" data-testid="typing-indicator">
+          {typing.map((x) => x.name).join(", ")} {typing.length > 1 ? "are" : "is"} typing…
+        </p>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,118 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, request } from "../api";
+import type { BoardSession } from "../boardSession";
+import type { Role } from "../types";
+import { colorOf, initials } from "./people";
+
+const roles: Role[] = ["viewer", "editor", "owner"];
+
+/** MembersPanel lets an owner see, add, re-role and remove the board's members. */
+export function MembersPanel({ session, onClose }: { session: BoardSession; onClose: () => void }) {
+  const available = session.membersAvailable.value;
+  const members = session.store.view.value?.members ?? null;
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Role>("editor");
+  const [error, setError] = useState("");
+  const base = `/boards/${encodeURIComponent(session.boardId)}/members`;
+
+  useEffect(() => {
+    const esc = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    window.addEventListener("keydown", esc);
+    return () => window.removeEventListener("keydown", esc);
+  }, [onClose]);
+
+  async function act(f: () => Promise<unknown>) {
+    setError("");
+    try {
+      await f();
+      await session.reloadMembers();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + "." : "Cannot reach the server.");
+    }
+  }
+
+  return (
+    <aside id="members" class="members" aria-labelledby="members-title" data-testid="members-panel">
+      <header>
+        <h2 id="members-title">Members</h2>
+        <button type="button" class="icon" aria-label="Close members" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      {available === false && <p class="muted">This server does not manage members from here.</p>}
+      {available !== false && members === null && <p class="loading">Loading…</p>}
+      {members && (
+        <ul class="member-list">
+          {members.map((m) => (
+            <li key={m.userId} data-testid="member" data-user-id={m.userId}>
+              <span class="avatar" style={{ background: colorOf(m.userId) }} aria-hidden="true">
+                {initials(m.name)}
+              </span>
+              <span class="who">
+                {m.name}
+                {m.email && <small>{m.email}</small>}
+              </span>
+              <label class="sr-only" for={`role-${m.userId}`}>
+                Role of {m.name}
+              </label>
+              <select
+                id={`role-${m.userId}`}
+                value={m.role}
+                onChange={(e) => {
+                  const r = e.currentTarget.value;
+                  void act(() => request("PATCH", `${base}/${encodeURIComponent(m.userId)}`, { role: r }));
+                }}
+              >
+                {roles.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+              <button
+                type="button"
+                class="icon danger"
+                aria-label={`Remove ${m.name}`}
+                onClick={() => void act(() => request("DELETE", `${base}/${encodeURIComponent(m.userId)}`))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {available && (
+        <form
+          class="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(() => request("POST", base, { email: email.trim(), role })).then(() => setEmail(""));
+          }}
+        >
+          <label>
+            Add by email
+            <input data-testid="member-email" type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          </label>
+          <label>
+            Role
+            <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" class="primary" data-testid="member-add">
+            Add member
+          </button>
+        </form>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </aside>
+  );
+}
