@@ -159,6 +159,7 @@ func TestAccessMatrix(t *testing.T) {
 			return "/boards/board-1/members/" + f.newMember(t).ID, nil
 		}, perRole{notFound, denied, denied, gone, denied}},
 		{"POST", "/boards/board-1/lists", map[string]string{"name": "Later"}, nil, perRole{notFound, denied, created, created, denied}},
+		{"GET", "/lists/list-todo", nil, nil, perRole{notFound, ok, ok, ok, ok}},
 		{"PATCH", "/lists/list-todo", map[string]string{"name": "Backlog"}, nil, perRole{notFound, denied, ok, ok, denied}},
 		{"DELETE", "/lists/{listId}", nil, func(t *testing.T, f *fixture) (string, any) {
 			res := f.owner.do(t, "POST", "/boards/board-1/lists", map[string]string{"name": "Doomed"})
