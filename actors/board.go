@@ -30,6 +30,13 @@ type board struct {
 	subs     subscribers
 	loadErr  error // a failed load, retried on the next command
 	deleted  bool
+
+	// The room (room.go): connections per user in it, and the timer of its deadlines, whose
+	// callback calls wake (set by the actor: it sends the board a roomTick).
+	roomUsers     map[string]int
+	roomTimerAt   time.Time
+	roomTimerStop func() bool
+	wake          func()
 }
 
 func newBoard(id string, store Store, opts Options) *board {
@@ -153,7 +160,7 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 	b.ring.push(enc)
 	b.log.Debug().Str("req", meta.RequestID).Int64("seq", ev.Seq).Str("type", string(ev.Type)).
 		Str("user", meta.UserID).Int("subscribers", len(b.subs)).Msg("event committed")
-	b.subs.fanOut(enc)
+	b.fanOut(enc)
 	return res, nil
 }
 
@@ -210,6 +217,6 @@ func (b *board) deleteBoard(c messages.DeleteBoard) (messages.Result, error) {
 		return res, err
 	}
 	b.deleted = true
-	b.subs.closeAll(messages.EndDeleted)
+	b.closeAll(messages.EndDeleted)
 	return res, nil
 }

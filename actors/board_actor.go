@@ -47,6 +47,8 @@ type boardActor struct {
 func (a *boardActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
+		self, root := ctx.Self(), ctx.ActorSystem().Root
+		a.wake = func() { root.Send(self, roomTick{}) }
 		if a.load() == nil { // a failure is answered, and retried, by the next command
 			a.opts.OnLifecycle(a.id, Loaded)
 		}
@@ -64,7 +66,9 @@ func (a *boardActor) Receive(ctx actor.Context) {
 	case idleCheck:
 		a.checkIdle(ctx)
 	case unsubscribe:
-		a.subs.close(msg.id, messages.EndUnsubscribed)
+		a.unsubscribe(msg.id)
+	case roomTick:
+		a.roomTick()
 	case messages.Command:
 		a.touch(ctx)
 		ctx.Respond(a.handle(msg))
@@ -78,7 +82,7 @@ func (a *boardActor) stop(reason string) {
 	if a.timer != nil {
 		a.timer.Stop()
 	}
-	a.subs.closeAll(reason)
+	a.closeAll(reason)
 }
 
 // touch records activity and arms the idle timer if it is not running.
@@ -134,6 +138,10 @@ func (b *board) handle(cmd messages.Command) reply {
 		res, err = b.moveTask(c)
 	case messages.DeleteTask:
 		res, err = b.deleteTask(c)
+	case messages.Typing:
+		err = b.typing(c)
+	case messages.Cursor:
+		err = b.cursor(c)
 	default:
 		err = messages.Errorf(messages.CodeBadRequest, "unknown command")
 	}
