@@ -12,9 +12,10 @@ import (
 // sessionCookie names the cookie holding the session token.
 const sessionCookie = "session"
 
-// auth lets h run only for a request with valid credentials: an "Authorization: Bearer" header
-// or else the session cookie. It puts the user in the request context (see userFrom); anything
-// else answers 401. A cookie-authenticated state-changing request whose Origin is foreign
+// auth lets h run only for a request with valid credentials: an "Authorization: Bearer" header,
+// the session cookie, or for a WebSocket upgrade a ?token= (browsers cannot set headers on
+// one). It puts the user in the request context (see userFrom); anything else answers 401. A
+// cookie-authenticated state-changing request or WebSocket upgrade whose Origin is foreign
 // answers 403, since a browser attaches cookies to cross-site requests.
 func (s *Server) auth(h handlerFunc) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
@@ -26,7 +27,7 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 		if err != nil {
 			return err
 		}
-		if fromCookie && !safeMethod(r.Method) && !s.originAllowed(r) {
+		if fromCookie && (!safeMethod(r.Method) || isWebSocketUpgrade(r)) && !s.originAllowed(r) {
 			return messages.Errorf(messages.CodeForbidden, "cross-origin request refused")
 		}
 		st := stateFrom(r.Context())
@@ -35,7 +36,8 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 	})
 }
 
-// credentials returns the request's session token and whether it came from the cookie.
+// credentials returns the request's session token and whether it came from the cookie. The
+// query token is accepted on WebSocket upgrades only, so that tokens stay out of ordinary URLs.
 func credentials(r *http.Request) (token string, fromCookie bool, err error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
@@ -44,6 +46,11 @@ func credentials(r *http.Request) (token string, fromCookie bool, err error) {
 			return "", false, messages.Errorf(messages.CodeUnauthorized, "expected Authorization: Bearer <token>")
 		}
 		return token, false, nil
+	}
+	if isWebSocketUpgrade(r) {
+		if token := r.URL.Query().Get("token"); token != "" {
+			return token, false, nil
+		}
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		return c.Value, true, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -54,9 +55,28 @@ func newServer(t *testing.T, opts ...option) *env {
 	return startServer(t, filepath.Join(t.TempDir(), "taskboard.db"), opts...)
 }
 
+// setup is what a test may change below the gateway: the board actors' options, and the
+// listener under the HTTP server.
+type setup struct {
+	actors actors.Options
+	listen func(net.Listener) net.Listener
+	store  func(actors.Store) actors.Store
+}
+
+// newServerWith starts a server on a fresh demo database with st.
+func newServerWith(t *testing.T, st setup, opts ...option) *env {
+	t.Helper()
+	return startServerWith(t, filepath.Join(t.TempDir(), "taskboard.db"), st, opts...)
+}
+
 // startServer starts a server on the database at path, seeding it if it is empty. Cleanup
 // stops it in the program's order: streams, HTTP, boards, database.
 func startServer(t *testing.T, path string, opts ...option) *env {
+	t.Helper()
+	return startServerWith(t, path, setup{}, opts...)
+}
+
+func startServerWith(t *testing.T, path string, st setup, opts ...option) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
@@ -68,7 +88,11 @@ func startServer(t *testing.T, path string, opts ...option) *env {
 		t.Fatalf("seed: %v", err)
 	}
 	logs := newLogSink()
-	boards := actors.NewBoards(db, actors.Options{})
+	var store actors.Store = db
+	if st.store != nil {
+		store = st.store(db)
+	}
+	boards := actors.NewBoards(store, st.actors)
 	cfg := gateway.Config{
 		Logger:      zerolog.New(logs).Level(zerolog.DebugLevel),
 		Boards:      boards,
@@ -80,7 +104,11 @@ func startServer(t *testing.T, path string, opts ...option) *env {
 		o(&cfg)
 	}
 	e := &env{path: path, db: db, boards: boards, gw: gateway.New(cfg), logs: logs, t: t}
-	e.srv = httptest.NewServer(e.gw)
+	e.srv = httptest.NewUnstartedServer(e.gw)
+	if st.listen != nil {
+		e.srv.Listener = st.listen(e.srv.Listener)
+	}
+	e.srv.Start()
 	t.Cleanup(e.stop)
 	return e
 }

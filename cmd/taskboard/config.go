@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/taskboard/taskboard/gateway"
 )
 
 // errUsage reports a command line that could not be parsed; the flag set has already said why.
@@ -31,6 +33,11 @@ type config struct {
 	IdleAfter       time.Duration
 	AllowSignup     bool
 	ShutdownTimeout time.Duration
+	WSPingInterval  time.Duration
+	WSSendQueue     int
+	WSWriteTimeout  time.Duration
+	WSRate          float64
+	WSBurst         int
 }
 
 // parseConfig reads the flags in args. Each flag's environment twin, looked up with getenv,
@@ -51,6 +58,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.IdleAfter, "idle-after", 5*time.Minute, "unload a board idle this long")
 	fs.BoolVar(&cfg.AllowSignup, "allow-signup", true, "allow POST /auth/register")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown may take")
+	fs.DurationVar(&cfg.WSPingInterval, "ws-ping-interval", gateway.DefaultWSPingInterval, "WebSocket ping interval; a connection silent for this plus 10s is closed")
+	fs.IntVar(&cfg.WSSendQueue, "ws-send-queue", gateway.DefaultWSSendQueue, "messages a WebSocket may fall behind before it is closed with 1013")
+	fs.DurationVar(&cfg.WSWriteTimeout, "ws-write-timeout", gateway.DefaultWSWriteTimeout, "bound of each write to a WebSocket")
+	fs.Float64Var(&cfg.WSRate, "ws-rate", gateway.DefaultWSRate, "messages per second a WebSocket client may send; faster for longer closes with 1008")
+	fs.IntVar(&cfg.WSBurst, "ws-burst", gateway.DefaultWSBurst, "messages a WebSocket client may send at once")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -95,6 +107,11 @@ func (c config) validate() error {
 		"retention":        c.Retention > 0,
 		"idle-after":       c.IdleAfter > 0,
 		"shutdown-timeout": c.ShutdownTimeout > 0,
+		"ws-ping-interval": c.WSPingInterval > 0,
+		"ws-send-queue":    c.WSSendQueue > 0,
+		"ws-write-timeout": c.WSWriteTimeout > 0,
+		"ws-rate":          c.WSRate > 0,
+		"ws-burst":         c.WSBurst > 0,
 	}
 	for name, ok := range positive {
 		if !ok {
@@ -133,5 +150,7 @@ func (c config) log(logger zerolog.Logger) {
 		Stringer("heartbeat", c.Heartbeat).Int("ring_size", c.RingSize).Int64("retention", c.Retention).
 		Stringer("idle_after", c.IdleAfter).Bool("allow_signup", c.AllowSignup).
 		Stringer("shutdown_timeout", c.ShutdownTimeout).
+		Stringer("ws_ping_interval", c.WSPingInterval).Int("ws_send_queue", c.WSSendQueue).
+		Stringer("ws_write_timeout", c.WSWriteTimeout).Float64("ws_rate", c.WSRate).Int("ws_burst", c.WSBurst).
 		Msg("configuration")
 }

@@ -80,6 +80,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Ready:       db.Ping,
 		Heartbeat:   cfg.Heartbeat,
 		AllowSignup: cfg.AllowSignup,
+
+		WSPingInterval: cfg.WSPingInterval,
+		WSSendQueue:    cfg.WSSendQueue,
+		WSWriteTimeout: cfg.WSWriteTimeout,
+		WSRate:         cfg.WSRate,
+		WSBurst:        cfg.WSBurst,
 	})
 	defer gw.Close()
 

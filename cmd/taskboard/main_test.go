@@ -224,17 +224,21 @@ func TestConfig(t *testing.T) {
 		Addr: ":3000", DB: "./data/taskboard.db", LogLevel: "info", LogFormat: "json",
 		Heartbeat: 15 * time.Second, RingSize: 1000, Retention: 10000, IdleAfter: 5 * time.Minute,
 		AllowSignup: true, ShutdownTimeout: 10 * time.Second,
+		WSPingInterval: 30 * time.Second, WSSendQueue: 256, WSWriteTimeout: 10 * time.Second, WSRate: 100, WSBurst: 200,
 	}
 	env := map[string]string{
 		"TASKBOARD_ADDR": ":5000", "TASKBOARD_DB": "/env.db", "TASKBOARD_DEMO": "true",
 		"TASKBOARD_LOG_LEVEL": "debug", "TASKBOARD_LOG_FORMAT": "console", "TASKBOARD_HEARTBEAT": "1s",
 		"TASKBOARD_RING_SIZE": "7", "TASKBOARD_RETENTION": "70", "TASKBOARD_IDLE_AFTER": "1m",
 		"TASKBOARD_ALLOW_SIGNUP": "false", "TASKBOARD_SHUTDOWN_TIMEOUT": "3s",
+		"TASKBOARD_WS_PING_INTERVAL": "5s", "TASKBOARD_WS_SEND_QUEUE": "32", "TASKBOARD_WS_WRITE_TIMEOUT": "2s",
+		"TASKBOARD_WS_RATE": "12.5", "TASKBOARD_WS_BURST": "25",
 	}
 	fromEnv := config{
 		Addr: ":5000", DB: "/env.db", Demo: true, LogLevel: "debug", LogFormat: "console",
 		Heartbeat: time.Second, RingSize: 7, Retention: 70, IdleAfter: time.Minute,
 		AllowSignup: false, ShutdownTimeout: 3 * time.Second,
+		WSPingInterval: 5 * time.Second, WSSendQueue: 32, WSWriteTimeout: 2 * time.Second, WSRate: 12.5, WSBurst: 25,
 	}
 	flagsOverEnv := fromEnv
 	flagsOverEnv.Addr, flagsOverEnv.RingSize, flagsOverEnv.AllowSignup, flagsOverEnv.Demo = "127.0.0.1:9", 9, true, false
@@ -266,6 +270,7 @@ func TestConfig(t *testing.T) {
 		{[]string{"--log-format", "xml"}, nil},
 		{[]string{"--log-level", "loud"}, nil},
 		{[]string{"--heartbeat", "0s"}, nil},
+		{[]string{"--ws-send-queue", "0"}, nil},
 		{[]string{"--nope"}, nil},
 		{[]string{"stray"}, nil},
 		{nil, map[string]string{"TASKBOARD_RING_SIZE": "many"}},

@@ -1,0 +1,253 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/lxzan/gws"
+	"github.com/oklog/ulid/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// wsIn is any client message: each type reads the fields it needs. CRUD messages are also
+// decoded into their command, which reads the REST body fields.
+type wsIn struct {
+	Type      string   `json:"type"`
+	RequestID string   `json:"requestId"`
+	BoardID   string   `json:"boardId"`
+	LastSeq   *int64   `json:"lastSeq"`
+	TaskID    *string  `json:"taskId"`
+	X         *float64 `json:"x"`
+	Y         *float64 `json:"y"`
+	// IfMatch is the WebSocket form of REST's If-Match header: the task version a change
+	// expects.
+	IfMatch *int `json:"ifMatch"`
+}
+
+// The server's own frames; board events and room messages come encoded from the boards.
+type (
+	wsError struct {
+		Type      string            `json:"type"` // "error"
+		Code      messages.Code     `json:"code"`
+		Message   string            `json:"message"`
+		RequestID string            `json:"requestId,omitempty"`
+		BoardID   string            `json:"boardId,omitempty"`
+		Fields    map[string]string `json:"fields,omitempty"`
+		Task      *messages.Task    `json:"task,omitempty"` // precondition_failed: the task as it is
+	}
+	wsAck struct {
+		Type      string         `json:"type"` // "ack"
+		RequestID string         `json:"requestId"`
+		Task      *messages.Task `json:"task,omitempty"`
+		TaskID    string         `json:"taskId,omitempty"` // delete_task
+	}
+	wsResync struct {
+		Type    string `json:"type"` // "resync"
+		BoardID string `json:"boardId"`
+		Seq     int64  `json:"seq"`
+	}
+)
+
+var wsPong = []byte(`{"type":"pong"}`)
+
+func newTraceID() string { return ulid.Make().String() }
+
+// receive handles one message from the client on the read loop: messages of a connection are
+// handled one at a time, in order. Each gets its own trace id, logged with the outcome. A bad
+// message is answered with an error frame and the connection stays open; a client sending
+// faster than its token bucket allows is closed with 1008.
+func (c *wsConn) receive(op gws.Opcode, data []byte) {
+	if !c.limiter.Allow() {
+		c.log.Warn().Msg("websocket flooding: closing")
+		c.close(closePolicy, "too many messages")
+		return
+	}
+	c.mu.Lock()
+	closing := c.closeCode != 0
+	c.mu.Unlock()
+	if closing {
+		return
+	}
+	start, req := time.Now(), newTraceID()
+	var in wsIn
+	err := decodeWS(op, data, &in)
+	if err == nil {
+		err = c.dispatch(req, in, data)
+	}
+	if err != nil {
+		c.reply(c.errorFrame(req, in.RequestID, "", err))
+	}
+	c.logMessage(req, in, err, time.Since(start))
+}
+
+// decodeWS decodes a text frame holding one JSON object.
+func decodeWS(op gws.Opcode, data []byte, dst any) error {
+	if op != gws.OpcodeText {
+		return messages.Errorf(messages.CodeBadRequest, "messages are JSON objects in text frames")
+	}
+	if err := json.Unmarshal(data, dst); err != nil {
+		return decodeError(err)
+	}
+	return nil
+}
+
+// dispatch runs one decoded message.
+func (c *wsConn) dispatch(req string, in wsIn, data []byte) error {
+	if len(in.RequestID) > maxRequestID {
+		return messages.Errorf(messages.CodeValidation, "requestId must be at most %d bytes", maxRequestID).Field("requestId", "length")
+	}
+	switch in.Type {
+	case "ping":
+		c.push(wsFrame{data: wsPong})
+		return nil
+	case "join":
+		return c.join(req, in)
+	case "leave":
+		return c.leave(in)
+	case "typing", "stop_typing":
+		return c.typing(req, in)
+	case "cursor":
+		return c.cursor(req, in)
+	case "create_task", "update_task", "move_task", "delete_task":
+		return c.mutate(req, in, data)
+	case "":
+		return messages.Errorf(messages.CodeBadRequest, "type is required").Field("type", "required")
+	default:
+		return messages.Errorf(messages.CodeBadRequest, "unknown message type %q", in.Type).Field("type", "unknown")
+	}
+}
+
+// reply queues one of the server's own frames.
+func (c *wsConn) reply(v any) { c.push(wsFrame{data: mustJSON(v)}) }
+
+// errorFrame turns err into the error frame a client may see: internal failures are logged
+// with the trace id and reveal nothing; a board that did not answer in time is unavailable.
+func (c *wsConn) errorFrame(req, requestID, boardID string, err error) wsError {
+	var e *messages.Error
+	switch {
+	case errors.As(err, &e) && e.Code != messages.CodeInternal:
+	case errors.Is(err, context.DeadlineExceeded):
+		e = messages.Errorf(messages.CodeUnavailable, "the board did not answer in time, retry")
+	default:
+		c.log.Error().Err(err).Str("req", req).Msg("internal error")
+		e = messages.Errorf(messages.CodeInternal, "internal error")
+	}
+	return wsError{Type: "error", Code: e.Code, Message: e.Message, RequestID: requestID, BoardID: boardID, Fields: e.Fields, Task: e.Current}
+}
+
+// logMessage writes one line per message: joins, leaves and changes at info, the chatter
+// (ping, typing, cursor) at debug.
+func (c *wsConn) logMessage(req string, in wsIn, err error, took time.Duration) {
+	var ev *zerolog.Event
+	switch in.Type {
+	case "ping", "typing", "stop_typing", "cursor":
+		ev = c.log.Debug()
+	default:
+		ev = c.log.Info()
+	}
+	if code := messages.ErrorCode(err); code != "" {
+		ev = ev.Str("code", string(code))
+	}
+	ev.Str("req", req).Str("type", in.Type).Str("board", in.BoardID).Str("requestId", in.RequestID).
+		Dur("duration", took).Msg("websocket message")
+}
+
+func requireBoard(in wsIn) error {
+	if in.BoardID == "" {
+		return messages.Errorf(messages.CodeValidation, "boardId is required").Field("boardId", "required")
+	}
+	return nil
+}
+
+// join enters a board's room: the client gets presence, then the events after lastSeq (or
+// resync), then the live events. Joining a board twice on one connection is a conflict.
+func (c *wsConn) join(req string, in wsIn) error {
+	if err := requireBoard(in); err != nil {
+		return err
+	}
+	if in.LastSeq != nil && *in.LastSeq < 0 {
+		return messages.Errorf(messages.CodeValidation, "lastSeq must be an event number (0 or more)").Field("lastSeq", "min")
+	}
+	c.mu.Lock()
+	if c.ended || c.closeCode != 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	if _, ok := c.rooms[in.BoardID]; ok {
+		c.mu.Unlock()
+		return messages.Errorf(messages.CodeConflict, "already joined %s: leave it first", in.BoardID)
+	}
+	if len(c.rooms) >= wsMaxRooms {
+		c.mu.Unlock()
+		return messages.Errorf(messages.CodeValidation, "a connection may join at most %d boards", wsMaxRooms)
+	}
+	r := &wsRoom{c: c, boardID: in.BoardID, joining: true}
+	c.rooms[in.BoardID] = r
+	c.mu.Unlock()
+	return r.subscribe(c.meta(req, ""), in.LastSeq)
+}
+
+// leave leaves a board's room; leaving a board not joined does nothing.
+func (c *wsConn) leave(in wsIn) error {
+	if err := requireBoard(in); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	r := c.rooms[in.BoardID]
+	delete(c.rooms, in.BoardID)
+	c.mu.Unlock()
+	if r != nil {
+		r.leave()
+	}
+	return nil
+}
+
+// roomSubscription returns the subscription of a joined board, the connection's identity in
+// the board's room.
+func (c *wsConn) roomSubscription(boardID string) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.rooms[boardID]; r != nil && r.sub != nil {
+		return r.sub.ID, nil
+	}
+	return 0, messages.Errorf(messages.CodeBadRequest, "join %s first", boardID)
+}
+
+func (c *wsConn) typing(req string, in wsIn) error {
+	if err := requireBoard(in); err != nil {
+		return err
+	}
+	sub, err := c.roomSubscription(in.BoardID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := askContext()
+	defer cancel()
+	_, err = c.s.cfg.Boards.Do(ctx, messages.Typing{
+		Meta: c.meta(req, ""), BoardID: in.BoardID, Subscription: sub, TaskID: in.TaskID, Stop: in.Type == "stop_typing",
+	})
+	return err
+}
+
+func (c *wsConn) cursor(req string, in wsIn) error {
+	if err := requireBoard(in); err != nil {
+		return err
+	}
+	if in.X == nil || in.Y == nil {
+		return messages.Errorf(messages.CodeValidation, "x and y are required").Field("x", "required")
+	}
+	sub, err := c.roomSubscription(in.BoardID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := askContext()
+	defer cancel()
+	_, err = c.s.cfg.Boards.Do(ctx, messages.Cursor{
+		Meta: c.meta(req, ""), BoardID: in.BoardID, Subscription: sub, X: *in.X, Y: *in.Y, TaskID: in.TaskID,
+	})
+	return err
+}
