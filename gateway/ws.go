@@ -11,7 +11,6 @@ import (
 
 	"github.com/lxzan/gws"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/taskboard/taskboard/messages"
 )
@@ -20,6 +19,11 @@ import (
 const (
 	// wsMaxMessage is the largest message a client may send; a larger one closes with 1009.
 	wsMaxMessage = 64 << 10
+	// wsReadBuffer is each connection's read buffer.
+	wsReadBuffer = 512
+	// wsInbox bounds the messages received and not handled yet; past it the read loop waits,
+	// which pushes back on the client through TCP.
+	wsInbox = 16
 	// wsMaxRooms bounds the boards one connection may join at once.
 	wsMaxRooms = 64
 	// wsCloseTimeout bounds the closing handshake: writing our close frame, then waiting
@@ -84,7 +88,10 @@ func (s *Server) newWSHub() *wsHub {
 		conns: map[*wsConn]struct{}{},
 		upgrader: gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
 			ReadMaxPayloadSize: wsMaxMessage,
-			CheckUtf8Enabled:   true,
+			// Held for the connection's life: small, since client messages are. A larger
+			// message is read straight into its own buffer.
+			ReadBufferSize:   wsReadBuffer,
+			CheckUtf8Enabled: true,
 			// gws recovers only OnMessage; wsEvents guards every callback itself.
 			Recovery:   gws.Recovery,
 			Logger:     gwsLogger{s.log},
@@ -110,7 +117,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) error {
 		logFrom(r.Context()).Debug().Err(err).Msg("websocket upgrade failed")
 		return nil
 	}
-	c := newWSConn(s, socket, user, requestIDFrom(r.Context()))
+	c := newWSConn(s, socket, user.ID, requestIDFrom(r.Context()))
 	socket.Session().(*wsSession).conn = c
 	if !s.ws.add(c, s.closing) {
 		_ = socket.WriteClose(closeGoingAway, []byte("server shutting down"))
@@ -232,14 +239,14 @@ func (wsEvents) OnPong(socket *gws.Conn, _ []byte) {
 	c.seen()
 }
 
-// OnMessage implements gws.Event. The message's bytes are gws's: nothing keeps them after
-// the call.
+// OnMessage implements gws.Event: the message goes to the connection's inbox. The message's
+// bytes are gws's: the inbox keeps a copy.
 func (wsEvents) OnMessage(socket *gws.Conn, msg *gws.Message) {
 	defer msg.Close()
 	c := connOf(socket)
-	defer c.guard("message", func() { c.reply(wsError{Type: "error", Code: messages.CodeInternal, Message: "internal error"}) })
+	defer c.guard("message", nil)
 	c.seen()
-	c.receive(msg.Opcode, msg.Bytes())
+	c.enqueue(msg.Opcode, msg.Bytes())
 }
 
 // guard recovers a panic in a callback: it logs it with its stack and runs then, if set.
@@ -248,7 +255,7 @@ func (c *wsConn) guard(callback string, then func()) {
 	if v == nil {
 		return
 	}
-	c.log.Error().Str("callback", callback).Str("panic", fmt.Sprint(v)).
+	c.log(zerolog.ErrorLevel).Str("callback", callback).Str("panic", fmt.Sprint(v)).
 		Bytes("stack", debug.Stack()).Msg("websocket callback panicked")
 	if then != nil {
 		then()
@@ -263,16 +270,11 @@ func (l gwsLogger) Error(v ...any) { l.log.Error().Str("component", "gws").Msg(f
 // meta returns the Meta of a command caused by the WebSocket message traced as req: identity
 // comes only from the connection.
 func (c *wsConn) meta(req, mutationID string) messages.Meta {
-	return messages.Meta{UserID: c.user.ID, RequestID: req, MutationID: mutationID}
+	return messages.Meta{UserID: c.userID, RequestID: req, MutationID: mutationID}
 }
 
 // askContext bounds a board call made for a WebSocket message. The connection has outlived
 // its HTTP request, so it does not derive from the request's context.
 func askContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), wsAskTimeout)
-}
-
-// newLimiter returns a connection's token bucket of incoming messages.
-func (s *Server) newLimiter() *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(s.cfg.WSRate), s.cfg.WSBurst)
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/binary"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,7 +10,6 @@ import (
 	"github.com/lxzan/gws"
 	"github.com/oklog/ulid/v2"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/taskboard/taskboard/messages"
 )
@@ -23,27 +23,38 @@ type wsFrame struct {
 	pong   bool
 }
 
-// wsConn is one WebSocket connection. gws's read loop calls it (one goroutine per
-// connection); boards deliver to its rooms from their own goroutines; a writer goroutine runs
-// only while there is something to write, so an idle connection costs one goroutine.
+// wsConn is one WebSocket connection. gws's read loop calls it (one goroutine per connection)
+// and only queues what it reads; a handler goroutine runs only while received messages wait,
+// and a writer goroutine only while there is something to write; boards deliver to its rooms
+// from their own goroutines. So an idle connection costs one goroutine, with a small stack.
 //
 // Everything queued goes through one bounded queue shared by the connection's rooms: a
 // connection that falls WSSendQueue messages behind is closed with 1013 rather than slowing
 // its boards or growing without limit (gws's own queue is unbounded).
 type wsConn struct {
-	s       *Server
-	ws      *gws.Conn
-	id      string
-	user    messages.User
-	log     zerolog.Logger
-	opened  time.Time
-	limiter *rate.Limiter
+	s      *Server
+	ws     *gws.Conn
+	id     string
+	userID string
+	opened time.Time
 	// lastSeen is when the last frame came in (Unix nanoseconds); the heartbeat closes a
 	// connection silent for WSPingInterval + WSPongGrace.
 	lastSeen  atomic.Int64
 	heartbeat *time.Timer
 	// closeAsked is set with closeCode, so that a writer stops between two frames.
 	closeAsked atomic.Bool
+
+	// inMu guards what the read loop touches for every message, apart from mu, which the
+	// boards' deliveries contend for. Lock order: mu, then inMu.
+	inMu sync.Mutex
+	// tokens, refilled at WSRate per second up to WSBurst since filled, is the connection's
+	// token bucket of incoming messages.
+	tokens    float64
+	filled    time.Time
+	inbox     []wsInMsg // received, waiting for the handler
+	handling  bool      // a handler goroutine is running
+	inStopped bool      // closing or closed: nothing more is handled
+	roomy     *sync.Cond
 
 	mu          sync.Mutex
 	queue       []wsFrame
@@ -54,24 +65,64 @@ type wsConn struct {
 	closeSent   bool
 	ended       bool // the read loop ended: nothing more is queued
 	nextPing    time.Time
-	rooms       map[string]*wsRoom
+	rooms       []*wsRoom // a few at most: a slice is smaller than a map
 }
 
 // newWSConn returns the state of a connection just upgraded by the request reqID.
-func newWSConn(s *Server, socket *gws.Conn, user messages.User, reqID string) *wsConn {
-	id := ulid.Make().String()
+func newWSConn(s *Server, socket *gws.Conn, userID, reqID string) *wsConn {
 	c := &wsConn{
-		s:       s,
-		ws:      socket,
-		id:      id,
-		user:    user,
-		log:     s.log.With().Str("conn", id).Str("user", user.ID).Logger(),
-		opened:  time.Now(),
-		limiter: s.newLimiter(),
-		rooms:   map[string]*wsRoom{},
+		s:      s,
+		ws:     socket,
+		id:     ulid.Make().String(),
+		userID: userID,
+		opened: time.Now(),
+		tokens: float64(s.cfg.WSBurst),
 	}
-	c.log.Info().Str("req", reqID).Str("remote", socket.RemoteAddr().String()).Msg("websocket open")
+	c.log(zerolog.InfoLevel).Str("req", reqID).Str("remote", socket.RemoteAddr().String()).Msg("websocket open")
 	return c
+}
+
+// log starts a log line at level with the connection's id and user. Every connection keeping
+// a logger of its own would cost half a kilobyte each.
+func (c *wsConn) log(level zerolog.Level) *zerolog.Event {
+	return c.s.log.WithLevel(level).Str("conn", c.id).Str("user", c.userID)
+}
+
+// room returns the joined board boardID, or nil.
+func (c *wsConn) room(boardID string) *wsRoom {
+	for _, r := range c.rooms {
+		if r.boardID == boardID {
+			return r
+		}
+	}
+	return nil
+}
+
+// forget removes r from the joined boards, if it is still there.
+func (c *wsConn) forget(r *wsRoom) {
+	for i, x := range c.rooms {
+		if x == r {
+			c.rooms = slices.Delete(c.rooms, i, i+1)
+			return
+		}
+	}
+}
+
+// allow takes a token from the bucket, if there is one. (A bucket of our own: x/time/rate's
+// deep calls would double the stack an idle connection keeps.)
+func (c *wsConn) allow() bool {
+	now := time.Now()
+	c.inMu.Lock()
+	defer c.inMu.Unlock()
+	if !c.filled.IsZero() {
+		c.tokens = min(c.tokens+now.Sub(c.filled).Seconds()*c.s.cfg.WSRate, float64(c.s.cfg.WSBurst))
+	}
+	c.filled = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
 }
 
 // open starts the heartbeat.
@@ -93,7 +144,7 @@ func (c *wsConn) beat() {
 	now := time.Now()
 	silentUntil := time.Unix(0, c.lastSeen.Load()).Add(c.s.cfg.WSPingInterval + c.s.cfg.WSPongGrace)
 	if !now.Before(silentUntil) {
-		c.log.Info().Dur("silent", now.Sub(time.Unix(0, c.lastSeen.Load()))).Msg("websocket silent: closing")
+		c.log(zerolog.InfoLevel).Dur("silent", now.Sub(time.Unix(0, c.lastSeen.Load()))).Msg("websocket silent: closing")
 		c.closeAbruptly(closeGoingAway, "no pong")
 		return
 	}
@@ -126,7 +177,7 @@ func (c *wsConn) pushLocked(f wsFrame) bool {
 		return true
 	}
 	if len(c.queue) >= c.s.cfg.WSSendQueue {
-		c.log.Warn().Int("queue", len(c.queue)).Msg("websocket send queue full: closing")
+		c.log(zerolog.WarnLevel).Int("queue", len(c.queue)).Msg("websocket send queue full: closing")
 		c.closeLocked(closeTryLater, "send queue full", false)
 		return false
 	}
@@ -173,7 +224,7 @@ func (c *wsConn) write() {
 		c.mu.Unlock()
 		if err := c.writeFrames(batch); err != nil {
 			// gws has closed the connection: its read loop ends and OnClose cleans up.
-			c.log.Debug().Err(err).Msg("websocket write failed")
+			c.log(zerolog.DebugLevel).Err(err).Msg("websocket write failed")
 			c.mu.Lock()
 			c.writing, c.queue = false, nil
 			c.mu.Unlock()
@@ -238,7 +289,8 @@ func (c *wsConn) closeLocked(code uint16, reason string, abrupt bool) {
 	c.closeCode, c.closeReason, c.closeAbrupt = code, reason, abrupt
 	c.closeAsked.Store(true)
 	c.queue = nil
-	c.log.Debug().Uint16("code", code).Str("reason", reason).Msg("websocket closing")
+	c.stopInbox()
+	c.log(zerolog.DebugLevel).Uint16("code", code).Str("reason", reason).Msg("websocket closing")
 	c.startWriter()
 }
 
@@ -262,6 +314,7 @@ func (c *wsConn) closed(err error) {
 	c.mu.Lock()
 	c.ended = true
 	c.queue = nil
+	c.stopInbox()
 	code := c.closeCode
 	rooms := c.rooms
 	c.rooms = nil
@@ -272,7 +325,7 @@ func (c *wsConn) closed(err error) {
 	for _, r := range rooms {
 		r.leave()
 	}
-	ev := c.log.Info().Uint16("code", code).Dur("duration", time.Since(c.opened)).Int("boards", len(rooms))
+	ev := c.log(zerolog.InfoLevel).Uint16("code", code).Dur("duration", time.Since(c.opened)).Int("boards", len(rooms))
 	if err != nil && err.Error() != "" {
 		ev = ev.Str("peer", err.Error())
 	}

@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -56,22 +58,80 @@ var wsPong = []byte(`{"type":"pong"}`)
 
 func newTraceID() string { return ulid.Make().String() }
 
-// receive handles one message from the client on the read loop: messages of a connection are
-// handled one at a time, in order. Each gets its own trace id, logged with the outcome. A bad
-// message is answered with an error frame and the connection stays open; a client sending
-// faster than its token bucket allows is closed with 1008.
-func (c *wsConn) receive(op gws.Opcode, data []byte) {
-	if !c.limiter.Allow() {
-		c.log.Warn().Msg("websocket flooding: closing")
+// wsInMsg is a received message waiting in the inbox.
+type wsInMsg struct {
+	op   gws.Opcode
+	data []byte
+}
+
+// enqueue runs on the read loop: it charges the message to the connection's token bucket (a
+// client sending faster for longer is closed with 1008) and hands it to the handler, which
+// runs on a goroutine of its own only while there are messages. So the read loop's stack stays
+// as small as an idle connection needs, whatever handling a message took.
+func (c *wsConn) enqueue(op gws.Opcode, data []byte) {
+	if !c.allow() {
+		c.log(zerolog.WarnLevel).Msg("websocket flooding: closing")
 		c.close(closePolicy, "too many messages")
 		return
 	}
-	c.mu.Lock()
-	closing := c.closeCode != 0
-	c.mu.Unlock()
-	if closing {
+	c.inMu.Lock()
+	defer c.inMu.Unlock()
+	for len(c.inbox) >= wsInbox && !c.inStopped {
+		if c.roomy == nil {
+			c.roomy = sync.NewCond(&c.inMu)
+		}
+		c.roomy.Wait()
+	}
+	if c.inStopped {
 		return
 	}
+	c.inbox = append(c.inbox, wsInMsg{op: op, data: bytes.Clone(data)})
+	if !c.handling {
+		c.handling = true
+		c.s.ws.wg.Add(1)
+		go c.handle()
+	}
+}
+
+// handle handles the inbox's messages one at a time, in order, until it is empty.
+func (c *wsConn) handle() {
+	defer c.s.ws.wg.Done()
+	for {
+		c.inMu.Lock()
+		if len(c.inbox) == 0 || c.inStopped {
+			c.handling, c.inbox = false, nil
+			c.wakeReader()
+			c.inMu.Unlock()
+			return
+		}
+		m := c.inbox[0]
+		c.inbox = c.inbox[1:]
+		c.wakeReader()
+		c.inMu.Unlock()
+		c.receive(m.op, m.data)
+	}
+}
+
+// stopInbox drops what waits in the inbox and lets a read loop waiting for room go on: the
+// connection is closing.
+func (c *wsConn) stopInbox() {
+	c.inMu.Lock()
+	defer c.inMu.Unlock()
+	c.inStopped, c.inbox = true, nil
+	c.wakeReader()
+}
+
+// wakeReader lets a read loop waiting for room in the inbox go on. Call it with inMu held.
+func (c *wsConn) wakeReader() {
+	if c.roomy != nil {
+		c.roomy.Signal()
+	}
+}
+
+// receive handles one message. Each gets its own trace id, logged with the outcome. A bad
+// message is answered with an error frame and the connection stays open; so is a panic.
+func (c *wsConn) receive(op gws.Opcode, data []byte) {
+	defer c.guard("message", func() { c.reply(wsError{Type: "error", Code: messages.CodeInternal, Message: "internal error"}) })
 	start, req := time.Now(), newTraceID()
 	var in wsIn
 	err := decodeWS(op, data, &in)
@@ -133,7 +193,7 @@ func (c *wsConn) errorFrame(req, requestID, boardID string, err error) wsError {
 	case errors.Is(err, context.DeadlineExceeded):
 		e = messages.Errorf(messages.CodeUnavailable, "the board did not answer in time, retry")
 	default:
-		c.log.Error().Err(err).Str("req", req).Msg("internal error")
+		c.log(zerolog.ErrorLevel).Err(err).Str("req", req).Msg("internal error")
 		e = messages.Errorf(messages.CodeInternal, "internal error")
 	}
 	return wsError{Type: "error", Code: e.Code, Message: e.Message, RequestID: requestID, BoardID: boardID, Fields: e.Fields, Task: e.Current}
@@ -145,9 +205,9 @@ func (c *wsConn) logMessage(req string, in wsIn, err error, took time.Duration) 
 	var ev *zerolog.Event
 	switch in.Type {
 	case "ping", "typing", "stop_typing", "cursor":
-		ev = c.log.Debug()
+		ev = c.log(zerolog.DebugLevel)
 	default:
-		ev = c.log.Info()
+		ev = c.log(zerolog.InfoLevel)
 	}
 	if code := messages.ErrorCode(err); code != "" {
 		ev = ev.Str("code", string(code))
@@ -177,7 +237,7 @@ func (c *wsConn) join(req string, in wsIn) error {
 		c.mu.Unlock()
 		return nil
 	}
-	if _, ok := c.rooms[in.BoardID]; ok {
+	if c.room(in.BoardID) != nil {
 		c.mu.Unlock()
 		return messages.Errorf(messages.CodeConflict, "already joined %s: leave it first", in.BoardID)
 	}
@@ -186,7 +246,7 @@ func (c *wsConn) join(req string, in wsIn) error {
 		return messages.Errorf(messages.CodeValidation, "a connection may join at most %d boards", wsMaxRooms)
 	}
 	r := &wsRoom{c: c, boardID: in.BoardID, joining: true}
-	c.rooms[in.BoardID] = r
+	c.rooms = append(c.rooms, r)
 	c.mu.Unlock()
 	return r.subscribe(c.meta(req, ""), in.LastSeq)
 }
@@ -197,8 +257,8 @@ func (c *wsConn) leave(in wsIn) error {
 		return err
 	}
 	c.mu.Lock()
-	r := c.rooms[in.BoardID]
-	delete(c.rooms, in.BoardID)
+	r := c.room(in.BoardID)
+	c.forget(r)
 	c.mu.Unlock()
 	if r != nil {
 		r.leave()
@@ -211,7 +271,7 @@ func (c *wsConn) leave(in wsIn) error {
 func (c *wsConn) roomSubscription(boardID string) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r := c.rooms[boardID]; r != nil && r.sub != nil {
+	if r := c.room(boardID); r != nil && r.sub != nil {
 		return r.sub.ID, nil
 	}
 	return 0, messages.Errorf(messages.CodeBadRequest, "join %s first", boardID)

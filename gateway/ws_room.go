@@ -3,6 +3,8 @@ package gateway
 import (
 	"encoding/json"
 
+	"github.com/rs/zerolog"
+
 	"github.com/taskboard/taskboard/messages"
 )
 
@@ -76,7 +78,7 @@ func (r *wsRoom) End(reason string) {
 		return
 	}
 	r.left = true
-	delete(c.rooms, r.boardID)
+	c.forget(r)
 	if reason == messages.EndRestarted {
 		c.pushLocked(wsFrame{data: mustJSON(wsError{Type: "error", Code: messages.CodeUnavailable,
 			Message: "the board keeps restarting: join it again", BoardID: r.boardID})})
@@ -92,11 +94,11 @@ func (r *wsRoom) rejoin() {
 	c.mu.Unlock()
 	req := newTraceID()
 	if err := r.subscribe(c.meta(req, ""), &after); err != nil {
-		c.log.Warn().Err(err).Str("req", req).Str("board", r.boardID).Msg("websocket rejoin failed")
+		c.log(zerolog.WarnLevel).Err(err).Str("req", req).Str("board", r.boardID).Msg("websocket rejoin failed")
 		c.reply(c.errorFrame(req, "", r.boardID, err))
 		return
 	}
-	c.log.Debug().Str("req", req).Str("board", r.boardID).Int64("seq", after).Msg("websocket rejoined after a board restart")
+	c.log(zerolog.DebugLevel).Str("req", req).Str("board", r.boardID).Int64("seq", after).Msg("websocket rejoined after a board restart")
 }
 
 // subscribe joins the board's room and queues, in this order: the presence the board
@@ -113,9 +115,7 @@ func (r *wsRoom) subscribe(meta messages.Meta, after *int64) error {
 	defer c.mu.Unlock()
 	if err != nil {
 		r.left = true
-		if c.rooms[r.boardID] == r {
-			delete(c.rooms, r.boardID)
-		}
+		c.forget(r)
 		return err
 	}
 	if r.left || c.ended {
@@ -126,17 +126,20 @@ func (r *wsRoom) subscribe(meta messages.Meta, after *int64) error {
 	r.sub, r.joining = sub, false
 	pending := r.pending
 	r.pending = nil
-	c.pushLocked(wsFrame{data: sub.Presence})
+	presence, replay := sub.Presence, sub.Replay
+	// The room keeps the subscription for its id: not what it carried, which a replay makes big.
+	sub.Presence, sub.Replay = nil, nil
+	c.pushLocked(wsFrame{data: presence})
 	switch {
 	case sub.Resync:
 		c.pushLocked(wsFrame{data: mustJSON(wsResync{Type: "resync", BoardID: r.boardID, Seq: sub.Seq})})
 		r.last = sub.Seq
 	case after != nil:
 		r.last = *after
-		if n := len(sub.Replay); n > 0 {
+		if n := len(replay); n > 0 {
 			// One queue entry however long: the replay is bounded by what the board keeps.
-			c.pushLocked(wsFrame{replay: sub.Replay})
-			r.last = sub.Replay[n-1].Seq
+			c.pushLocked(wsFrame{replay: replay})
+			r.last = replay[n-1].Seq
 		}
 	default:
 		r.last = sub.Seq
