@@ -135,13 +135,14 @@ func (c *wsConn) receive(op gws.Opcode, data []byte) {
 	start, req := time.Now(), newTraceID()
 	var in wsIn
 	err := decodeWS(op, data, &in)
+	board := in.BoardID
 	if err == nil {
-		err = c.dispatch(req, in, data)
+		err = c.dispatch(req, in, data, &board)
 	}
 	if err != nil {
 		c.reply(c.errorFrame(req, in.RequestID, "", err))
 	}
-	c.logMessage(req, in, err, time.Since(start))
+	c.logMessage(req, in, board, err, time.Since(start))
 }
 
 // decodeWS decodes a text frame holding one JSON object.
@@ -155,8 +156,8 @@ func decodeWS(op gws.Opcode, data []byte, dst any) error {
 	return nil
 }
 
-// dispatch runs one decoded message.
-func (c *wsConn) dispatch(req string, in wsIn, data []byte) error {
+// dispatch runs one decoded message; a task change sets board to the board it went to.
+func (c *wsConn) dispatch(req string, in wsIn, data []byte, board *string) error {
 	if len(in.RequestID) > maxRequestID {
 		return messages.Errorf(messages.CodeValidation, "requestId must be at most %d bytes", maxRequestID).Field("requestId", "length")
 	}
@@ -173,7 +174,7 @@ func (c *wsConn) dispatch(req string, in wsIn, data []byte) error {
 	case "cursor":
 		return c.cursor(req, in)
 	case "create_task", "update_task", "move_task", "delete_task":
-		return c.mutate(req, in, data)
+		return c.mutate(req, in, data, board)
 	case "":
 		return messages.Errorf(messages.CodeBadRequest, "type is required").Field("type", "required")
 	default:
@@ -201,7 +202,7 @@ func (c *wsConn) errorFrame(req, requestID, boardID string, err error) wsError {
 
 // logMessage writes one line per message: joins, leaves and changes at info, the chatter
 // (ping, typing, cursor) at debug.
-func (c *wsConn) logMessage(req string, in wsIn, err error, took time.Duration) {
+func (c *wsConn) logMessage(req string, in wsIn, board string, err error, took time.Duration) {
 	var ev *zerolog.Event
 	switch in.Type {
 	case "ping", "typing", "stop_typing", "cursor":
@@ -212,7 +213,7 @@ func (c *wsConn) logMessage(req string, in wsIn, err error, took time.Duration) 
 	if code := messages.ErrorCode(err); code != "" {
 		ev = ev.Str("code", string(code))
 	}
-	ev.Str("req", req).Str("type", in.Type).Str("board", in.BoardID).Str("requestId", in.RequestID).
+	ev.Str("req", req).Str("type", in.Type).Str("board", board).Str("requestId", in.RequestID).
 		Dur("duration", took).Msg("websocket message")
 }
 

@@ -359,6 +359,15 @@ func TestWSBadMessages(t *testing.T) {
 	}
 }
 
+func TestWSInvalidUTF8Closes(t *testing.T) {
+	e := newServer(t)
+	p := e.as(t, "bob").ws(t, gwsLib) // gws sends what it is given
+	p.sendRaw(t, false, []byte("{\"type\":\"ping\",\"x\":\"\xff\"}"))
+	if code := p.awaitClose(t); code != 1007 {
+		t.Fatalf("invalid UTF-8: close %d, want 1007", code)
+	}
+}
+
 func TestWSFloodingCloses(t *testing.T) {
 	e := newServer(t, func(c *gateway.Config) { c.WSRate, c.WSBurst = 5, 10 })
 	for _, l := range []lib{gwsLib, coderLib} {
@@ -617,7 +626,7 @@ func TestWSMessagesAreTraced(t *testing.T) {
 	ev := expect(t, p, "task_created")
 	expect(t, p, "ack")
 	line := e.logs.await(t, map[string]any{"message": "websocket message", "type": "create_task", "requestId": "client-7"})
-	if line["req"] != ev.RequestID || line["user"] != "user-alice" || line["conn"] == nil {
+	if line["req"] != ev.RequestID || line["user"] != "user-alice" || line["conn"] == nil || line["board"] != "board-1" {
 		t.Fatalf("log line %v for event %s: want its req, user and conn", line, ev.Raw)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lxzan/gws"
 	"go.uber.org/goleak"
 )
 
@@ -130,12 +131,21 @@ func TestRun(t *testing.T) {
 		t.Errorf("curl line %q", curl)
 	}
 
-	// An open stream must not hold the shutdown.
+	// An open stream or WebSocket must not hold the shutdown; the WebSocket is told 1001.
 	stream := serves(t, url)
 	defer stream.Close()
+	ws := joinWS(t, url)
 
 	if err := p.stop(t); err != nil {
 		t.Fatalf("run returned %v, want nil", err)
+	}
+	select {
+	case code := <-ws.closed:
+		if code != 1001 {
+			t.Errorf("WebSocket closed with %d on shutdown, want 1001", code)
+		}
+	case <-time.After(wait):
+		t.Error("WebSocket still open after shutdown")
 	}
 	for _, want := range []string{`"message":"configuration"`, `"message":"listening"`, `"addr":"127.0.0.1:`} {
 		if !strings.Contains(p.stderr.String(), want) {
@@ -177,6 +187,52 @@ func serves(t *testing.T, url string) io.ReadCloser {
 		t.Fatalf("read stream: %v", err)
 	}
 	return stream.Body
+}
+
+// wsClient records how its WebSocket was closed.
+type wsClient struct {
+	gws.BuiltinEventHandler
+	joined chan struct{}
+	closed chan int
+}
+
+func (c *wsClient) OnMessage(_ *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	if strings.HasPrefix(string(m.Bytes()), `{"type":"presence"`) {
+		close(c.joined)
+	}
+}
+
+func (c *wsClient) OnClose(_ *gws.Conn, err error) {
+	code := 0
+	var ce *gws.CloseError
+	if errors.As(err, &ce) {
+		code = int(ce.Code)
+	}
+	c.closed <- code
+}
+
+// joinWS connects to the server at url as alice, with the token in the query, and joins
+// board-1.
+func joinWS(t *testing.T, url string) *wsClient {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
+	c := &wsClient{joined: make(chan struct{}), closed: make(chan int, 1)}
+	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: "ws" + strings.TrimPrefix(url, "http") + "/ws?token=" + login(t, client, url)})
+	if err != nil {
+		t.Fatalf("websocket: %v", err)
+	}
+	go conn.ReadLoop()
+	if err := conn.WriteString(`{"type":"join","boardId":"board-1"}`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.joined:
+	case <-time.After(wait):
+		t.Fatal("no presence after join")
+	}
+	return c
 }
 
 func TestRunAgainOnTheSameDatabase(t *testing.T) {
