@@ -31,7 +31,10 @@ const (
 	wsCloseTimeout = 2 * time.Second
 	// wsAskTimeout bounds a board call made for a WebSocket message.
 	wsAskTimeout = 10 * time.Second
+)
 
+// Defaults of the WebSocket fields of Config.
+const (
 	DefaultWSPingInterval = 30 * time.Second
 	DefaultWSPongGrace    = 10 * time.Second
 	DefaultWSSendQueue    = 256
