@@ -60,7 +60,7 @@ func stage(t *testing.T, b *board, title string) messages.Task {
 func TestStagedChangesCommitInOneTransaction(t *testing.T) {
 	b, store := loadedBoard(t)
 	events := make(chan messages.Encoded, 8)
-	b.subs[1] = &subscriber{ch: events, reason: new(string)}
+	b.subs[1] = &subscriber{sink: chanSink{ch: events, reason: new(string)}}
 
 	first, second := stage(t, b, "first"), stage(t, b, "second")
 	if second.Position != first.Position+1 {
@@ -86,7 +86,7 @@ func TestStagedChangesCommitInOneTransaction(t *testing.T) {
 func TestFailedBatchFailsEveryChangeAndReloads(t *testing.T) {
 	b, store := loadedBoard(t)
 	events := make(chan messages.Encoded, 8)
-	b.subs[1] = &subscriber{ch: events, reason: new(string)}
+	b.subs[1] = &subscriber{sink: chanSink{ch: events, reason: new(string)}}
 	stage(t, b, "first")
 	stage(t, b, "second")
 	store.fail = true

@@ -33,6 +33,13 @@ type board struct {
 
 	deferCommits bool     // stage changes for a batch instead of committing each (batch.go)
 	staged       []staged // applied in memory, waiting for the batch's transaction
+
+	// The room (room.go): connections per user in it, and the timer of its deadlines, whose
+	// callback calls wake (set by the actor: it sends the board a roomTick).
+	roomUsers     map[string]int
+	roomTimerAt   time.Time
+	roomTimerStop func() bool
+	wake          func()
 }
 
 func newBoard(id string, store Store, opts Options) *board {
@@ -208,7 +215,7 @@ func (b *board) publish(c messages.Change) {
 	b.ring.push(c.Encoded)
 	b.log.Debug().Str("req", c.Event.RequestID).Int64("seq", c.Event.Seq).Str("type", string(c.Event.Type)).
 		Str("user", c.Event.ActorID).Int("subscribers", len(b.subs)).Msg("event committed")
-	b.subs.fanOut(c.Encoded)
+	b.fanOut(c.Encoded)
 }
 
 // forget drops the state after a failed commit, which may mean it is stale (the database was
@@ -216,7 +223,7 @@ func (b *board) publish(c messages.Change) {
 // again from their last seq, so that they miss nothing either way.
 func (b *board) forget() {
 	b.st = nil
-	b.subs.closeAll(messages.EndRestarted)
+	b.closeAll(messages.EndRestarted)
 }
 
 func (b *board) pruneBatch() int64 { return max(b.opts.Retention/10, 1) }
@@ -275,6 +282,6 @@ func (b *board) deleteBoard(c messages.DeleteBoard) (messages.Result, error) {
 		return res, err
 	}
 	b.deleted = true
-	b.subs.closeAll(messages.EndDeleted)
+	b.closeAll(messages.EndDeleted)
 	return res, nil
 }

@@ -56,6 +56,8 @@ type boardActor struct {
 func (a *boardActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
+		self, root := ctx.Self(), ctx.ActorSystem().Root
+		a.wake = func() { root.Send(self, roomTick{}) }
 		if a.load() == nil { // a failure is answered, and retried, by the next command
 			a.opts.OnLifecycle(a.id, Loaded)
 		}
@@ -74,9 +76,11 @@ func (a *boardActor) Receive(ctx actor.Context) {
 	case idleCheck:
 		a.checkIdle(ctx)
 	case unsubscribe:
-		a.subs.close(msg.id, messages.EndUnsubscribed)
+		a.unsubscribe(msg.id)
 	case flush:
 		a.flush(ctx)
+	case roomTick:
+		a.roomTick()
 	case messages.Command:
 		a.touch(ctx)
 		a.receiveCommand(ctx, msg)
@@ -90,7 +94,7 @@ func (a *boardActor) stop(reason string) {
 	if a.timer != nil {
 		a.timer.Stop()
 	}
-	a.subs.closeAll(reason)
+	a.closeAll(reason)
 }
 
 // touch records activity and arms the idle timer if it is not running.
@@ -156,6 +160,10 @@ func (b *board) handle(cmd messages.Command) reply {
 		res, err = b.updateMember(c)
 	case messages.RemoveMember:
 		res, err = b.removeMember(c)
+	case messages.Typing:
+		err = b.typing(c)
+	case messages.Cursor:
+		err = b.cursor(c)
 	default:
 		err = messages.Errorf(messages.CodeBadRequest, "unknown command")
 	}

@@ -141,6 +141,6 @@ func (b *board) removeMember(c messages.RemoveMember) (messages.Result, error) {
 		return res, err
 	}
 	// The member_removed event went out first, so the removed user's clients learn why.
-	b.subs.closeUser(c.UserID, messages.EndRevoked)
+	b.endUser(c.UserID, messages.EndRevoked)
 	return res, nil
 }

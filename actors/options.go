@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/taskboard/taskboard/messages"
 )
 
 // Options configures Boards. Zero values take the defaults.
@@ -28,8 +30,16 @@ type Options struct {
 	// OnLifecycle, if set, is told when a board loads, restarts after a crash or stops
 	// (passivated or shut down). It runs on the board's goroutine and must not block.
 	OnLifecycle func(boardID string, e Lifecycle)
-	// Clock is the source of event and task times (default time.Now).
+	// Clock is the source of event and task times and of room timings (default time.Now).
 	Clock func() time.Time
+	// AfterFunc arms the boards' room timers (typing expiry, held-back cursors) and returns a
+	// function that stops the timer (default: time.AfterFunc). Its callback only sends the
+	// board a message. Tests replace it, with Clock, by a fake clock.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	// TypingTimeout and CursorInterval are the room timings (defaults messages.TypingTimeout
+	// and messages.CursorInterval).
+	TypingTimeout  time.Duration
+	CursorInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -59,6 +69,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.AfterFunc == nil {
+		o.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+	}
+	if o.TypingTimeout <= 0 {
+		o.TypingTimeout = messages.TypingTimeout
+	}
+	if o.CursorInterval <= 0 {
+		o.CursorInterval = messages.CursorInterval
 	}
 	return o
 }

@@ -11,67 +11,124 @@ const DefaultBuffer = 256
 
 var lastSubscriberID atomic.Uint64
 
-// subscriber is one live consumer of a board's events. Only the board sends on or closes ch,
-// and it writes reason before closing.
+// subscriber is one live consumer of a board's events: an SSE stream or a long poll behind a
+// channel, or a WebSocket connection behind its own sink. Only the board delivers to it or
+// ends it.
 type subscriber struct {
 	userID string
-	ch     chan messages.Encoded
-	reason *string
+	sink   messages.Sink
+	room   *member // set when the subscriber joined the board's room
 }
 
 // subscribers are a board's live consumers by id.
 type subscribers map[uint64]*subscriber
 
-// fanOut offers e to every subscriber without blocking; one whose queue is full is dropped
-// and resumes from the last seq it received.
-func (s subscribers) fanOut(e messages.Encoded) {
-	for id, sub := range s {
-		select {
-		case sub.ch <- e:
-		default:
-			s.close(id, messages.EndSlow)
-		}
+// chanSink is the sink of a Subscription without one of its own: a bounded channel, closed
+// when the board ends the subscription, after reason is written.
+type chanSink struct {
+	ch     chan messages.Encoded
+	reason *string
+}
+
+// Deliver implements messages.Sink.
+func (c chanSink) Deliver(e messages.Encoded) bool {
+	select {
+	case c.ch <- e:
+		return true
+	default:
+		return false
 	}
 }
 
-// close ends one subscription with a reason; closing an unknown id does nothing.
-func (s subscribers) close(id uint64, reason string) {
-	sub, ok := s[id]
+// End implements messages.Sink.
+func (c chanSink) End(reason string) {
+	*c.reason = reason
+	close(c.ch)
+}
+
+// fanOut offers a board event to every subscriber without blocking; one whose queue is full
+// is dropped and resumes from the last seq it received.
+func (b *board) fanOut(e messages.Encoded) { b.deliver(e, nil) }
+
+// deliver offers m to every subscriber that to accepts (nil: all), then drops those whose sink
+// was full. Dropping a room member tells the room, which may drop more.
+func (b *board) deliver(m messages.Encoded, to func(*subscriber) bool) {
+	var slow []uint64
+	for id, s := range b.subs {
+		if (to == nil || to(s)) && !s.sink.Deliver(m) {
+			slow = append(slow, id)
+		}
+	}
+	for _, id := range slow {
+		b.drop(id, messages.EndSlow)
+	}
+}
+
+// unsubscribe ends a subscription at its owner's request; an unknown id does nothing.
+func (b *board) unsubscribe(id uint64) { b.drop(id, messages.EndUnsubscribed) }
+
+// drop ends one subscription with a reason and, for a room member, tells the room it left.
+// Dropping an unknown id does nothing.
+func (b *board) drop(id uint64, reason string) {
+	s, ok := b.subs[id]
 	if !ok {
 		return
 	}
-	delete(s, id)
-	*sub.reason = reason
-	close(sub.ch)
+	delete(b.subs, id)
+	s.sink.End(reason)
+	if s.room != nil {
+		b.leaveRoom(s)
+	}
 }
 
-// closeUser ends every subscription of one user.
-func (s subscribers) closeUser(userID, reason string) {
-	for id, sub := range s {
-		if sub.userID == userID {
-			s.close(id, reason)
+// endUser ends every subscription of a user with reason; the room sees the user leave. It is
+// how a member whose access is revoked loses its live streams (messages.EndRevoked), which a
+// WebSocket connection answers with close 4003.
+func (b *board) endUser(userID, reason string) {
+	var ids []uint64
+	for id, s := range b.subs {
+		if s.userID == userID {
+			ids = append(ids, id)
 		}
 	}
+	for _, id := range ids {
+		b.drop(id, reason)
+	}
 }
 
-func (s subscribers) closeAll(reason string) {
-	for id := range s {
-		s.close(id, reason)
+// closeAll ends every subscription at once, as the board stops or is deleted: nobody is left
+// to hear about the room.
+func (b *board) closeAll(reason string) {
+	for id, s := range b.subs {
+		delete(b.subs, id)
+		s.sink.End(reason)
 	}
+	clear(b.roomUsers)
+	b.stopRoomTimer()
 }
 
 // subscribe answers a Subscribe: the events to replay from memory and, when older ones are
 // needed, the range (fetchAfter, fetchUpTo] the caller must read from the store first.
 func (b *board) subscribe(c messages.Subscribe, id uint64) (sub *messages.Subscription, fetchAfter, fetchUpTo int64, err error) {
-	if _, err := b.authorize(c.UserID, messages.RoleViewer); err != nil {
+	m, err := b.authorize(c.UserID, messages.RoleViewer)
+	if err != nil {
 		return nil, 0, 0, err
 	}
-	buffer := c.Buffer
-	if buffer <= 0 {
-		buffer = DefaultBuffer
+	if c.Room && (c.Sink == nil || !c.Live) {
+		return nil, 0, 0, messages.Errorf(messages.CodeBadRequest, "joining a room needs a live sink")
 	}
-	s := &subscriber{userID: c.UserID, ch: make(chan messages.Encoded, buffer), reason: new(string)}
-	sub = messages.NewSubscription(id, b.id, c.UserID, s.ch, s.reason)
+	s := &subscriber{userID: c.UserID, sink: c.Sink}
+	if c.Sink != nil {
+		sub = messages.NewSubscription(id, b.id, c.UserID, nil, nil)
+	} else {
+		buffer := c.Buffer
+		if buffer <= 0 {
+			buffer = DefaultBuffer
+		}
+		cs := chanSink{ch: make(chan messages.Encoded, buffer), reason: new(string)}
+		s.sink = cs
+		sub = messages.NewSubscription(id, b.id, c.UserID, cs.ch, cs.reason)
+	}
 	sub.Seq = b.seq
 	if c.After != nil {
 		after := *c.After
@@ -86,11 +143,14 @@ func (b *board) subscribe(c messages.Subscribe, id uint64) (sub *messages.Subscr
 			fetchAfter, fetchUpTo = after, oldestInRing-1
 		}
 	}
-	if c.Live {
+	switch {
+	case !c.Live:
+		s.sink.End(messages.EndUnsubscribed)
+	case c.Room:
 		b.subs[id] = s
-	} else {
-		*s.reason = messages.EndUnsubscribed
-		close(s.ch)
+		sub.Presence = b.joinRoom(s, m)
+	default:
+		b.subs[id] = s
 	}
 	return sub, fetchAfter, fetchUpTo, nil
 }

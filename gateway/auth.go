@@ -12,10 +12,11 @@ import (
 // sessionCookie names the cookie holding the session token.
 const sessionCookie = "session"
 
-// auth lets h run only for a request with valid credentials: an "Authorization: Bearer" header
-// or else the session cookie. It puts the principal in the request context (see userFrom and
-// principalFrom); anything else answers 401. It is also where the two request-wide rules are
-// enforced, whatever the endpoint:
+// auth lets h run only for a request with valid credentials: an "Authorization: Bearer" header,
+// the session cookie, or for a WebSocket upgrade a ?token= (browsers cannot set headers on
+// one). It puts the principal in the request context (see userFrom and principalFrom);
+// anything else answers 401. It is also where the two request-wide rules are enforced,
+// whatever the endpoint:
 //   - a cookie-authenticated state-changing request or WebSocket upgrade whose Origin is
 //     foreign answers 403, since a browser attaches cookies to cross-site requests;
 //   - a read-only API token may only read: any other method answers 403 (see mayWrite).
@@ -53,7 +54,8 @@ func mayWrite(p messages.Principal) error {
 	return nil
 }
 
-// credentials returns the request's token and whether it came from the cookie.
+// credentials returns the request's session token and whether it came from the cookie. The
+// query token is accepted on WebSocket upgrades only, so that tokens stay out of ordinary URLs.
 func credentials(r *http.Request) (token string, fromCookie bool, err error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
@@ -62,6 +64,11 @@ func credentials(r *http.Request) (token string, fromCookie bool, err error) {
 			return "", false, messages.Errorf(messages.CodeUnauthorized, "expected Authorization: Bearer <token>")
 		}
 		return token, false, nil
+	}
+	if isWebSocketUpgrade(r) {
+		if token := r.URL.Query().Get("token"); token != "" {
+			return token, false, nil
+		}
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 		return c.Value, true, nil

@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lxzan/gws"
 	"github.com/rs/zerolog"
 
 	"github.com/taskboard/taskboard/actors"
@@ -79,7 +81,7 @@ func benchSSEFanOut(b *testing.B, n int) {
 }
 
 // benchServer starts a real server on a demo database and logs in as alice.
-func benchServer(b *testing.B) (*httptest.Server, string) {
+func benchServer(b *testing.B, opts ...option) (*httptest.Server, string) {
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "taskboard.db"), persistence.Options{HashParams: cheapHash})
 	if err != nil {
@@ -89,7 +91,11 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 		b.Fatal(err)
 	}
 	boards := actors.NewBoards(db, actors.Options{Logger: zerolog.Nop()})
-	gw := gateway.New(gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db, Ready: db.Ping})
+	cfg := gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db, Ready: db.Ping}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	gw := gateway.New(cfg)
 	srv := httptest.NewServer(gw)
 	b.Cleanup(func() {
 		gw.Close()
@@ -108,4 +114,128 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 		b.Fatalf("login: %v", err)
 	}
 	return srv, session.Token
+}
+
+// BenchmarkCreateTask compares one task creation over REST and over WebSocket, from sending
+// it until the sender has the answer: REST's 201; REST's 201 and the board event on the
+// sender's own WebSocket (what a client applying server events waits for); WebSocket's ack,
+// which comes after the event on the same connection.
+func BenchmarkCreateTask(b *testing.B) {
+	// A benchmark client sends as fast as it can: lift the flood limit.
+	srv, token := benchServer(b, func(c *gateway.Config) { c.WSRate, c.WSBurst = 1e9, 1e9 })
+	body := []byte(`{"listId":"list-todo","title":"bench"}`)
+	transport := &http.Transport{MaxIdleConnsPerHost: 4}
+	b.Cleanup(transport.CloseIdleConnections)
+	post := func() {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tasks", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := transport.RoundTrip(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			b.Fatalf("post: %v %v", err, resp)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	b.Run("rest", func(b *testing.B) {
+		for b.Loop() {
+			post()
+		}
+	})
+	p := benchPeer(b, srv, token)
+	p.send(`{"type":"join","boardId":"board-1"}`)
+	p.await(b, `{"type":"presence"`)
+	b.Run("rest+event", func(b *testing.B) {
+		for b.Loop() {
+			post()
+			p.await(b, `{"type":"task_created"`)
+		}
+	})
+	b.Run("ws", func(b *testing.B) {
+		msg := `{"type":"create_task","requestId":"r","listId":"list-todo","title":"bench"}`
+		for b.Loop() {
+			p.send(msg)
+			p.await(b, `{"type":"ack"`)
+		}
+	})
+}
+
+// BenchmarkWSFanOut measures one task creation, from the POST until each of n real
+// WebSocket clients over loopback has read its event.
+func BenchmarkWSFanOut(b *testing.B) {
+	for _, n := range []int{1000} {
+		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
+			srv, token := benchServer(b)
+			peers := make([]*benchWS, n)
+			for i := range peers {
+				peers[i] = benchPeer(b, srv, token)
+				peers[i].send(`{"type":"join","boardId":"board-1"}`)
+				peers[i].await(b, `{"type":"presence"`)
+			}
+			body := []byte(`{"listId":"list-todo","title":"fan-out"}`)
+			transport := &http.Transport{MaxIdleConnsPerHost: 4}
+			b.Cleanup(transport.CloseIdleConnections)
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tasks", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := transport.RoundTrip(req)
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					b.Fatalf("post: %v %v", err, resp)
+				}
+				resp.Body.Close()
+				for _, p := range peers {
+					p.await(b, `{"type":"task_created"`)
+				}
+			}
+		})
+	}
+}
+
+// benchWS is a gws client that hands over the messages it reads.
+type benchWS struct {
+	conn *gws.Conn
+	msgs chan []byte
+	done chan struct{}
+}
+
+func benchPeer(b *testing.B, srv *httptest.Server, token string) *benchWS {
+	p := &benchWS{msgs: make(chan []byte, 1024), done: make(chan struct{})}
+	conn, _, err := gws.NewClient(p, &gws.ClientOption{
+		Addr:          "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws",
+		RequestHeader: http.Header{"Authorization": {"Bearer " + token}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.conn = conn
+	go conn.ReadLoop()
+	b.Cleanup(func() {
+		_ = conn.WriteClose(1000, nil)
+		<-p.done
+	})
+	return p
+}
+
+func (p *benchWS) send(msg string) { _ = p.conn.WriteString(msg) }
+
+// await discards messages until one that starts with prefix.
+func (p *benchWS) await(b *testing.B, prefix string) {
+	for {
+		select {
+		case m := <-p.msgs:
+			if strings.HasPrefix(string(m), prefix) {
+				return
+			}
+		case <-p.done:
+			b.Fatal("connection closed")
+		}
+	}
+}
+
+func (p *benchWS) OnOpen(*gws.Conn)                   {}
+func (p *benchWS) OnClose(*gws.Conn, error)           { close(p.done) }
+func (p *benchWS) OnPing(c *gws.Conn, payload []byte) { _ = c.WritePong(payload) }
+func (p *benchWS) OnPong(*gws.Conn, []byte)           {}
+func (p *benchWS) OnMessage(_ *gws.Conn, m *gws.Message) {
+	p.msgs <- bytes.Clone(m.Bytes())
+	m.Close()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -74,30 +75,44 @@ func (c *offsetClock) Advance(d time.Duration) {
 	c.offset += d
 }
 
+// setup is what a test may change below the gateway: the board actors' options, and the
+// listener under the HTTP server.
+type setup struct {
+	actors actors.Options
+	listen func(net.Listener) net.Listener
+	store  func(actors.Store) actors.Store
+	// db is the database's options; zero HashParams mean cheap password hashes.
+	db persistence.Options
+}
+
+// newServerWith starts a server on a fresh demo database with st.
+func newServerWith(t *testing.T, st setup, opts ...option) *env {
+	t.Helper()
+	return startServerWith(t, filepath.Join(t.TempDir(), "taskboard.db"), st, opts...)
+}
+
 // startServer starts a server on the database at path, seeding it if it is empty. Cleanup
 // stops it in the program's order: streams, HTTP, boards, database.
 func startServer(t *testing.T, path string, opts ...option) *env {
 	t.Helper()
-	return startServerDB(t, path, persistence.Options{HashParams: cheapHash}, opts...)
-}
-
-// newServerWith starts a server on a fresh demo database with board actors configured by ao.
-func newServerWith(t *testing.T, ao actors.Options, opts ...option) *env {
-	t.Helper()
-	return startServerWith(t, filepath.Join(t.TempDir(), "taskboard.db"), persistence.Options{HashParams: cheapHash}, ao, opts...)
+	return startServerWith(t, path, setup{}, opts...)
 }
 
 // startServerDB is startServer with the database options given. Login limits are generous
 // unless an option sets them: tests log in often.
 func startServerDB(t *testing.T, path string, dbOpts persistence.Options, opts ...option) *env {
 	t.Helper()
-	return startServerWith(t, path, dbOpts, actors.Options{}, opts...)
+	return startServerWith(t, path, setup{db: dbOpts}, opts...)
 }
 
-func startServerWith(t *testing.T, path string, dbOpts persistence.Options, ao actors.Options, opts ...option) *env {
+func startServerWith(t *testing.T, path string, st setup, opts ...option) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := &offsetClock{}
+	dbOpts := st.db
+	if dbOpts.HashParams == (persistence.HashParams{}) {
+		dbOpts.HashParams = cheapHash
+	}
 	dbOpts.Clock = clock.Now
 	db, err := persistence.Open(ctx, path, dbOpts)
 	if err != nil {
@@ -108,7 +123,11 @@ func startServerWith(t *testing.T, path string, dbOpts persistence.Options, ao a
 		t.Fatalf("seed: %v", err)
 	}
 	logs := newLogSink()
-	boards := actors.NewBoards(db, ao)
+	var store actors.Store = db
+	if st.store != nil {
+		store = st.store(db)
+	}
+	boards := actors.NewBoards(store, st.actors)
 	cfg := gateway.Config{
 		Logger:          zerolog.New(logs).Level(zerolog.DebugLevel),
 		Boards:          boards,
@@ -122,7 +141,11 @@ func startServerWith(t *testing.T, path string, dbOpts persistence.Options, ao a
 		o(&cfg)
 	}
 	e := &env{path: path, clock: clock, db: db, boards: boards, gw: gateway.New(cfg), logs: logs, t: t}
-	e.srv = httptest.NewServer(e.gw)
+	e.srv = httptest.NewUnstartedServer(e.gw)
+	if st.listen != nil {
+		e.srv.Listener = st.listen(e.srv.Listener)
+	}
+	e.srv.Start()
 	t.Cleanup(e.stop)
 	return e
 }

@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -163,6 +165,16 @@ func (w *responseWriter) FlushError() error {
 		w.status = http.StatusOK
 	}
 	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack implements http.Hijacker for the WebSocket upgrade, which gws does itself; the
+// access log records it as 101.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil && w.status == 0 {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return conn, rw, err
 }
 
 // Unwrap lets http.NewResponseController find the underlying writer.

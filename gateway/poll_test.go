@@ -202,11 +202,11 @@ func TestPollValidation(t *testing.T) {
 
 func TestLongPollLeavesNoSubscriber(t *testing.T) {
 	stopped := make(chan string, 16)
-	e := newServerWith(t, actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
+	e := newServerWith(t, setup{actors: actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
 		if l == actors.Stopped {
 			stopped <- id
 		}
-	}})
+	}}})
 	alice := e.as(t, "alice")
 	ctx, cancel := context.WithCancel(context.Background())
 	answer := alice.asyncPoll(t, ctx, "/boards/board-1/poll", "poll-gone")

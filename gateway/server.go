@@ -1,5 +1,6 @@
 // Package gateway translates taskboard's protocols into messages commands: REST, Server-Sent
-// Events, long and short polling, authentication and the HTTP middleware around them.
+// Events, WebSocket (gws), long and short polling, authentication and the HTTP middleware
+// around them.
 //
 // It depends on messages and on the small Boards and Accounts interfaces declared in deps.go,
 // never on actors or persistence: cmd/taskboard wires the real implementations in.
@@ -62,6 +63,20 @@ type Config struct {
 	// UI is the browser UI's build (index.html at its root), served at "/", "/b/{boardId}"
 	// and by file name; nil serves the API alone.
 	UI fs.FS
+
+	// WSPingInterval is how often the server pings each WebSocket; one silent (no frame, no
+	// pong) for WSPingInterval + WSPongGrace is closed and leaves its rooms.
+	WSPingInterval time.Duration
+	WSPongGrace    time.Duration
+	// WSSendQueue bounds each WebSocket's queue of outgoing messages; a connection that falls
+	// that far behind is closed with 1013 and resumes with lastSeq.
+	WSSendQueue int
+	// WSWriteTimeout bounds each write to a WebSocket.
+	WSWriteTimeout time.Duration
+	// WSRate and WSBurst are each WebSocket's token bucket of incoming messages (per second,
+	// and at once); a client sending faster for longer is closed with 1008.
+	WSRate  float64
+	WSBurst int
 }
 
 // Server is the HTTP face of taskboard. It is safe for concurrent use.
@@ -78,6 +93,7 @@ type Server struct {
 	// live holds the connections that revoking their credential must end.
 	live   *liveSet
 	logins *loginGuard
+	ws     *wsHub
 }
 
 // New returns a Server for cfg. cfg.Boards and cfg.Accounts are required. A cfg.UI that
@@ -114,6 +130,7 @@ func New(cfg Config) *Server {
 			perAccount: newKeyedLimiter(cfg.LoginPerAccount.orDefault(DefaultLoginPerAccount)),
 		},
 	}
+	s.ws = s.newWSHub()
 	if cfg.UI != nil {
 		var err error
 		if s.ui, err = newUI(cfg.UI); err != nil {
@@ -127,12 +144,16 @@ func New(cfg Config) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close ends every SSE stream and long poll at once and makes /readyz, new streams and new
-// long polls answer 503. It does not wait for the handlers to return; call it before
-// http.Server.Shutdown, whose drain would otherwise wait on the open streams. Close is
-// idempotent.
+// Close ends every SSE stream and long poll at once, closes every WebSocket with 1001, and
+// makes /readyz, new streams, long polls and upgrades answer 503. It waits for the WebSockets'
+// closing handshakes (hijacked connections are no longer the HTTP server's to drain), not for
+// the other handlers to return; call it before http.Server.Shutdown, whose drain would
+// otherwise wait on the open streams. Close is idempotent.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.ws.closeAll(s.cfg.WSWriteTimeout + 2*wsCloseTimeout)
+	})
 }
 
 func (s *Server) closed() bool {
@@ -198,5 +219,21 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /boards/{boardId}/events", s.auth(s.events))
 	mux.Handle("GET /boards/{boardId}/poll", s.auth(s.longPoll))
 	mux.Handle("GET /boards/{boardId}/updates", s.auth(s.shortPoll))
-	return jsonMux{mux}
+
+	ws := s.auth(s.websocket)
+	mux.Handle("GET /ws", ws)
+	return rootUpgrade(ws, jsonMux{mux})
+}
+
+// rootUpgrade sends a WebSocket upgrade at "/" to the WebSocket endpoint, as the classic
+// `wscat -c ws://localhost:3000` expects; every other request, a plain GET / included, goes on
+// to the routes.
+func rootUpgrade(ws, routes http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" && isWebSocketUpgrade(r) {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		routes.ServeHTTP(w, r)
+	})
 }

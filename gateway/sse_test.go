@@ -166,7 +166,7 @@ func TestSSEResumeAcrossRestart(t *testing.T) {
 // events table, then the ring (RingSize 3), while another user keeps writing: the stream must
 // be contiguous across the table, the ring and the live events.
 func TestSSEResumeWhileWriting(t *testing.T) {
-	e := newServerWith(t, actors.Options{RingSize: 3})
+	e := newServerWith(t, setup{actors: actors.Options{RingSize: 3}})
 	alice, bob := e.as(t, "alice"), e.as(t, "bob")
 	for i := range 10 {
 		bob.createTask(t, "list-todo", fmt.Sprint("before ", i))
@@ -261,11 +261,11 @@ func TestSSEHeartbeat(t *testing.T) {
 
 func TestSSEEndsWhenClientLeaves(t *testing.T) {
 	stopped := make(chan string, 16)
-	e := newServerWith(t, actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
+	e := newServerWith(t, setup{actors: actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
 		if l == actors.Stopped {
 			stopped <- id
 		}
-	}})
+	}}})
 	alice := e.as(t, "alice")
 	s := alice.stream(t, "/boards/board-1/events")
 	s.connected(t, "board-1")

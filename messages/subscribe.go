@@ -9,6 +9,13 @@ type Subscribe struct {
 	Live    bool
 	// Buffer bounds the live queue; a subscriber whose queue is full is dropped.
 	Buffer int
+	// Sink, when set, receives the live events in place of Subscription.Events (which is then
+	// nil) and Buffer is unused: a WebSocket connection shares one bounded queue across the
+	// boards it joined.
+	Sink Sink
+	// Room, with Sink and Live, also joins the board's room: the subscriber counts in presence
+	// and receives room messages, and Subscription.Presence is what it sees first.
+	Room bool
 }
 
 // Reasons a subscription ends, as Subscription.Err reports them.
@@ -34,7 +41,10 @@ type Subscription struct {
 	Resync  bool
 	Replay  []Encoded
 	Events  <-chan Encoded
-	err     *string
+	// Presence is the room's presence message for a room subscription, to be sent before the
+	// replay: later room messages go to the Sink.
+	Presence []byte
+	err      *string
 }
 
 // NewSubscription is for board implementations: reason is written before events is closed.
@@ -42,7 +52,8 @@ func NewSubscription(id uint64, boardID, userID string, events <-chan Encoded, r
 	return &Subscription{ID: id, BoardID: boardID, UserID: userID, Events: events, err: reason}
 }
 
-// Err returns why the subscription ended. Call it only after Events is closed.
+// Err returns why the subscription ended. Call it only after Events is closed; a Sink learns
+// it from End instead.
 func (s *Subscription) Err() string {
 	if s.err == nil {
 		return ""

@@ -99,23 +99,3 @@ func TestMembersPanel(t *testing.T) {
 	)
 	alice.until("Dave among the members", fmt.Sprintf(`!!document.querySelector('[data-testid=member][data-user-id=%s]')`, js(sess.User.ID)))
 }
-
-// TestMembersPanelWithoutEndpoint checks that an owner on a server without the members
-// endpoints gets a panel that says so, rather than an error.
-func TestMembersPanelWithoutEndpoint(t *testing.T) {
-	s := newStack(t)
-	req, _ := http.NewRequest("GET", s.URL+"/boards/board-1/members", nil)
-	req.Header.Set("Authorization", "Bearer "+s.login("alice"))
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Skipf("the server has the members endpoints (GET answered %d): TestMembersPanel covers the panel", resp.StatusCode)
-	}
-	alice := newBrowser(t).open(t, s, "alice", "/b/board-1")
-	alice.live()
-	alice.run(chromedp.Click(`button[aria-controls=members]`))
-	alice.until("the panel saying members are not managed here", `document.querySelector('[data-testid=members-panel]')?.textContent.includes('does not manage members')`)
-}

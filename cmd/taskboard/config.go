@@ -37,6 +37,11 @@ type config struct {
 	SessionTTL      time.Duration
 	AllowedOrigins  originList
 	SecureCookies   bool
+	WSPingInterval  time.Duration
+	WSSendQueue     int
+	WSWriteTimeout  time.Duration
+	WSRate          float64
+	WSBurst         int
 }
 
 // originList is a comma-separated list of origins; setting it replaces the list, so that a
@@ -82,6 +87,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", persistence.DefaultSessionTTL, "how long a login session lasts")
 	fs.Var(&cfg.AllowedOrigins, "allowed-origins", "comma-separated origins, besides the server's own, whose pages may use the session cookie (https://app.example.com)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the session cookie Secure on plain HTTP too (behind a TLS-terminating proxy)")
+	fs.DurationVar(&cfg.WSPingInterval, "ws-ping-interval", gateway.DefaultWSPingInterval, "WebSocket ping interval; a connection silent for this plus 10s is closed")
+	fs.IntVar(&cfg.WSSendQueue, "ws-send-queue", gateway.DefaultWSSendQueue, "messages a WebSocket may fall behind before it is closed with 1013")
+	fs.DurationVar(&cfg.WSWriteTimeout, "ws-write-timeout", gateway.DefaultWSWriteTimeout, "bound of each write to a WebSocket")
+	fs.Float64Var(&cfg.WSRate, "ws-rate", gateway.DefaultWSRate, "messages per second a WebSocket client may send; faster for longer closes with 1008")
+	fs.IntVar(&cfg.WSBurst, "ws-burst", gateway.DefaultWSBurst, "messages a WebSocket client may send at once")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -127,6 +137,11 @@ func (c config) validate() error {
 		"idle-after":       c.IdleAfter > 0,
 		"shutdown-timeout": c.ShutdownTimeout > 0,
 		"session-ttl":      c.SessionTTL > 0,
+		"ws-ping-interval": c.WSPingInterval > 0,
+		"ws-send-queue":    c.WSSendQueue > 0,
+		"ws-write-timeout": c.WSWriteTimeout > 0,
+		"ws-rate":          c.WSRate > 0,
+		"ws-burst":         c.WSBurst > 0,
 	}
 	for name, ok := range positive {
 		if !ok {
@@ -166,5 +181,7 @@ func (c config) log(logger zerolog.Logger) {
 		Stringer("idle_after", c.IdleAfter).Bool("allow_signup", c.AllowSignup).
 		Stringer("shutdown_timeout", c.ShutdownTimeout).Stringer("session_ttl", c.SessionTTL).
 		Strs("allowed_origins", c.AllowedOrigins).Bool("secure_cookies", c.SecureCookies).
+		Stringer("ws_ping_interval", c.WSPingInterval).Int("ws_send_queue", c.WSSendQueue).
+		Stringer("ws_write_timeout", c.WSWriteTimeout).Float64("ws_rate", c.WSRate).Int("ws_burst", c.WSBurst).
 		Msg("configuration")
 }

@@ -96,6 +96,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		AllowedOrigins: cfg.AllowedOrigins,
 		SecureCookies:  cfg.SecureCookies,
 		UI:             web.Dist(),
+
+		WSPingInterval: cfg.WSPingInterval,
+		WSSendQueue:    cfg.WSSendQueue,
+		WSWriteTimeout: cfg.WSWriteTimeout,
+		WSRate:         cfg.WSRate,
+		WSBurst:        cfg.WSBurst,
 	})
 	defer gw.Close()
 

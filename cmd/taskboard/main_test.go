@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lxzan/gws"
 	"go.uber.org/goleak"
 )
 
@@ -130,12 +131,21 @@ func TestRun(t *testing.T) {
 		t.Errorf("curl line %q", curl)
 	}
 
-	// An open stream must not hold the shutdown.
+	// An open stream or WebSocket must not hold the shutdown; the WebSocket is told 1001.
 	stream := serves(t, url)
 	defer stream.Close()
+	ws := joinWS(t, url)
 
 	if err := p.stop(t); err != nil {
 		t.Fatalf("run returned %v, want nil", err)
+	}
+	select {
+	case code := <-ws.closed:
+		if code != 1001 {
+			t.Errorf("WebSocket closed with %d on shutdown, want 1001", code)
+		}
+	case <-time.After(wait):
+		t.Error("WebSocket still open after shutdown")
 	}
 	for _, want := range []string{`"message":"configuration"`, `"message":"listening"`, `"addr":"127.0.0.1:`} {
 		if !strings.Contains(p.stderr.String(), want) {
@@ -186,6 +196,52 @@ func serves(t *testing.T, url string) io.ReadCloser {
 	return stream.Body
 }
 
+// wsClient records how its WebSocket was closed.
+type wsClient struct {
+	gws.BuiltinEventHandler
+	joined chan struct{}
+	closed chan int
+}
+
+func (c *wsClient) OnMessage(_ *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	if strings.HasPrefix(string(m.Bytes()), `{"type":"presence"`) {
+		close(c.joined)
+	}
+}
+
+func (c *wsClient) OnClose(_ *gws.Conn, err error) {
+	code := 0
+	var ce *gws.CloseError
+	if errors.As(err, &ce) {
+		code = int(ce.Code)
+	}
+	c.closed <- code
+}
+
+// joinWS connects to the server at url as alice, with the token in the query, and joins
+// board-1.
+func joinWS(t *testing.T, url string) *wsClient {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
+	c := &wsClient{joined: make(chan struct{}), closed: make(chan int, 1)}
+	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: "ws" + strings.TrimPrefix(url, "http") + "/ws?token=" + login(t, client, url)})
+	if err != nil {
+		t.Fatalf("websocket: %v", err)
+	}
+	go conn.ReadLoop()
+	if err := conn.WriteString(`{"type":"join","boardId":"board-1"}`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.joined:
+	case <-time.After(wait):
+		t.Fatal("no presence after join")
+	}
+	return c
+}
+
 func TestRunAgainOnTheSameDatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "tb.db")
 	for i := range 2 {
@@ -231,6 +287,7 @@ func TestConfig(t *testing.T) {
 		Addr: ":3000", DB: "./data/taskboard.db", LogLevel: "info", LogFormat: "json",
 		Heartbeat: 15 * time.Second, RingSize: 1000, Retention: 10000, IdleAfter: 5 * time.Minute,
 		AllowSignup: true, ShutdownTimeout: 10 * time.Second, SessionTTL: 30 * 24 * time.Hour,
+		WSPingInterval: 30 * time.Second, WSSendQueue: 256, WSWriteTimeout: 10 * time.Second, WSRate: 100, WSBurst: 200,
 	}
 	env := map[string]string{
 		"TASKBOARD_ADDR": ":5000", "TASKBOARD_DB": "/env.db", "TASKBOARD_DEMO": "true",
@@ -238,13 +295,16 @@ func TestConfig(t *testing.T) {
 		"TASKBOARD_RING_SIZE": "7", "TASKBOARD_RETENTION": "70", "TASKBOARD_IDLE_AFTER": "1m",
 		"TASKBOARD_ALLOW_SIGNUP": "false", "TASKBOARD_SHUTDOWN_TIMEOUT": "3s",
 		"TASKBOARD_SESSION_TTL": "12h", "TASKBOARD_ALLOWED_ORIGINS": "https://App.example.com/, http://localhost:5173",
-		"TASKBOARD_SECURE_COOKIES": "true",
+		"TASKBOARD_SECURE_COOKIES":   "true",
+		"TASKBOARD_WS_PING_INTERVAL": "5s", "TASKBOARD_WS_SEND_QUEUE": "32", "TASKBOARD_WS_WRITE_TIMEOUT": "2s",
+		"TASKBOARD_WS_RATE": "12.5", "TASKBOARD_WS_BURST": "25",
 	}
 	fromEnv := config{
 		Addr: ":5000", DB: "/env.db", Demo: true, LogLevel: "debug", LogFormat: "console",
 		Heartbeat: time.Second, RingSize: 7, Retention: 70, IdleAfter: time.Minute,
 		AllowSignup: false, ShutdownTimeout: 3 * time.Second, SessionTTL: 12 * time.Hour,
 		AllowedOrigins: originList{"https://app.example.com", "http://localhost:5173"}, SecureCookies: true,
+		WSPingInterval: 5 * time.Second, WSSendQueue: 32, WSWriteTimeout: 2 * time.Second, WSRate: 12.5, WSBurst: 25,
 	}
 	flagsOverEnv := fromEnv
 	flagsOverEnv.Addr, flagsOverEnv.RingSize, flagsOverEnv.AllowSignup, flagsOverEnv.Demo = "127.0.0.1:9", 9, true, false
@@ -281,6 +341,7 @@ func TestConfig(t *testing.T) {
 		{[]string{"--session-ttl", "0s"}, nil},
 		{[]string{"--allowed-origins", "app.example.com"}, nil},
 		{nil, map[string]string{"TASKBOARD_ALLOWED_ORIGINS": "https://app.example.com/path"}},
+		{[]string{"--ws-send-queue", "0"}, nil},
 		{[]string{"--nope"}, nil},
 		{[]string{"stray"}, nil},
 		{nil, map[string]string{"TASKBOARD_RING_SIZE": "many"}},

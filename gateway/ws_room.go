@@ -1,0 +1,179 @@
+package gateway
+
+import (
+	"encoding/json"
+
+	"github.com/rs/zerolog"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// wsRoom is one board a connection joined. It is the board's messages.Sink for that
+// subscription: deliveries go into the connection's shared queue, so joining a board costs
+// this small struct, not a goroutine. Its fields are guarded by the connection's mutex.
+type wsRoom struct {
+	c       *wsConn
+	boardID string
+	sub     *messages.Subscription // nil until the board answered the join
+	// joining holds deliveries back in pending while the join's presence and replay are not
+	// queued yet, so that they come first.
+	joining bool
+	pending []messages.Encoded
+	// last is the seq of the last board event queued (or that the client already had): a
+	// rejoin after a board restart resumes after it, and nothing at or before it is sent twice.
+	last     int64
+	restarts int
+	left     bool
+}
+
+// Deliver implements messages.Sink; the board calls it from its own goroutine.
+func (r *wsRoom) Deliver(m messages.Encoded) bool {
+	c := r.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.left || c.ended || c.closeCode != 0 {
+		return true
+	}
+	if r.joining {
+		if len(r.pending) >= c.s.cfg.WSSendQueue {
+			c.closeLocked(closeTryLater, "send queue full", false)
+			return false
+		}
+		r.pending = append(r.pending, m)
+		return true
+	}
+	return r.queueLocked(m)
+}
+
+// queueLocked queues a delivery, skipping board events the client already has.
+func (r *wsRoom) queueLocked(m messages.Encoded) bool {
+	if m.Seq > 0 {
+		if m.Seq <= r.last {
+			return true
+		}
+		r.last, r.restarts = m.Seq, 0
+	}
+	return r.c.pushLocked(wsFrame{data: m.JSON})
+}
+
+// End implements messages.Sink. A board restart is bridged by joining again after the last
+// seq queued, so the client sees no gap; a deleted board just leaves the room (the client
+// has had board_deleted); a slow, revoked or shut down subscription closes the connection.
+func (r *wsRoom) End(reason string) {
+	c := r.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.left || c.ended {
+		return
+	}
+	if code, ok := closeCodeOf[reason]; ok {
+		if reason == messages.EndRevoked {
+			// What the board sent before (its member_removed) goes out first.
+			c.closeAfterQueuedLocked(code, reason)
+			return
+		}
+		c.closeLocked(code, reason, false)
+		return
+	}
+	if reason == messages.EndRestarted && r.restarts < maxRestarts && c.closeCode == 0 {
+		r.restarts++
+		r.sub, r.joining, r.pending = nil, true, nil
+		c.s.ws.wg.Add(1)
+		go r.rejoin()
+		return
+	}
+	r.left = true
+	c.forget(r)
+	if reason == messages.EndRestarted {
+		c.pushLocked(wsFrame{data: mustJSON(wsError{Type: "error", Code: messages.CodeUnavailable,
+			Message: "the board keeps restarting: join it again", BoardID: r.boardID})})
+	}
+}
+
+// rejoin follows a board restart: the fresh board instance has an empty room.
+func (r *wsRoom) rejoin() {
+	c := r.c
+	defer c.s.ws.wg.Done()
+	c.mu.Lock()
+	after := r.last
+	c.mu.Unlock()
+	req := newTraceID()
+	if err := r.subscribe(c.meta(req, ""), &after); err != nil {
+		c.log(zerolog.WarnLevel).Err(err).Str("req", req).Str("board", r.boardID).Msg("websocket rejoin failed")
+		c.reply(c.errorFrame(req, "", r.boardID, err))
+		return
+	}
+	c.log(zerolog.DebugLevel).Str("req", req).Str("board", r.boardID).Int64("seq", after).Msg("websocket rejoined after a board restart")
+}
+
+// subscribe joins the board's room and queues, in this order: the presence the board
+// answered with, the missed events after after (or resync), then whatever the board delivered
+// meanwhile. On error the room is forgotten.
+func (r *wsRoom) subscribe(meta messages.Meta, after *int64) error {
+	c := r.c
+	ctx, cancel := askContext()
+	defer cancel()
+	sub, err := c.s.cfg.Boards.Subscribe(ctx, messages.Subscribe{
+		Meta: meta, BoardID: r.boardID, After: after, Live: true, Sink: r, Room: true,
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		r.left = true
+		c.forget(r)
+		return err
+	}
+	if r.left || c.ended {
+		// Left, or the connection ended, while joining.
+		c.s.cfg.Boards.Unsubscribe(sub)
+		return nil
+	}
+	r.sub, r.joining = sub, false
+	pending := r.pending
+	r.pending = nil
+	presence, replay := sub.Presence, sub.Replay
+	// The room keeps the subscription for its id: not what it carried, which a replay makes big.
+	sub.Presence, sub.Replay = nil, nil
+	c.pushLocked(wsFrame{data: presence})
+	switch {
+	case sub.Resync:
+		c.pushLocked(wsFrame{data: mustJSON(wsResync{Type: "resync", BoardID: r.boardID, Seq: sub.Seq})})
+		r.last = sub.Seq
+	case after != nil:
+		r.last = *after
+		if n := len(replay); n > 0 {
+			// One queue entry however long: the replay is bounded by what the board keeps.
+			c.pushLocked(wsFrame{replay: replay})
+			r.last = replay[n-1].Seq
+		}
+	default:
+		r.last = sub.Seq
+	}
+	for _, m := range pending {
+		if !r.queueLocked(m) {
+			break
+		}
+	}
+	return nil
+}
+
+// leave ends the room's subscription; the connection has already forgotten the room.
+func (r *wsRoom) leave() {
+	c := r.c
+	c.mu.Lock()
+	r.left = true
+	sub := r.sub
+	c.mu.Unlock()
+	if sub != nil {
+		c.s.cfg.Boards.Unsubscribe(sub)
+	}
+}
+
+// mustJSON encodes one of our own frames; failing is a programming error.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
