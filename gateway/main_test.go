@@ -376,3 +376,30 @@ func (c *client) createTask(t *testing.T, listID, title string, header ...string
 	res.decode(t, &task)
 	return task
 }
+
+// idleBoards records which boards stop: with a short idle time, a board stops only once it has
+// no subscriber left, so a stop proves that a connection's subscription is gone.
+type idleBoards chan string
+
+func newIdleBoards() idleBoards { return make(idleBoards, 16) }
+
+func (b idleBoards) setup() setup {
+	return setup{actors: actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
+		if l == actors.Stopped {
+			b <- id
+		}
+	}}}
+}
+
+// awaitStopped fails with why unless boardID stops within wait.
+func (b idleBoards) awaitStopped(t *testing.T, boardID, why string) {
+	t.Helper()
+	select {
+	case id := <-b:
+		if id != boardID {
+			t.Fatalf("board %s stopped, want %s", id, boardID)
+		}
+	case <-time.After(wait):
+		t.Fatal(why)
+	}
+}

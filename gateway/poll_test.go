@@ -3,11 +3,9 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/taskboard/taskboard/actors"
 	"io"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/messages"
@@ -201,12 +199,8 @@ func TestPollValidation(t *testing.T) {
 }
 
 func TestLongPollLeavesNoSubscriber(t *testing.T) {
-	stopped := make(chan string, 16)
-	e := newServerWith(t, setup{actors: actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
-		if l == actors.Stopped {
-			stopped <- id
-		}
-	}}})
+	idle := newIdleBoards()
+	e := newServerWith(t, idle.setup())
 	alice := e.as(t, "alice")
 	ctx, cancel := context.WithCancel(context.Background())
 	answer := alice.asyncPoll(t, ctx, "/boards/board-1/poll", "poll-gone")
@@ -214,12 +208,5 @@ func TestLongPollLeavesNoSubscriber(t *testing.T) {
 	cancel()
 	<-answer
 	// An idle board without subscribers leaves memory: the poll's subscription is gone.
-	select {
-	case id := <-stopped:
-		if id != "board-1" {
-			t.Fatalf("board %s stopped, want board-1", id)
-		}
-	case <-time.After(wait):
-		t.Fatal("board-1 still has the subscriber of a long poll whose client left")
-	}
+	idle.awaitStopped(t, "board-1", "board-1 still has the subscriber of a long poll whose client left")
 }

@@ -260,12 +260,8 @@ func TestSSEHeartbeat(t *testing.T) {
 }
 
 func TestSSEEndsWhenClientLeaves(t *testing.T) {
-	stopped := make(chan string, 16)
-	e := newServerWith(t, setup{actors: actors.Options{IdleAfter: 20 * time.Millisecond, OnLifecycle: func(id string, l actors.Lifecycle) {
-		if l == actors.Stopped {
-			stopped <- id
-		}
-	}}})
+	idle := newIdleBoards()
+	e := newServerWith(t, idle.setup())
 	alice := e.as(t, "alice")
 	s := alice.stream(t, "/boards/board-1/events")
 	s.connected(t, "board-1")
@@ -273,14 +269,7 @@ func TestSSEEndsWhenClientLeaves(t *testing.T) {
 	// The access log line is written when the handler has returned.
 	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "request", "path": "/boards/board-1/events"})
 	// The board forgot the subscriber: an idle board with none leaves memory.
-	select {
-	case id := <-stopped:
-		if id != "board-1" {
-			t.Fatalf("board %s stopped, want board-1", id)
-		}
-	case <-time.After(wait):
-		t.Fatal("board-1 still has the subscriber of a stream that ended")
-	}
+	idle.awaitStopped(t, "board-1", "board-1 still has the subscriber of a stream that ended")
 }
 
 func TestSSEEndsOnServerClose(t *testing.T) {

@@ -46,37 +46,38 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request) error {
 // If-Match version that is no longer current answers 412 with the current task.
 func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) error {
 	var c messages.UpdateTask
-	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
-		return err
-	}
-	var err error
-	c.TaskID = r.PathValue("taskId")
-	if c.IfMatch, err = ifMatch(r); err != nil {
-		return err
-	}
-	return s.answerMutation(w, r, c.Meta, func() (messages.Command, error) {
-		var err error
-		c.BoardID, err = s.boardOfTask(r)
-		return c, err
-	})
+	return s.patchTask(w, r, &c, &c.Meta, taskFields{&c.TaskID, &c.IfMatch, &c.BoardID}, func() messages.Command { return c })
 }
 
 // moveTask answers PATCH /tasks/{taskId}/move {listId, position}: 200 Task. Positions of both
 // lists are renumbered by the board. If-Match works as for updateTask.
 func (s *Server) moveTask(w http.ResponseWriter, r *http.Request) error {
 	var c messages.MoveTask
-	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
+	return s.patchTask(w, r, &c, &c.Meta, taskFields{&c.TaskID, &c.IfMatch, &c.BoardID}, func() messages.Command { return c })
+}
+
+// taskFields are the fields of a task command that come from the request rather than its body.
+type taskFields struct {
+	taskID  *string
+	ifMatch **int
+	boardID *string
+}
+
+// patchTask decodes a PATCH of the task in r's path into cmd, fills f from the path, If-Match
+// and the task's board, runs command() and answers 200 with the task.
+func (s *Server) patchTask(w http.ResponseWriter, r *http.Request, cmd validator, m *messages.Meta, f taskFields, command func() messages.Command) error {
+	if err := s.decodeCommand(w, r, cmd, m); err != nil {
 		return err
 	}
 	var err error
-	c.TaskID = r.PathValue("taskId")
-	if c.IfMatch, err = ifMatch(r); err != nil {
+	*f.taskID = r.PathValue("taskId")
+	if *f.ifMatch, err = ifMatch(r); err != nil {
 		return err
 	}
-	return s.answerMutation(w, r, c.Meta, func() (messages.Command, error) {
+	return s.answerMutation(w, r, *m, func() (messages.Command, error) {
 		var err error
-		c.BoardID, err = s.boardOfTask(r)
-		return c, err
+		*f.boardID, err = s.boardOfTask(r)
+		return command(), err
 	})
 }
 
