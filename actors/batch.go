@@ -67,6 +67,10 @@ func (b *board) flushStaged() []reply {
 	}
 	replies := make([]reply, len(batch))
 	if err := b.persist(changes...); err != nil {
+		// The staged changes are in memory already: whatever the error, drop them.
+		if b.st != nil {
+			b.forget()
+		}
 		for i := range replies {
 			replies[i] = reply{err: err}
 		}
@@ -97,6 +101,17 @@ func (a *boardActor) receiveCommand(ctx actor.Context, cmd messages.Command) {
 	}
 	a.flush(ctx)
 	ctx.Respond(a.handle(cmd))
+}
+
+// failStaged answers the callers of staged changes that will never be committed: the board
+// crashed, and its next incarnation reloads what the database holds.
+func (a *boardActor) failStaged(ctx actor.Context) {
+	for _, sender := range a.waiting {
+		if sender != nil {
+			ctx.Send(sender, reply{err: messages.Errorf(messages.CodeUnavailable, "board is unavailable, try again")})
+		}
+	}
+	a.waiting, a.staged = nil, nil
 }
 
 // flush commits the staged changes and answers their callers.

@@ -14,14 +14,18 @@ import (
 // countingStore counts commits and can be told to fail the next one.
 type countingStore struct {
 	Store
-	commits [][]messages.Change
-	fail    bool
+	commits  [][]messages.Change
+	fail     bool
+	failWith error // the error of the failing commit (default: an internal one)
 }
 
 func (s *countingStore) Commit(ctx context.Context, changes ...messages.Change) error {
 	s.commits = append(s.commits, changes)
 	if s.fail {
 		s.fail = false
+		if s.failWith != nil {
+			return s.failWith
+		}
 		return errors.New("disk full")
 	}
 	return s.Store.Commit(ctx, changes...)
@@ -101,5 +105,19 @@ func TestFailedBatchFailsEveryChangeAndReloads(t *testing.T) {
 	res, err := b.snapshot(messages.GetSnapshot{Meta: messages.Meta{UserID: "user-alice"}, BoardID: "board-1"})
 	if err != nil || res.Snapshot.Seq != 0 || len(res.Snapshot.Tasks) != 4 {
 		t.Fatalf("after a failed batch: %v, seq %d, %d tasks; want the reloaded seq 0 and 4 tasks", err, res.Snapshot.Seq, len(res.Snapshot.Tasks))
+	}
+}
+
+func TestConflictingBatchDropsTheStagedChange(t *testing.T) {
+	b, store := loadedBoard(t)
+	stage(t, b, "phantom")
+	store.fail = true
+	store.failWith = messages.Errorf(messages.CodeConflict, "this mutation id was already used")
+	if r := b.flushStaged(); messages.ErrorCode(r[0].err) != messages.CodeConflict {
+		t.Fatalf("reply %v, want the conflict", r[0].err)
+	}
+	res, err := b.snapshot(messages.GetSnapshot{Meta: messages.Meta{UserID: "user-alice"}, BoardID: "board-1"})
+	if err != nil || res.Snapshot.Seq != 0 || len(res.Snapshot.Tasks) != 4 {
+		t.Fatalf("after a refused batch: %v, seq %d, %d tasks; want seq 0 and 4 tasks", err, res.Snapshot.Seq, len(res.Snapshot.Tasks))
 	}
 }

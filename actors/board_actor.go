@@ -63,6 +63,7 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		}
 		a.touch(ctx)
 	case *actor.Restarting:
+		a.failStaged(ctx)
 		a.stop(messages.EndRestarted)
 		a.opts.OnLifecycle(a.id, Restarting)
 	case *actor.Stopping:

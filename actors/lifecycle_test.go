@@ -263,3 +263,14 @@ func TestUpdatesThatChangeNothingEmitNothing(t *testing.T) {
 		t.Fatalf("seq %d after updates that changed nothing, want 0", s.Seq)
 	}
 }
+
+// A board that crashes while changes wait for their commit answers them at once, rather than
+// leaving their callers to time out.
+func TestCrashAnswersTheStagedChanges(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, crashingStore{db}, actors.Options{AskTimeout: 5 * time.Second})
+	_, err := b.Do(context.Background(), messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-todo", Title: "panic before commit"})
+	if e := messages.AsError(err); e.Code != messages.CodeUnavailable || e.Message == "board did not answer in time" {
+		t.Fatalf("got %v, want the crashed board's own unavailable, not a timeout", err)
+	}
+}

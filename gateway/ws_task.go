@@ -30,24 +30,24 @@ func (c *wsConn) mutate(req string, in wsIn, data []byte, board *string) error {
 	var err error
 	switch in.Type {
 	case "create_task":
-		res, err = c.createTask(ctx, req, data, board)
+		res, err = c.createTask(ctx, req, data, board, fingerprint(in))
 	case "update_task":
 		var cmd messages.UpdateTask
-		if err = c.decodeMutation(req, data, &cmd, &cmd.Meta); err == nil {
+		if err = c.decodeMutation(req, data, &cmd, &cmd.Meta, fingerprint(in)); err == nil {
 			cmd.TaskID, cmd.IfMatch = *in.TaskID, in.IfMatch
-			res, err = c.taskCommand(ctx, cmd.TaskID, board, func(board string) messages.Command { cmd.BoardID = board; return cmd })
+			res, err = c.taskCommand(ctx, cmd.Meta, cmd.TaskID, board, func(board string) messages.Command { cmd.BoardID = board; return cmd })
 		}
 	case "move_task":
 		var cmd messages.MoveTask
-		if err = c.decodeMutation(req, data, &cmd, &cmd.Meta); err == nil {
+		if err = c.decodeMutation(req, data, &cmd, &cmd.Meta, fingerprint(in)); err == nil {
 			cmd.TaskID, cmd.IfMatch = *in.TaskID, in.IfMatch
-			res, err = c.taskCommand(ctx, cmd.TaskID, board, func(board string) messages.Command { cmd.BoardID = board; return cmd })
+			res, err = c.taskCommand(ctx, cmd.Meta, cmd.TaskID, board, func(board string) messages.Command { cmd.BoardID = board; return cmd })
 		}
 	case "delete_task":
 		var cmd messages.DeleteTask
-		if err = c.decodeMutation(req, data, &cmd, &cmd.Meta); err == nil {
+		if err = c.decodeMutation(req, data, &cmd, &cmd.Meta, fingerprint(in)); err == nil {
 			cmd.TaskID, cmd.IfMatch = *in.TaskID, in.IfMatch
-			_, err = c.taskCommand(ctx, cmd.TaskID, board, func(board string) messages.Command { cmd.BoardID = board; return cmd })
+			_, err = c.taskCommand(ctx, cmd.Meta, cmd.TaskID, board, func(board string) messages.Command { cmd.BoardID = board; return cmd })
 			ack.TaskID = cmd.TaskID
 		}
 	}
@@ -64,10 +64,29 @@ func (c *wsConn) mutate(req string, in wsIn, data []byte, board *string) error {
 	return nil
 }
 
+// fingerprint names a mutation as its REST twin does (method and path), so that its
+// clientMutationId is bound to it, and a retry over either transport gets the first answer.
+func fingerprint(in wsIn) string {
+	id := ""
+	if in.TaskID != nil {
+		id = *in.TaskID
+	}
+	switch in.Type {
+	case "create_task":
+		return "POST /tasks"
+	case "update_task":
+		return "PATCH /tasks/" + id
+	case "move_task":
+		return "PATCH /tasks/" + id + "/move"
+	default:
+		return "DELETE /tasks/" + id
+	}
+}
+
 // decodeMutation decodes a message's body fields into cmd and validates it, as REST's
 // decodeCommand does; identity and the trace id come from the connection, the mutation id
 // from clientMutationId.
-func (c *wsConn) decodeMutation(req string, data []byte, cmd any, m *messages.Meta) error {
+func (c *wsConn) decodeMutation(req string, data []byte, cmd any, m *messages.Meta, fingerprint string) error {
 	if err := json.Unmarshal(data, cmd); err != nil {
 		return decodeError(err)
 	}
@@ -77,6 +96,7 @@ func (c *wsConn) decodeMutation(req string, data []byte, cmd any, m *messages.Me
 			"the idempotency key must be at most %d bytes", maxMutationID).Field("clientMutationId", "length")
 	}
 	*m = c.meta(req, key)
+	m.Fingerprint = fingerprint
 	if v, ok := cmd.(validator); ok {
 		return v.Validate()
 	}
@@ -85,10 +105,13 @@ func (c *wsConn) decodeMutation(req string, data []byte, cmd any, m *messages.Me
 
 // createTask sends create_task to the board of its list; a listId the caller cannot see is a
 // validation error on listId, as on REST.
-func (c *wsConn) createTask(ctx context.Context, req string, data []byte, board *string) (messages.Result, error) {
+func (c *wsConn) createTask(ctx context.Context, req string, data []byte, board *string, fingerprint string) (messages.Result, error) {
 	var cmd messages.CreateTask
-	if err := c.decodeMutation(req, data, &cmd, &cmd.Meta); err != nil {
+	if err := c.decodeMutation(req, data, &cmd, &cmd.Meta, fingerprint); err != nil {
 		return messages.Result{}, err
+	}
+	if res, found, err := c.s.cfg.Boards.Replayed(ctx, cmd.Meta); found || err != nil {
+		return res, err
 	}
 	var err error
 	if cmd.BoardID, err = c.s.cfg.Boards.BoardOfList(ctx, cmd.ListID); err != nil {
@@ -100,8 +123,13 @@ func (c *wsConn) createTask(ctx context.Context, req string, data []byte, board 
 }
 
 // taskCommand sends the command that command builds for the board holding taskID, which it
-// sets in board. Every not_found is the same "task not found", as on REST.
-func (c *wsConn) taskCommand(ctx context.Context, taskID string, board *string, command func(boardID string) messages.Command) (messages.Result, error) {
+// sets in board. A retried mutation id gets its first answer before the task is looked up
+// (the first answer may have deleted it). Every not_found is the same "task not found", as on
+// REST.
+func (c *wsConn) taskCommand(ctx context.Context, m messages.Meta, taskID string, board *string, command func(boardID string) messages.Command) (messages.Result, error) {
+	if res, found, err := c.s.cfg.Boards.Replayed(ctx, m); found || err != nil {
+		return res, err
+	}
 	boardID, err := c.s.cfg.Boards.BoardOfTask(ctx, taskID)
 	if err != nil {
 		return messages.Result{}, taskNotFound(err)
