@@ -89,14 +89,19 @@ func errForeignOrigin() error {
 	return messages.Errorf(messages.CodeForbidden, "cross-origin request refused")
 }
 
-// originAllowed reports whether a request's Origin, when it has one, is its own host or one of
-// cfg.AllowedOrigins. The opaque origin "null" is foreign.
+// originAllowed reports whether a request's Origin, when it has one, is its own (same scheme
+// and host: https when the request came over TLS, or through a TLS proxy as SecureCookies
+// says) or one of cfg.AllowedOrigins. The opaque origin "null" is foreign.
 func (s *Server) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
 	}
-	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+	scheme := "http"
+	if r.TLS != nil || s.cfg.SecureCookies {
+		scheme = "https"
+	}
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) && u.Scheme == scheme {
 		return true
 	}
 	for _, allowed := range s.cfg.AllowedOrigins {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,7 @@ func TestCrossSiteRequests(t *testing.T) {
 		{"DELETE from a foreign site", browser, "DELETE", "/boards/board-1", nil, []string{"Cookie", cookie, "Origin", "https://evil.example"}, 403},
 		{"POST from an opaque origin", browser, "POST", "/tasks", task, []string{"Cookie", cookie, "Origin", "null"}, 403},
 		{"POST from the same host on another port", browser, "POST", "/tasks", task, []string{"Cookie", cookie, "Origin", "http://127.0.0.1:1"}, 403},
+		{"POST from the same host over another scheme", browser, "POST", "/tasks", task, []string{"Cookie", cookie, "Origin", "https://" + strings.TrimPrefix(e.srv.URL, "http://")}, 403},
 		{"upgrade from a foreign site", browser, "GET", "/me", nil, append([]string{"Cookie", cookie, "Origin", "https://evil.example"}, upgrade...), 403},
 		{"login from a foreign site", browser, "POST", "/auth/login", map[string]string{"email": "bob@example.com", "password": persistence.DemoPassword}, []string{"Origin", "https://evil.example"}, 403},
 		{"register from a foreign site", browser, "POST", "/auth/register", map[string]string{"email": "x@example.com", "name": "X", "password": "long enough"}, []string{"Origin", "https://evil.example"}, 403},

@@ -36,25 +36,50 @@ func TestRemovedMemberWebSocketIsClosed(t *testing.T) {
 	}
 }
 
-// Logging out closes the WebSockets opened with that session with 4001 within a second, and
-// the token no longer opens one; the user's other sessions keep theirs.
+// Revoking a credential (logout, API token revocation, a password change elsewhere) closes
+// the WebSockets opened with it with 4001 within a second, and it no longer opens one; the
+// user's other sessions keep theirs.
 func TestRevokedCredentialClosesWebSocket(t *testing.T) {
-	e := newServer(t)
-	cut, other := e.as(t, "bob"), e.as(t, "bob")
-	p := cut.joined(t, gwsLib, "board-1")
-	kept := other.joined(t, coderLib, "board-1")
-	start := time.Now()
-	cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
-	if code := p.awaitClose(t); code != 4001 {
-		t.Fatalf("closed with %d, want 4001", code)
+	tests := []struct {
+		name   string
+		api    bool
+		revoke func(t *testing.T, cut, other *client, tokenID string)
+	}{
+		{"logout", false, func(t *testing.T, cut, _ *client, _ string) {
+			cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
+		}},
+		{"API token revoked", true, func(t *testing.T, _, other *client, id string) {
+			other.do(t, "DELETE", "/me/tokens/"+id, nil).want(t, http.StatusNoContent)
+		}},
+		{"password changed in another session", false, func(t *testing.T, _, other *client, _ string) {
+			other.do(t, "POST", "/me/password", map[string]string{"currentPassword": "taskboard-demo", "newPassword": "a new password"}).
+				want(t, http.StatusNoContent)
+		}},
 	}
-	if took := time.Since(start); took > cutOff {
-		t.Fatalf("closed after %s, want within %s", took, cutOff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newServer(t)
+			other := e.as(t, "bob")
+			cut, tokenID := e.as(t, "bob"), ""
+			if tt.api {
+				cut, tokenID = other.apiToken(t, messages.ScopeReadWrite)
+			}
+			p := cut.joined(t, gwsLib, "board-1")
+			kept := other.joined(t, coderLib, "board-1")
+			start := time.Now()
+			tt.revoke(t, cut, other, tokenID)
+			if code := p.awaitClose(t); code != 4001 {
+				t.Fatalf("closed with %d, want 4001", code)
+			}
+			if took := time.Since(start); took > cutOff {
+				t.Fatalf("closed after %s, want within %s", took, cutOff)
+			}
+			if _, resp, err := dialGWS(e.wsURL("/ws"), http.Header{"Authorization": {"Bearer " + cut.token}}); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("upgrade with a revoked token: %v %v, want 401", err, resp)
+			}
+			quiet(t, kept)
+		})
 	}
-	if _, resp, err := dialGWS(e.wsURL("/ws"), http.Header{"Authorization": {"Bearer " + cut.token}}); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("upgrade with a revoked token: %v %v, want 401", err, resp)
-	}
-	quiet(t, kept)
 }
 
 // A read-only API token may watch a board over WebSocket but not change it.
@@ -67,4 +92,25 @@ func TestReadOnlyTokenCannotChangeOverWebSocket(t *testing.T) {
 		t.Fatalf("create_task with a read-only token: %s, want error forbidden for r1", m.Raw)
 	}
 	quiet(t, p)
+}
+
+// Removal from one board ends that room only when the connection has joined others: an error
+// frame names the board, and the other boards keep streaming.
+func TestRemovalFromOneOfSeveralBoards(t *testing.T) {
+	e := newServer(t)
+	alice, carol := e.as(t, "alice"), e.as(t, "carol")
+	p := alice.joined(t, gwsLib, "board-1")
+	p.send(t, map[string]any{"type": "join", "boardId": "board-2"})
+	expect(t, p, "presence")
+	carol.do(t, "DELETE", "/boards/board-2/members/user-alice", nil).want(t, http.StatusNoContent)
+	if m := p.next(t); m.Type != string(messages.MemberRemoved) || m.BoardID != "board-2" {
+		t.Fatalf("got %s, want board-2's member_removed", m.Raw)
+	}
+	if m := p.next(t); m.Type != "error" || m.Code != string(messages.CodeNotFound) || m.BoardID != "board-2" {
+		t.Fatalf("got %s, want an error not_found for board-2", m.Raw)
+	}
+	alice.createTask(t, "list-todo", "still here")
+	if m := p.next(t); m.Type != string(messages.TaskCreated) || m.BoardID != "board-1" {
+		t.Fatalf("got %s, want board-1 to go on", m.Raw)
+	}
 }

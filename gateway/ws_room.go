@@ -58,7 +58,8 @@ func (r *wsRoom) queueLocked(m messages.Encoded) bool {
 
 // End implements messages.Sink. A board restart is bridged by joining again after the last
 // seq queued, so the client sees no gap; a deleted board just leaves the room (the client
-// has had board_deleted); a slow, revoked or shut down subscription closes the connection.
+// has had board_deleted); a revoked one leaves the room with an error frame, or closes the
+// connection with 4003 if it was its last room; a slow or shut down one closes it.
 func (r *wsRoom) End(reason string) {
 	c := r.c
 	c.mu.Lock()
@@ -68,6 +69,14 @@ func (r *wsRoom) End(reason string) {
 	}
 	if code, ok := closeCodeOf[reason]; ok {
 		if reason == messages.EndRevoked {
+			if len(c.rooms) > 1 {
+				// The connection stays for the other boards it joined; this one is gone.
+				r.left = true
+				c.forget(r)
+				c.pushLocked(wsFrame{data: mustJSON(wsError{Type: "error", Code: messages.CodeNotFound,
+					Message: "your access to this board was revoked", BoardID: r.boardID})})
+				return
+			}
 			// What the board sent before (its member_removed) goes out first.
 			c.closeAfterQueuedLocked(code, reason)
 			return
