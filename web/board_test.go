@@ -37,6 +37,8 @@ func TestCreateIsSeenByTheOther(t *testing.T) {
 	if id != bobID {
 		t.Fatalf("Alice's card is %s, Bob's %s: want the same server id", id, bobID)
 	}
+	alice.noNetworkErrors()
+	bob.noNetworkErrors()
 }
 
 // TestFallbackTransports runs the same exchange over each transport a page can be held to

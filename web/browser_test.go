@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,6 +134,21 @@ func (p *page) checkConsole() {
 	for _, m := range p.console {
 		if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
 			p.t.Errorf("%s's console: %s (%s:%d)", p.who, m, m.URL, m.Line)
+		}
+	}
+}
+
+// noNetworkErrors fails the test if any request of the page failed: a session that changes
+// nothing the server refuses, and stays online, must not put a single red line in the console.
+// The one expected failure is the signed-out page asking GET /me whether it has a session.
+func (p *page) noNetworkErrors() {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.console {
+		sessionCheck := strings.HasSuffix(m.URL, "/me") && strings.Contains(m.Text, "401")
+		if m.Type == chromedp.ConsoleError && m.Source == "network" && !sessionCheck {
+			p.t.Errorf("%s's console: a failed request: %s (%s)", p.who, m, m.URL)
 		}
 	}
 }

@@ -21,15 +21,6 @@ import type { Member, Snapshot, Task } from "./types";
 
 const quote = (s: string) => `“${s.length > 40 ? s.slice(0, 39) + "…" : s}”`;
 
-/** wsAvailable asks once per page whether the server has a WebSocket endpoint. */
-let wsProbe: Promise<boolean> | null = null;
-function wsAvailable(): Promise<boolean> {
-  wsProbe ??= fetch("/ws", { credentials: "same-origin" })
-    .then((r) => r.status !== 404 && r.status !== 405)
-    .catch(() => true);
-  return wsProbe;
-}
-
 async function probe(): Promise<Reachability> {
   try {
     await request("GET", "/me");
@@ -100,7 +91,7 @@ export class BoardSession {
     this.collab.start();
     await this.store.load();
     const forced = forcedTransport();
-    const order = forced ? [forced] : (await wsAvailable()) ? chain : chain.filter((t) => t !== "websocket");
+    const order = forced ? [forced] : chain;
     this.conn.setOrder(order);
     if (navigator.onLine === false) this.conn.offline();
     else this.conn.start();
