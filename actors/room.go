@@ -36,8 +36,9 @@ type roomTick struct{}
 func (roomTick) IgnoreDeadLetterLogging() {}
 
 // joinRoom makes s a room member and returns the presence it sees first. A user's first
-// connection is news for the others: user_joined, then a fresh presence.
-func (b *board) joinRoom(s *subscriber, m messages.Member) []byte {
+// connection is news for the others: user_joined, then a fresh presence; a connection coming
+// back after a board restart (rejoin) was never gone, so they only get the fresh presence.
+func (b *board) joinRoom(s *subscriber, m messages.Member, rejoin bool) []byte {
 	s.room = &member{name: m.Name}
 	if b.roomUsers == nil {
 		b.roomUsers = map[string]int{}
@@ -45,7 +46,9 @@ func (b *board) joinRoom(s *subscriber, m messages.Member) []byte {
 	b.roomUsers[s.userID]++
 	presence := b.presence()
 	if b.roomUsers[s.userID] == 1 {
-		b.deliverRoom(b.roomUser(messages.RoomUserJoined, s.userID, m.Name), s.userID)
+		if !rejoin {
+			b.deliverRoom(b.roomUser(messages.RoomUserJoined, s.userID, m.Name), s.userID)
+		}
 		b.deliverRoom(presence, s.userID)
 	}
 	b.log.Debug().Str("user", s.userID).Int("viewers", len(b.roomUsers)).Msg("joined room")

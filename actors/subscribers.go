@@ -148,7 +148,7 @@ func (b *board) subscribe(c messages.Subscribe, id uint64) (sub *messages.Subscr
 		s.sink.End(messages.EndUnsubscribed)
 	case c.Room:
 		b.subs[id] = s
-		sub.Presence = b.joinRoom(s, m)
+		sub.Presence = b.joinRoom(s, m, c.Rejoin)
 	default:
 		b.subs[id] = s
 	}

@@ -249,7 +249,7 @@ func (c *wsConn) join(req string, in wsIn) error {
 	r := &wsRoom{c: c, boardID: in.BoardID, joining: true}
 	c.rooms = append(c.rooms, r)
 	c.mu.Unlock()
-	return r.subscribe(c.meta(req, ""), in.LastSeq)
+	return r.subscribe(c.meta(req, ""), in.LastSeq, false)
 }
 
 // leave leaves a board's room; leaving a board not joined does nothing.

@@ -107,7 +107,7 @@ func (r *wsRoom) rejoin() {
 	after := r.last
 	c.mu.Unlock()
 	req := newTraceID()
-	if err := r.subscribe(c.meta(req, ""), &after); err != nil {
+	if err := r.subscribe(c.meta(req, ""), &after, true); err != nil {
 		c.log(zerolog.WarnLevel).Err(err).Str("req", req).Str("board", r.boardID).Msg("websocket rejoin failed")
 		c.reply(c.errorFrame(req, "", r.boardID, err))
 		return
@@ -118,12 +118,12 @@ func (r *wsRoom) rejoin() {
 // subscribe joins the board's room and queues, in this order: the presence the board
 // answered with, the missed events after after (or resync), then whatever the board delivered
 // meanwhile. On error the room is forgotten.
-func (r *wsRoom) subscribe(meta messages.Meta, after *int64) error {
+func (r *wsRoom) subscribe(meta messages.Meta, after *int64, rejoin bool) error {
 	c := r.c
 	ctx, cancel := askContext()
 	defer cancel()
 	sub, err := c.s.cfg.Boards.Subscribe(ctx, messages.Subscribe{
-		Meta: meta, BoardID: r.boardID, After: after, Live: true, Sink: r, Room: true,
+		Meta: meta, BoardID: r.boardID, After: after, Live: true, Sink: r, Room: true, Rejoin: rejoin,
 	})
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -699,3 +699,32 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 var _ gws.Event = (*gwsPeer)(nil)
+
+// After a board restart the connections join its new instance again; nobody left, so nobody
+// is announced as joining: the room only gets fresh presences. Whichever connection rejoins
+// second would announce itself to the first, so both are watched.
+func TestWSRestartAnnouncesNobody(t *testing.T) {
+	e := newServerWith(t, setup{
+		store:  func(s actors.Store) actors.Store { return crashingStore{s} },
+		actors: actors.Options{AskTimeout: 300 * time.Millisecond},
+	})
+	alice, bob := e.as(t, "alice"), e.as(t, "bob")
+	a := alice.joined(t, coderLib, "board-1")
+	b := bob.joined(t, gwsLib, "board-1")
+	expect(t, a, "user_joined")
+	expect(t, a, "presence")
+
+	alice.do(t, "POST", "/tasks", map[string]any{"listId": "list-todo", "title": "crash"}).wantError(t, http.StatusServiceUnavailable, messages.CodeUnavailable)
+	for _, p := range []peer{a, b} {
+		for {
+			m := p.next(t)
+			if m.Type == "user_joined" {
+				t.Fatalf("after the restart: %s, but nobody left", m.Raw)
+			}
+			if m.Type == "presence" && len(m.Viewers) == 2 {
+				break
+			}
+		}
+		quiet(t, p)
+	}
+}

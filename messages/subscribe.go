@@ -16,6 +16,9 @@ type Subscribe struct {
 	// Room, with Sink and Live, also joins the board's room: the subscriber counts in presence
 	// and receives room messages, and Subscription.Presence is what it sees first.
 	Room bool
+	// Rejoin marks a connection joining again after the board restarted: it was in the room
+	// all along, so the others get a fresh presence but no user_joined.
+	Rejoin bool
 }
 
 // Reasons a subscription ends, as Subscription.Err reports them.
