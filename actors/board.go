@@ -187,7 +187,9 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 func (b *board) persist(changes ...messages.Change) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
+	start := time.Now()
 	err := b.store.Commit(ctx, changes...)
+	b.opts.Observer.Committed(len(changes), time.Since(start), err)
 	if err == nil {
 		return nil
 	}
@@ -210,12 +212,16 @@ func (b *board) advance(c messages.Change, apply func()) {
 	apply()
 }
 
-// publish buffers a committed change's event and fans it out.
+// publish buffers a committed change's event and fans it out. Only the live deliveries carry
+// the commit time: a replay from the ring is not a delivery whose latency means anything.
 func (b *board) publish(c messages.Change) {
 	b.ring.push(c.Encoded)
 	b.log.Debug().Str("req", c.Event.RequestID).Int64("seq", c.Event.Seq).Str("type", string(c.Event.Type)).
 		Str("user", c.Event.ActorID).Int("subscribers", len(b.subs)).Msg("event committed")
-	b.fanOut(c.Encoded)
+	b.opts.Observer.Published(c.Event.Type, len(b.subs))
+	live := c.Encoded
+	live.Committed = time.Now()
+	b.fanOut(live)
 }
 
 // forget drops the state after a failed commit, which may mean it is stale (the database was

@@ -56,6 +56,7 @@ type boardActor struct {
 func (a *boardActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
+		a.opts.Observer.BoardStarted()
 		self, root := ctx.Self(), ctx.ActorSystem().Root
 		a.wake = func() { root.Send(self, roomTick{}) }
 		if a.load() == nil { // a failure is answered, and retried, by the next command
@@ -64,6 +65,7 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		a.touch(ctx)
 	case *actor.Restarting:
 		a.failStaged(ctx)
+		a.opts.Observer.BoardStopped()
 		a.stop(messages.EndRestarted)
 		a.opts.OnLifecycle(a.id, Restarting)
 	case *actor.Stopping:
@@ -73,6 +75,7 @@ func (a *boardActor) Receive(ctx actor.Context) {
 			reason = messages.EndShutdown
 		}
 		a.stop(reason)
+		a.opts.Observer.BoardStopped()
 		a.opts.OnLifecycle(a.id, Stopped)
 	case idleCheck:
 		a.checkIdle(ctx)

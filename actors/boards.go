@@ -101,7 +101,15 @@ func (b *Boards) ask(ctx context.Context, cmd messages.Command) (reply, error) {
 
 // Do sends a command to its board and returns the board's result.
 func (b *Boards) Do(ctx context.Context, cmd messages.Command) (messages.Result, error) {
+	start := time.Now()
 	r, err := b.ask(ctx, cmd)
+	if mutation(cmd) {
+		code := ""
+		if err != nil {
+			code = string(messages.ErrorCode(err))
+		}
+		b.opts.Observer.Mutated(time.Since(start), code)
+	}
 	return r.res, err
 }
 

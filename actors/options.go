@@ -30,6 +30,9 @@ type Options struct {
 	// OnLifecycle, if set, is told when a board loads, restarts after a crash or stops
 	// (passivated or shut down). It runs on the board's goroutine and must not block.
 	OnLifecycle func(boardID string, e Lifecycle)
+	// Observer is told about board actors, commits, events and mutations, for metrics
+	// (default: nobody).
+	Observer Observer
 	// Clock is the source of event and task times and of room timings (default time.Now).
 	Clock func() time.Time
 	// AfterFunc arms the boards' room timers (typing expiry, held-back cursors) and returns a
@@ -66,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OnLifecycle == nil {
 		o.OnLifecycle = func(string, Lifecycle) {}
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now

@@ -60,6 +60,7 @@ func (b *board) deliver(m messages.Encoded, to func(*subscriber) bool) {
 		}
 	}
 	for _, id := range slow {
+		b.opts.Observer.Dropped()
 		b.drop(id, messages.EndSlow)
 	}
 }

@@ -62,15 +62,16 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer s.cfg.Boards.Unsubscribe(sub)
 	if sub.Resync || len(sub.Replay) > 0 {
-		writePoll(w, r, sub, sub.Replay, false)
+		s.writePoll(w, r, sub, sub.Replay, false, TransportLongPoll)
 		return nil
 	}
+	defer s.track(sub.BoardID, TransportLongPoll)()
 	logFrom(r.Context()).Debug().Str("board", sub.BoardID).Int64("seq", sub.Seq).Dur("timeout", timeout).Msg("long poll waiting")
 	events, timedOut, err := s.wait(r.Context(), sub, timeout)
 	if err != nil {
 		return err
 	}
-	writePoll(w, r, sub, events, timedOut)
+	s.writePoll(w, r, sub, events, timedOut, TransportLongPoll)
 	return nil
 }
 
@@ -124,13 +125,13 @@ func (s *Server) shortPoll(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer s.cfg.Boards.Unsubscribe(sub)
-	writePoll(w, r, sub, sub.Replay, false)
+	s.writePoll(w, r, sub, sub.Replay, false, TransportShortPoll)
 	return nil
 }
 
 // writePoll answers a poll with at most maxPollEvents events, or with a resync when sub asks
 // for one, and logs each delivery with the request id of the change that caused it.
-func writePoll(w http.ResponseWriter, r *http.Request, sub *messages.Subscription, events []messages.Encoded, timedOut bool) {
+func (s *Server) writePoll(w http.ResponseWriter, r *http.Request, sub *messages.Subscription, events []messages.Encoded, timedOut bool, transport string) {
 	if sub.Resync {
 		writeJSON(w, http.StatusOK, resyncAnswer{Resync: true, Seq: sub.Seq})
 		return
@@ -144,6 +145,9 @@ func writePoll(w http.ResponseWriter, r *http.Request, sub *messages.Subscriptio
 		log.Debug().Str("board", sub.BoardID).Int64("seq", enc.Seq).Str("event_req", enc.RequestID).Msg("poll event")
 	}
 	writeJSON(w, http.StatusOK, answer)
+	for _, enc := range events {
+		s.obs.Delivered(transport, enc.Committed)
+	}
 }
 
 // pollTimeout returns how long a long poll waits: ?timeout= in whole seconds, at least 1,

@@ -63,6 +63,10 @@ type Config struct {
 	// UI is the browser UI's build (index.html at its root), served at "/", "/b/{boardId}"
 	// and by file name; nil serves the API alone.
 	UI fs.FS
+	// Observer is told about connections and deliveries, for metrics (default: nobody).
+	Observer Observer
+	// Metrics, if set, answers GET /metrics (without credentials, as scrapers expect).
+	Metrics http.Handler
 
 	// WSPingInterval is how often the server pings each WebSocket; one silent (no frame, no
 	// pong) for WSPingInterval + WSPongGrace is closed and leaves its rooms.
@@ -94,6 +98,9 @@ type Server struct {
 	live   *liveSet
 	logins *loginGuard
 	ws     *wsHub
+	obs    Observer
+	// conns counts each board's live connections for GET /admin/connections.
+	conns *connCounts
 }
 
 // New returns a Server for cfg. cfg.Boards and cfg.Accounts are required. A cfg.UI that
@@ -119,7 +126,12 @@ func New(cfg Config) *Server {
 		origins = append(origins, strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/")))
 	}
 	cfg.AllowedOrigins = origins
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	s := &Server{
+		obs:     cfg.Observer,
+		conns:   newConnCounts(),
 		cfg:     cfg,
 		log:     cfg.Logger,
 		polls:   make(chan struct{}, cfg.MaxLongPolls),
@@ -183,6 +195,10 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", s.public(s.healthz))
 	mux.Handle("GET /readyz", s.public(s.readyz))
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
+	mux.Handle("GET /admin/connections", s.auth(s.adminConnections))
 
 	mux.Handle("POST /auth/login", s.public(s.login))
 	mux.Handle("POST /auth/register", s.public(s.register))

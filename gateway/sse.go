@@ -57,6 +57,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 			s.cfg.Boards.Unsubscribe(st.sub)
 		}
 	}()
+	defer s.track(st.board, TransportSSE)()
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -195,6 +196,7 @@ func (st *stream) deliver(enc messages.Encoded) {
 	}
 	st.write(enc.SSE)
 	st.last = enc.Seq
+	st.s.obs.Delivered(TransportSSE, enc.Committed)
 	st.log.Debug().Str("board", st.board).Int64("seq", enc.Seq).Str("event_req", enc.RequestID).Msg("sse event")
 }
 

@@ -161,6 +161,7 @@ func (h *wsHub) add(c *wsConn, closing <-chan struct{}) bool {
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
+	c.s.obs.Connected(TransportWebSocket)
 	return true
 }
 
@@ -168,6 +169,7 @@ func (h *wsHub) remove(c *wsConn) {
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
+	c.s.obs.Disconnected(TransportWebSocket)
 	h.wg.Done()
 }
 

@@ -21,6 +21,8 @@ type wsFrame struct {
 	replay []messages.Encoded
 	ping   bool
 	pong   bool
+	event  bool      // data is a board event
+	at     time.Time // when a live board event was committed
 }
 
 // wsConn is one WebSocket connection. gws's read loop calls it (one goroutine per connection)
@@ -259,10 +261,14 @@ func (c *wsConn) writeFrames(frames []wsFrame) error {
 				if err = c.ws.WriteMessage(gws.OpcodeText, e.JSON); err != nil {
 					break
 				}
+				c.s.obs.Delivered(TransportWebSocket, time.Time{})
 				_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WSWriteTimeout))
 			}
 		default:
 			err = c.ws.WriteMessage(gws.OpcodeText, f.data)
+			if err == nil && f.event {
+				c.s.obs.Delivered(TransportWebSocket, f.at)
+			}
 		}
 		if err != nil {
 			return err

@@ -24,6 +24,7 @@ type wsRoom struct {
 	last     int64
 	restarts int
 	left     bool
+	counted  bool // in the board's count of WebSockets: joined and not left yet
 }
 
 // Deliver implements messages.Sink; the board calls it from its own goroutine.
@@ -53,7 +54,7 @@ func (r *wsRoom) queueLocked(m messages.Encoded) bool {
 		}
 		r.last, r.restarts = m.Seq, 0
 	}
-	return r.c.pushLocked(wsFrame{data: m.JSON})
+	return r.c.pushLocked(wsFrame{data: m.JSON, event: m.Seq > 0, at: m.Committed})
 }
 
 // End implements messages.Sink. A board restart is bridged by joining again after the last
@@ -91,7 +92,7 @@ func (r *wsRoom) End(reason string) {
 		go r.rejoin()
 		return
 	}
-	r.left = true
+	r.leftLocked()
 	c.forget(r)
 	if reason == messages.EndRestarted {
 		c.pushLocked(wsFrame{data: mustJSON(wsError{Type: "error", Code: messages.CodeUnavailable,
@@ -128,7 +129,7 @@ func (r *wsRoom) subscribe(meta messages.Meta, after *int64, rejoin bool) error 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		r.left = true
+		r.leftLocked()
 		c.forget(r)
 		return err
 	}
@@ -138,6 +139,10 @@ func (r *wsRoom) subscribe(meta messages.Meta, after *int64, rejoin bool) error 
 		return nil
 	}
 	r.sub, r.joining = sub, false
+	if !r.counted {
+		r.counted = true
+		c.s.conns.add(r.boardID, TransportWebSocket, 1)
+	}
 	pending := r.pending
 	r.pending = nil
 	presence, replay := sub.Presence, sub.Replay
@@ -170,11 +175,21 @@ func (r *wsRoom) subscribe(meta messages.Meta, after *int64, rejoin bool) error 
 func (r *wsRoom) leave() {
 	c := r.c
 	c.mu.Lock()
-	r.left = true
+	r.leftLocked()
 	sub := r.sub
 	c.mu.Unlock()
 	if sub != nil {
 		c.s.cfg.Boards.Unsubscribe(sub)
+	}
+}
+
+// leftLocked marks the room left and takes it out of the board's count. The caller holds the
+// connection's mutex.
+func (r *wsRoom) leftLocked() {
+	r.left = true
+	if r.counted {
+		r.counted = false
+		r.c.s.conns.add(r.boardID, TransportWebSocket, -1)
 	}
 }
 

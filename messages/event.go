@@ -3,6 +3,7 @@ package messages
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 )
 
 // EventType names a board event.
@@ -53,6 +54,10 @@ type Encoded struct {
 	RequestID string
 	JSON      []byte
 	SSE       []byte
+	// Committed is when the board committed the event, set on live deliveries only (zero for
+	// events replayed from memory or the database), so that gateways can measure how long an
+	// event takes to reach a connection.
+	Committed time.Time
 }
 
 // Encode encodes e into its shared wire forms.

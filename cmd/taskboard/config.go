@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ type config struct {
 	WSWriteTimeout  time.Duration
 	WSRate          float64
 	WSBurst         int
+	Pprof           string
 }
 
 // originList is a comma-separated list of origins; setting it replaces the list, so that a
@@ -92,6 +94,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.WSWriteTimeout, "ws-write-timeout", gateway.DefaultWSWriteTimeout, "bound of each write to a WebSocket")
 	fs.Float64Var(&cfg.WSRate, "ws-rate", gateway.DefaultWSRate, "messages per second a WebSocket client may send; faster for longer closes with 1008")
 	fs.IntVar(&cfg.WSBurst, "ws-burst", gateway.DefaultWSBurst, "messages a WebSocket client may send at once")
+	fs.StringVar(&cfg.Pprof, "pprof", "", "serve net/http/pprof on this loopback address (127.0.0.1:6060); off when empty")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -148,7 +151,24 @@ func (c config) validate() error {
 			return fmt.Errorf("--%s must be positive", name)
 		}
 	}
+	if c.Pprof != "" && !loopback(c.Pprof) {
+		return fmt.Errorf("--pprof %q: want a loopback address such as 127.0.0.1:6060", c.Pprof)
+	}
 	return nil
+}
+
+// loopback reports whether addr is host:port with a loopback host: profiles reveal too much to
+// be served to the network.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // logger returns the program's logger: JSON lines on w, or a human-readable console format.
@@ -183,5 +203,5 @@ func (c config) log(logger zerolog.Logger) {
 		Strs("allowed_origins", c.AllowedOrigins).Bool("secure_cookies", c.SecureCookies).
 		Stringer("ws_ping_interval", c.WSPingInterval).Int("ws_send_queue", c.WSSendQueue).
 		Stringer("ws_write_timeout", c.WSWriteTimeout).Float64("ws_rate", c.WSRate).Int("ws_burst", c.WSBurst).
-		Msg("configuration")
+		Str("pprof", c.Pprof).Msg("configuration")
 }

@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/metrics"
 	"github.com/taskboard/taskboard/persistence"
 	"github.com/taskboard/taskboard/web"
 )
@@ -78,11 +80,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
+	if cfg.Pprof != "" {
+		stopProfiling, err := servePprof(cfg.Pprof, logger, stdout)
+		if err != nil {
+			return err
+		}
+		defer stopProfiling()
+	}
+	m := metrics.New()
 	boards := actors.NewBoards(db, actors.Options{
 		Logger:    logger.With().Str("component", "actors").Logger(),
 		RingSize:  cfg.RingSize,
 		Retention: cfg.Retention,
 		IdleAfter: cfg.IdleAfter,
+		Observer:  m,
 	})
 	defer func() { err = errors.Join(err, shutdownBoards(boards, cfg.ShutdownTimeout)) }()
 
@@ -96,6 +107,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		AllowedOrigins: cfg.AllowedOrigins,
 		SecureCookies:  cfg.SecureCookies,
 		UI:             web.Dist(),
+		Observer:       m,
+		Metrics:        m.Handler(),
 
 		WSPingInterval: cfg.WSPingInterval,
 		WSSendQueue:    cfg.WSSendQueue,
@@ -191,6 +204,29 @@ func prunePeriodically(ctx context.Context, db *persistence.DB, logger zerolog.L
 			}
 		}
 	}
+}
+
+// servePprof serves the runtime profiles of net/http/pprof on addr, a loopback address apart
+// from the API, until the returned function is called.
+func servePprof(addr string, logger zerolog.Logger, stdout io.Writer) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: log.New(logger.With().Str("component", "pprof").Logger(), "", 0)}
+	url := "http://" + ln.Addr().String() + "/debug/pprof/"
+	logger.Info().Str("url", url).Msg("serving profiles")
+	fmt.Fprintf(stdout, "pprof on %s\n", url)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close(); <-done }, nil
 }
 
 func shutdownBoards(boards *actors.Boards, timeout time.Duration) error {

@@ -17,8 +17,12 @@ type api struct {
 }
 
 func newAPI(url string) *api {
-	return &api{url: url, client: &http.Client{Timeout: 30 * time.Second}}
+	// Enough idle connections for the mutation driver's concurrent requests: without them
+	// every request past the second would open (and leave in TIME_WAIT) a connection.
+	return newAPIWith(url, &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512}})
 }
+
+func newAPIWith(url string, client *http.Client) *api { return &api{url: url, client: client} }
 
 func (a *api) do(ctx context.Context, method, path, token string, body, out any) (int, error) {
 	var rd io.Reader

@@ -1,10 +1,19 @@
-// Command taskload measures a running taskboard server from a separate process: it opens many
-// client connections of one transport, joins boards, samples the server's memory while they
-// sit idle, then times how long one board event takes to reach every client. It prints a
-// JSON report.
+// Command taskload measures a running taskboard server from a separate process. It has two
+// ways to run:
 //
-// Each transport is one file (ws.go: WebSocket); every run is bounded in connections, events
-// and time, and talks only to the server it is given.
+//   - -mode ws without -rate (ws.go): WebSocket clients join boards, the server's memory is
+//     sampled while they sit idle, then -events events are created one at a time and timed to
+//     their first and last receiver.
+//   - -mode ws, sse, longpoll or mix with -rate (drive.go): subscribers of those transports,
+//     the server's RSS and goroutines sampled while they settle, then -mutations task
+//     creations at -rate per second over REST, each timed from the start of its POST to its
+//     receipt, per transport (p50/p95/p99/max), with lost and duplicated events counted per
+//     subscriber. It prints a table on stderr and exits non-zero when anything was lost,
+//     duplicated or failed to connect.
+//
+// It writes a JSON report. Every run is bounded in connections, events and time, and talks
+// only to the server it is given; beyond one process's open files, run several with other
+// -sources.
 package main
 
 import (
@@ -51,6 +60,11 @@ type config struct {
 	Timeout   time.Duration
 	ServerPID int
 	Out       string
+	Rate      int
+	Mutations int
+	// skipNth makes the first subscriber ignore the n-th event it gets, as if it were lost
+	// (tests).
+	skipNth int
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -59,7 +73,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("taskload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:3000", "server URL")
-	fs.StringVar(&cfg.Mode, "mode", "ws", "transport: ws")
+	fs.StringVar(&cfg.Mode, "mode", "ws", "transport: ws, sse, longpoll or mix (sse, longpoll and mix need -rate)")
+	fs.IntVar(&cfg.Rate, "rate", 0, "mutations per second of the drive mode (0: the ws idle and fan-out run)")
+	fs.IntVar(&cfg.Mutations, "mutations", 100, "task creations of the drive mode, at -rate per second")
 	fs.IntVar(&cfg.Conns, "conns", 1000, "client connections")
 	fs.StringVar(&boards, "boards", "board-1", "comma-separated boards, joined round-robin")
 	fs.StringVar(&users, "users", "alice@example.com,bob@example.com,carol@example.com", "comma-separated users, used round-robin")
@@ -82,8 +98,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case fs.NArg() > 0:
 		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
-	case cfg.Mode != "ws":
-		return config{}, fmt.Errorf("-mode %q: only ws is implemented", cfg.Mode)
+	case cfg.Mode != "ws" && cfg.Mode != "sse" && cfg.Mode != "longpoll" && cfg.Mode != "mix":
+		return config{}, fmt.Errorf("-mode %q: want ws, sse, longpoll or mix", cfg.Mode)
+	case cfg.Mode != "ws" && cfg.Rate == 0:
+		return config{}, fmt.Errorf("-mode %s needs -rate", cfg.Mode)
+	case cfg.Rate < 0 || cfg.Rate > 20000 || cfg.Mutations < 0 || cfg.Mutations > 1_000_000:
+		return config{}, errors.New("-rate must be 0 to 20000 and -mutations 0 to 1000000")
 	case cfg.Conns < 1 || cfg.Conns > maxConns:
 		return config{}, fmt.Errorf("-conns must be 1 to %d", maxConns)
 	case len(cfg.Boards) == 0 || len(cfg.Users) == 0:
@@ -130,10 +150,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	progress := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	if cfg.Rate > 0 {
+		rep, err := runDrive(ctx, cfg, api, tokens, progress)
+		if err != nil {
+			return err
+		}
+		rep.printTable(stderr)
+		if err := writeReport(cfg, rep, stdout); err != nil {
+			return err
+		}
+		if rep.Lost > 0 || rep.Duplicated > 0 || rep.ConnectErrors > 0 || rep.PostErrors > 0 {
+			return fmt.Errorf("%d lost, %d duplicated, %d connect errors, %d failed mutations",
+				rep.Lost, rep.Duplicated, rep.ConnectErrors, rep.PostErrors)
+		}
+		return nil
+	}
 	rep, err := runWS(ctx, cfg, api, tokens, progress)
 	if err != nil {
 		return err
 	}
+	return writeReport(cfg, rep, stdout)
+}
+
+// writeReport writes rep as indented JSON to -out, or to stdout.
+func writeReport(cfg config, rep any, stdout io.Writer) error {
 	out, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err

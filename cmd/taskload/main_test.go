@@ -14,6 +14,7 @@ import (
 
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/metrics"
 	"github.com/taskboard/taskboard/persistence"
 )
 
@@ -21,26 +22,36 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// TestWSRun runs the WebSocket mode against a real server, small.
-func TestWSRun(t *testing.T) {
+// startServer starts a real server (demo data, SQLite in a temp dir) and returns its URL.
+func startServer(t *testing.T) string {
+	t.Helper()
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "tb.db"), persistence.Options{HashParams: persistence.HashParams{Time: 1, Memory: 64, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	if _, err := db.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	boards := actors.NewBoards(db, actors.Options{Logger: zerolog.Nop()})
-	defer boards.Shutdown(ctx)
-	gw := gateway.New(gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db})
+	m := metrics.New()
+	boards := actors.NewBoards(db, actors.Options{Logger: zerolog.Nop(), Observer: m})
+	gw := gateway.New(gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db, Observer: m, Metrics: m.Handler()})
 	srv := httptest.NewServer(gw)
-	defer srv.Close()
-	defer gw.Close()
+	t.Cleanup(func() {
+		gw.Close()
+		srv.Close()
+		_ = boards.Shutdown(ctx)
+		db.Close()
+	})
+	return srv.URL
+}
 
+// TestWSRun runs the WebSocket mode against a real server, small.
+func TestWSRun(t *testing.T) {
+	ctx := context.Background()
+	url := startServer(t)
 	var out bytes.Buffer
-	args := []string{"-url", srv.URL, "-conns", "30", "-boards", "board-1,board-2", "-users", "alice@example.com,carol@example.com",
+	args := []string{"-url", url, "-conns", "30", "-boards", "board-1,board-2", "-users", "alice@example.com,carol@example.com",
 		"-events", "3", "-idle", "0s", "-sources", "2"}
 	if err := run(ctx, args, &out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -57,7 +68,7 @@ func TestWSRun(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	for _, bad := range [][]string{
-		{"-conns", "0"}, {"-conns", "20000"}, {"-mode", "sse"}, {"-url", "ftp://x"}, {"-sources", "0"},
+		{"-conns", "0"}, {"-conns", "20000"}, {"-mode", "sse"}, {"-mode", "carrier-pigeon", "-rate", "1"}, {"-rate", "-1"}, {"-url", "ftp://x"}, {"-sources", "0"},
 		{"-events", "1001"}, {"-idle", "1h"}, {"stray"},
 	} {
 		if _, err := parseConfig(bad, io.Discard); err == nil {
@@ -74,5 +85,58 @@ func TestSeqOf(t *testing.T) {
 		if got := seqOf([]byte(in)); got != want {
 			t.Errorf("seqOf(%s) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+// driveArgs is a small drive run over both demo boards with every transport.
+func driveArgs(url string) []string {
+	return []string{"-url", url, "-mode", "mix", "-conns", "9", "-boards", "board-1,board-2", "-users", "alice@example.com",
+		"-rate", "200", "-mutations", "20", "-idle", "0s", "-sources", "2", "-timeout", "20s"}
+}
+
+func TestDriveCountsEveryDeliveryAndNoLoss(t *testing.T) {
+	url := startServer(t)
+	var out, table bytes.Buffer
+	if err := run(context.Background(), driveArgs(url), &out, &table); err != nil {
+		t.Fatalf("run: %v\n%s", err, table.String())
+	}
+	var rep driveReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report %s: %v", out.Bytes(), err)
+	}
+	if rep.Lost != 0 || rep.Duplicated != 0 || rep.ConnectErrors != 0 || rep.PostErrors != 0 || rep.Post.N != 20 {
+		t.Fatalf("report %s", out.Bytes())
+	}
+	// Subscriber i and mutation i are on board i%2: 10 events for each of the 9 subscribers,
+	// three of each transport.
+	for _, tr := range []string{"ws", "sse", "longpoll"} {
+		ts := rep.Transports[tr]
+		if ts == nil || ts.Subscribers != 3 || ts.Deliveries != 30 || ts.LatencyMs.N != 30 || ts.LatencyMs.Max <= 0 {
+			t.Fatalf("%s: %+v in %s", tr, ts, out.Bytes())
+		}
+	}
+	if len(rep.Server) < 2 || rep.Server[0].Goroutines <= 0 || rep.Server[0].RSSKiB <= 0 {
+		t.Fatalf("server samples %+v", rep.Server)
+	}
+}
+
+func TestDriveDetectsALostEvent(t *testing.T) {
+	url := startServer(t)
+	cfg, err := parseConfig(driveArgs(url), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.skipNth = 1
+	a := newAPI(url)
+	token, err := a.login(context.Background(), "alice@example.com", "taskboard-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := runDrive(context.Background(), cfg, a, []string{token}, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Lost != 1 || rep.Duplicated != 0 || rep.Transports["ws"].Lost != 1 {
+		t.Fatalf("lost %d (ws %d), duplicated %d: want the one event dropped found", rep.Lost, rep.Transports["ws"].Lost, rep.Duplicated)
 	}
 }

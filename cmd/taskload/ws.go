@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -215,12 +214,13 @@ func seqOf(b []byte) int64 {
 	if i < 0 {
 		return 0
 	}
-	b = b[i+6:]
-	end := bytes.IndexByte(b, ',')
-	if end < 0 {
-		return 0
+	var n int64
+	for _, c := range b[i+6:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
 	}
-	n, _ := strconv.ParseInt(string(b[:end]), 10, 64)
 	return n
 }
 

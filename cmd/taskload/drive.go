@@ -1,0 +1,511 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lxzan/gws"
+)
+
+// The drive mode: Conns subscribers of one transport (or a mix: ws, sse, longpoll in turn),
+// subscriber i on Boards[i % len(Boards)]; the server's RSS and goroutines sampled while they
+// sit idle; then Mutations task creations at Rate per second over REST, spread over the
+// boards, each timed from the start of its POST to its receipt by every subscriber of its
+// board. Every subscriber checks that the seqs it gets are contiguous: a gap is a lost event,
+// a seq again a duplicate.
+
+// The transports, as -mode names them.
+var transports = []string{"ws", "sse", "longpoll"}
+
+// driveLoad is one drive run.
+type driveLoad struct {
+	cfg    config
+	base   time.Time // times are nanoseconds since base
+	starts []atomic.Int64
+	subs   []*subscriber
+	client *http.Client // subscribers' HTTP (SSE, long poll): its own connections
+}
+
+// subscriber is one connection and what it saw; only its own reading goroutine touches the
+// counters until the run ends.
+type subscriber struct {
+	l         *driveLoad
+	transport string
+	board     string
+	token     string
+	source    int
+	// last is the last seq received (the board's seq when it subscribed, to start with).
+	last     atomic.Int64
+	ready    chan struct{} // closed once subscribed, with last set
+	readyErr error
+	got      int
+	lost     int64
+	dup      int
+	errs     int // failed polls, retried
+	latency  []time.Duration
+	stop     func()
+	ended    chan struct{}
+	skip     int // the n-th event (from 1) to ignore, as if lost (tests)
+	seen     int
+}
+
+func (l *driveLoad) transportOf(i int) string {
+	if l.cfg.Mode == "mix" {
+		return transports[i%len(transports)]
+	}
+	return l.cfg.Mode
+}
+
+func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress func(string, ...any)) (*driveReport, error) {
+	l := &driveLoad{cfg: cfg, base: time.Now(), starts: make([]atomic.Int64, cfg.Mutations),
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	rep := &driveReport{Mode: cfg.Mode, URL: cfg.URL, Conns: cfg.Conns, Boards: len(cfg.Boards), Rate: cfg.Rate,
+		Mutations: cfg.Mutations, StartedAt: time.Now().UTC(), Transports: map[string]*transportStats{}}
+	lists := map[string]string{}
+	for _, b := range cfg.Boards {
+		id, err := a.firstList(ctx, tokens[0], b)
+		if err != nil {
+			return nil, err
+		}
+		lists[b] = id
+	}
+	sampler := newSampler(cfg, a)
+	sampler.sample(ctx, "before")
+
+	start := time.Now()
+	l.connect(ctx, tokens)
+	defer l.closeAll()
+	rep.ConnectMs = ms(time.Since(start))
+	for _, s := range l.subs {
+		ts := rep.Transports[s.transport]
+		if ts == nil {
+			ts = &transportStats{}
+			rep.Transports[s.transport] = ts
+		}
+		ts.Subscribers++
+		if s.readyErr != nil {
+			ts.ConnectErrors++
+			if rep.FirstError == "" {
+				rep.FirstError = s.readyErr.Error()
+			}
+		}
+	}
+	progress("%d subscribers connected in %s", cfg.Conns, time.Since(start).Round(time.Millisecond))
+	if cfg.Idle > 0 {
+		sampler.idle(ctx, cfg.Idle)
+	}
+	sampler.sample(ctx, "idle")
+
+	if cfg.Mutations > 0 {
+		rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, lists)
+		progress("%d mutations in %.1fs, %d failed", cfg.Mutations, rep.DriveSecs, rep.PostErrors)
+		final := l.awaitDelivery(ctx, tokens[0])
+		sampler.sample(ctx, "after")
+		l.closeAll() // the readers are done: their counters can be read
+		for _, s := range l.subs {
+			if missing := final[s.board] - s.last.Load(); s.readyErr == nil && missing > 0 {
+				s.lost += missing
+			}
+		}
+	} else {
+		l.closeAll()
+	}
+	for _, s := range l.subs {
+		if s.readyErr != nil {
+			continue
+		}
+		ts := rep.Transports[s.transport]
+		ts.Errors += s.errs
+		ts.Deliveries += s.got
+		ts.Lost += s.lost
+		ts.Duplicated += s.dup
+		ts.all = append(ts.all, s.latency...)
+	}
+	for _, ts := range rep.Transports {
+		ts.LatencyMs = percentiles(ts.all)
+		if rep.DriveSecs > 0 {
+			ts.PerSecond = float64(ts.Deliveries) / rep.DriveSecs
+		}
+		rep.Lost += ts.Lost
+		rep.Duplicated += ts.Duplicated
+		rep.ConnectErrors += ts.ConnectErrors
+	}
+	rep.Server = sampler.samples
+	return rep, nil
+}
+
+// connect opens every subscriber, DialRate at a time, and waits (within Timeout) until each
+// has subscribed or failed.
+func (l *driveLoad) connect(ctx context.Context, tokens []string) {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	sem := make(chan struct{}, l.cfg.DialRate)
+	l.subs = make([]*subscriber, l.cfg.Conns)
+	for i := range l.cfg.Conns {
+		s := &subscriber{l: l, transport: l.transportOf(i), board: l.cfg.Boards[i%len(l.cfg.Boards)],
+			token: tokens[i%len(tokens)], source: i % l.cfg.Sources, ready: make(chan struct{}), ended: make(chan struct{})}
+		if i == 0 {
+			s.skip = l.cfg.skipNth
+		}
+		l.subs[i] = s
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			s.fail(ctx.Err())
+			close(s.ended)
+			continue
+		}
+		go func() {
+			s.start(ctx)
+			select {
+			case <-s.ready:
+			case <-ctx.Done():
+			}
+			<-sem
+		}()
+	}
+	for _, s := range l.subs {
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			s.fail(fmt.Errorf("not subscribed within %s", l.cfg.Timeout))
+		}
+	}
+}
+
+var readyMu sync.Mutex
+
+// fail marks a subscriber that could not subscribe; only the first outcome counts.
+func (s *subscriber) fail(err error) {
+	readyMu.Lock()
+	defer readyMu.Unlock()
+	select {
+	case <-s.ready:
+	default:
+		s.readyErr = err
+		close(s.ready)
+	}
+}
+
+// subscribed marks a subscriber live after seq.
+func (s *subscriber) subscribed(seq int64) {
+	readyMu.Lock()
+	defer readyMu.Unlock()
+	select {
+	case <-s.ready:
+	default:
+		s.last.Store(seq)
+		close(s.ready)
+	}
+}
+
+func (s *subscriber) start(ctx context.Context) {
+	switch s.transport {
+	case "ws":
+		s.startWS()
+	case "sse":
+		s.startSSE(ctx)
+	case "longpoll":
+		s.startPoll()
+	}
+}
+
+// receive checks one board event: its seq against the last, its latency from its mutation's
+// start (events of other writers are not timed).
+func (s *subscriber) receive(data []byte) {
+	seq := seqOf(data)
+	if seq == 0 {
+		return
+	}
+	if s.seen++; s.seen == s.skip {
+		return
+	}
+	last := s.last.Load()
+	switch {
+	case seq <= last:
+		s.dup++
+		return
+	case seq > last+1:
+		s.lost += seq - last - 1
+	}
+	s.last.Store(seq)
+	s.got++
+	if i := mutationOf(data); i >= 0 && i < len(s.l.starts) {
+		if t0 := s.l.starts[i].Load(); t0 > 0 {
+			s.latency = append(s.latency, time.Duration(int64(time.Since(s.l.base))-t0))
+		}
+	}
+}
+
+// mutationOf returns the index of the load's task in an event ("title":"load <i>"), or -1.
+func mutationOf(b []byte) int {
+	i := bytes.Index(b, []byte(`"title":"load `))
+	if i < 0 {
+		return -1
+	}
+	b = b[i+len(`"title":"load `):]
+	end := bytes.IndexByte(b, '"')
+	if end < 0 {
+		return -1
+	}
+	n, err := strconv.Atoi(string(b[:end]))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func (s *subscriber) dialer() *net.Dialer {
+	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+s.source))}, Timeout: 10 * time.Second}
+}
+
+// wsSub is a WebSocket subscriber's gws handler: it joins with the board's seq as lastSeq,
+// and is subscribed when the presence answers.
+type wsSub struct {
+	gws.BuiltinEventHandler
+	s *subscriber
+}
+
+func (s *subscriber) startWS() {
+	url := "ws" + strings.TrimPrefix(s.l.cfg.URL, "http") + "/ws"
+	h := &wsSub{s: s}
+	conn, _, err := gws.NewClient(h, &gws.ClientOption{
+		Addr:           url,
+		RequestHeader:  http.Header{"Authorization": {"Bearer " + s.token}},
+		NewDialer:      func() (gws.Dialer, error) { return s.dialer(), nil },
+		ReadBufferSize: 1024,
+	})
+	if err != nil {
+		s.fail(err)
+		close(s.ended)
+		return
+	}
+	s.stop = func() { _ = conn.WriteClose(1000, nil) }
+	go conn.ReadLoop()
+	// lastSeq 0 would replay; joining without it and reading the snapshot's seq races with
+	// events. Join with the board's current seq instead: the server replays nothing newer.
+	var seq int64
+	if err := s.l.boardSeq(s.token, s.board, &seq); err != nil {
+		s.fail(err)
+		return
+	}
+	s.last.Store(seq)
+	_ = conn.WriteString(`{"type":"join","boardId":"` + s.board + `","lastSeq":` + strconv.FormatInt(seq, 10) + `}`)
+}
+
+func (h *wsSub) OnClose(*gws.Conn, error) {
+	h.s.fail(errors.New("websocket closed"))
+	close(h.s.ended)
+}
+
+func (h *wsSub) OnPing(c *gws.Conn, p []byte) { _ = c.WritePong(p) }
+
+func (h *wsSub) OnMessage(_ *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	b := m.Bytes()
+	switch {
+	case bytes.HasPrefix(b, []byte(`{"type":"presence"`)):
+		h.s.subscribed(h.s.last.Load())
+	case bytes.HasPrefix(b, []byte(`{"type":"error"`)), bytes.HasPrefix(b, []byte(`{"type":"resync"`)):
+		h.s.fail(fmt.Errorf("join: %s", b))
+	default:
+		h.s.receive(b)
+	}
+}
+
+// boardSeq reads a board's seq.
+func (l *driveLoad) boardSeq(token, board string, seq *int64) error {
+	var snap struct{ Seq int64 }
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
+	defer cancel()
+	_, err := newAPIWith(l.cfg.URL, l.client).do(ctx, "GET", "/boards/"+board, token, nil, &snap)
+	*seq = snap.Seq
+	return err
+}
+
+// startSSE opens the board's event stream: the connected frame carries the seq it starts after.
+func (s *subscriber) startSSE(ctx context.Context) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = cancel
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.l.cfg.URL+"/boards/"+s.board+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := s.httpClient().Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		if err == nil {
+			resp.Body.Close()
+			err = fmt.Errorf("GET events: %s", resp.Status)
+		}
+		s.fail(err)
+		close(s.ended)
+		return
+	}
+	go func() {
+		defer close(s.ended)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 4096), 1<<20)
+		for sc.Scan() {
+			line, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: "))
+			if !ok {
+				continue
+			}
+			if bytes.HasPrefix(line, []byte(`{"type":"connected"`)) {
+				s.subscribed(seqOf(line))
+				continue
+			}
+			s.receive(line)
+		}
+		s.fail(errors.New("stream ended"))
+	}()
+}
+
+// httpClient is the subscriber's own client, from its source address.
+func (s *subscriber) httpClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: s.dialer().DialContext, MaxIdleConnsPerHost: 1}}
+}
+
+// startPoll long-polls the board from its current seq until stopped.
+func (s *subscriber) startPoll() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	var seq int64
+	if err := s.l.boardSeq(s.token, s.board, &seq); err != nil {
+		s.fail(err)
+		close(s.ended)
+		return
+	}
+	s.last.Store(seq)
+	client := s.httpClient()
+	a := newAPIWith(s.l.cfg.URL, client)
+	s.subscribed(seq)
+	go func() {
+		defer close(s.ended)
+		since := seq
+		for ctx.Err() == nil {
+			var answer struct {
+				Data   []json.RawMessage `json:"data"`
+				Seq    int64             `json:"seq"`
+				Resync bool              `json:"resync"`
+			}
+			path := "/boards/" + s.board + "/poll?timeout=25&since=" + strconv.FormatInt(since, 10)
+			if _, err := a.do(ctx, "GET", path, s.token, nil, &answer); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				s.errs++
+				select { // a refused poll (503) is retried, not hammered
+				case <-time.After(100 * time.Millisecond):
+				case <-ctx.Done():
+				}
+				continue
+			}
+			for _, e := range answer.Data {
+				s.receive(e)
+			}
+			since = max(since, answer.Seq)
+		}
+	}()
+}
+
+// drive sends Mutations task creations at Rate per second, round-robin over the boards, each
+// in its own goroutine (at most 512 at once), and returns the POST latencies.
+func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, lists map[string]string) (percentileSet, int, float64) {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	interval := time.Second / time.Duration(l.cfg.Rate)
+	sem := make(chan struct{}, 512)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var posts []time.Duration
+	var failed atomic.Int64
+	start := time.Now()
+	for i := range l.cfg.Mutations {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			failed.Add(int64(l.cfg.Mutations - i))
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			board := l.cfg.Boards[i%len(l.cfg.Boards)]
+			t0 := time.Since(l.base)
+			l.starts[i].Store(int64(t0))
+			err := a.createTask(ctx, tokens[0], lists[board], "load "+strconv.Itoa(i))
+			d := time.Since(l.base) - t0
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			mu.Lock()
+			posts = append(posts, d)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return percentiles(posts), int(failed.Load()), time.Since(start).Seconds()
+}
+
+// awaitDelivery waits (within Timeout) until every live subscriber has reached its board's
+// final seq, and returns those seqs: whatever is missing then is lost.
+func (l *driveLoad) awaitDelivery(ctx context.Context, token string) map[string]int64 {
+	final := map[string]int64{}
+	for _, b := range l.cfg.Boards {
+		var seq int64
+		if err := l.boardSeq(token, b, &seq); err == nil {
+			final[b] = seq
+		}
+	}
+	deadline := time.Now().Add(l.cfg.Timeout)
+	for _, s := range l.subs {
+		if s.readyErr != nil {
+			continue
+		}
+		for s.last.Load() < final[s.board] && time.Now().Before(deadline) && ctx.Err() == nil {
+			select {
+			case <-s.ended:
+				deadline = time.Now()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	return final
+}
+
+// closeAll ends every subscriber and waits, boundedly, for them to end.
+func (l *driveLoad) closeAll() {
+	for _, s := range l.subs {
+		if s != nil && s.stop != nil {
+			s.stop()
+		}
+	}
+	deadline := time.After(10 * time.Second)
+	for _, s := range l.subs {
+		if s == nil {
+			continue
+		}
+		select {
+		case <-s.ended:
+		case <-deadline:
+			return
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+)
+
+// driveReport is what a drive run measured; durations are in milliseconds.
+type driveReport struct {
+	Mode       string                     `json:"mode"`
+	URL        string                     `json:"url"`
+	Conns      int                        `json:"conns"`
+	Boards     int                        `json:"boards"`
+	Rate       int                        `json:"rate"`
+	Mutations  int                        `json:"mutations"`
+	StartedAt  time.Time                  `json:"startedAt"`
+	ConnectMs  float64                    `json:"connectMs"`
+	DriveSecs  float64                    `json:"driveSecs"`
+	Post       percentileSet              `json:"postMs"`
+	PostErrors int                        `json:"postErrors"`
+	Transports map[string]*transportStats `json:"transports"`
+	// Lost, Duplicated and ConnectErrors sum the transports'; the first two must be 0.
+	Lost          int64          `json:"lost"`
+	Duplicated    int            `json:"duplicated"`
+	ConnectErrors int            `json:"connectErrors"`
+	FirstError    string         `json:"firstError,omitempty"`
+	Server        []serverSample `json:"server"`
+}
+
+// transportStats is one transport's subscribers and deliveries. LatencyMs is from the start
+// of a mutation's POST to the event's receipt, over every subscriber of its board.
+type transportStats struct {
+	Subscribers   int           `json:"subscribers"`
+	ConnectErrors int           `json:"connectErrors"`
+	Errors        int           `json:"errors"`
+	Deliveries    int           `json:"deliveries"`
+	PerSecond     float64       `json:"deliveriesPerSecond"`
+	Lost          int64         `json:"lost"`
+	Duplicated    int           `json:"duplicated"`
+	LatencyMs     percentileSet `json:"latencyMs"`
+	all           []time.Duration
+}
+
+type percentileSet struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func percentiles(ds []time.Duration) percentileSet {
+	if len(ds) == 0 {
+		return percentileSet{}
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(p float64) float64 { return ms(s[min(len(s)-1, int(p*float64(len(s))))]) }
+	return percentileSet{N: len(s), P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: ms(s[len(s)-1])}
+}
+
+// serverSample is the server's state at a point of the run: RSS from /proc when -server-pid
+// is given, else from its /metrics, and its goroutines from /metrics.
+type serverSample struct {
+	At         string  `json:"at"`
+	Secs       float64 `json:"secs"`
+	RSSKiB     int64   `json:"rssKiB"`
+	Goroutines int     `json:"goroutines"`
+}
+
+type sampler struct {
+	cfg     config
+	client  *http.Client
+	start   time.Time
+	samples []serverSample
+}
+
+func newSampler(cfg config, _ *api) *sampler {
+	return &sampler{cfg: cfg, client: &http.Client{Timeout: 10 * time.Second}, start: time.Now()}
+}
+
+// sample records the server's RSS and goroutines now, as well as it can.
+func (s *sampler) sample(ctx context.Context, at string) {
+	sm := serverSample{At: at, Secs: time.Since(s.start).Seconds()}
+	if req, err := http.NewRequestWithContext(ctx, "GET", s.cfg.URL+"/metrics", nil); err == nil {
+		if resp, err := s.client.Do(req); err == nil {
+			var p expfmt.TextParser
+			if fams, err := p.TextToMetricFamilies(resp.Body); err == nil {
+				if f := fams["go_goroutines"]; f != nil && len(f.Metric) > 0 {
+					sm.Goroutines = int(f.Metric[0].GetGauge().GetValue())
+				}
+				if f := fams["process_resident_memory_bytes"]; f != nil && len(f.Metric) > 0 {
+					sm.RSSKiB = int64(f.Metric[0].GetGauge().GetValue()) / 1024
+				}
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	if s.cfg.ServerPID > 0 {
+		if kib, err := rssKiB(s.cfg.ServerPID); err == nil {
+			sm.RSSKiB = kib
+		}
+	}
+	s.samples = append(s.samples, sm)
+}
+
+// idle samples every second for d while the subscribers sit idle.
+func (s *sampler) idle(ctx context.Context, d time.Duration) {
+	end := time.Now().Add(d)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for time.Now().Before(end) {
+		select {
+		case <-tick.C:
+			s.sample(ctx, "settling")
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// printTable writes the report as a table.
+func (r *driveReport) printTable(w io.Writer) {
+	fmt.Fprintf(w, "mode %s, %d subscribers on %d boards, %d mutations at %d/s in %.1fs (%d failed)\n",
+		r.Mode, r.Conns, r.Boards, r.Mutations, r.Rate, r.DriveSecs, r.PostErrors)
+	fmt.Fprintf(w, "POST ms: p50 %.2f p95 %.2f p99 %.2f max %.2f (n %d)\n", r.Post.P50, r.Post.P95, r.Post.P99, r.Post.Max, r.Post.N)
+	fmt.Fprintf(w, "%-9s %6s %7s %9s %9s %8s %8s %8s %8s %5s %5s\n",
+		"transport", "subs", "connErr", "delivered", "per sec", "p50 ms", "p95 ms", "p99 ms", "max ms", "lost", "dup")
+	names := make([]string, 0, len(r.Transports))
+	for n := range r.Transports {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t := r.Transports[n]
+		fmt.Fprintf(w, "%-9s %6d %7d %9d %9.0f %8.2f %8.2f %8.2f %8.2f %5d %5d\n", n, t.Subscribers, t.ConnectErrors,
+			t.Deliveries, t.PerSecond, t.LatencyMs.P50, t.LatencyMs.P95, t.LatencyMs.P99, t.LatencyMs.Max, t.Lost, t.Duplicated)
+	}
+	for _, s := range r.Server {
+		fmt.Fprintf(w, "server %-8s at %5.1fs: RSS %d KiB, %d goroutines\n", s.At, s.Secs, s.RSSKiB, s.Goroutines)
+	}
+}
