@@ -218,3 +218,51 @@ func TestLoginContextCancelled(t *testing.T) {
 		t.Fatal("Login with a cancelled context succeeded")
 	}
 }
+
+// A credential that ends stops authenticating at once, though answers are cached: logout,
+// token revocation and a password change each end what they end.
+func TestAuthenticateForgetsEndedCredentials(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openSeeded(t)
+	session := func() string {
+		s, err := db.Login(ctx, "bob@example.com", persistence.DemoPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Token
+	}
+	valid := func(token string, want bool) {
+		t.Helper()
+		_, err := db.Authenticate(ctx, token)
+		if (err == nil) != want {
+			t.Fatalf("Authenticate: %v, want valid %v", err, want)
+		}
+	}
+	kept, gone := session(), session()
+	valid(kept, true)
+	valid(gone, true)
+	if err := db.Logout(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	valid(gone, false)
+	valid(kept, true)
+
+	tok, err := db.CreateToken(ctx, "user-bob", messages.CreateToken{Name: "script", Scope: messages.ScopeReadWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid(tok.Token, true)
+	if err := db.RevokeToken(ctx, "user-bob", tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	valid(tok.Token, false)
+
+	other := session()
+	valid(other, true)
+	principal, _ := db.Authenticate(ctx, kept)
+	if err := db.ChangePassword(ctx, "user-bob", principal.CredentialID, persistence.DemoPassword, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	valid(other, false)
+	valid(kept, true)
+}

@@ -60,6 +60,7 @@ type DB struct {
 	commits   commitQueue
 	hasher    *hasher
 	lock      *os.File // held for as long as the DB is open
+	sessions  principalCache
 }
 
 // Open opens (creating it and its parent directory if needed) the SQLite database at path,

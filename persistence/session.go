@@ -75,6 +75,11 @@ func (db *DB) Authenticate(ctx context.Context, token string) (messages.Principa
 		return messages.Principal{}, errBadSession()
 	}
 	hash := tokenHash(token)
+	now := db.now()
+	cached, ok, gen := db.sessions.get(hash, now)
+	if ok {
+		return cached, nil
+	}
 	p := messages.Principal{Kind: messages.CredentialSession, CredentialID: hash}
 	var expires int64
 	var err error
@@ -99,6 +104,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (messages.Principa
 		return messages.Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
 	p.ExpiresAt = fromMillis(expires)
+	db.sessions.put(hash, p, now, gen)
 	return p, nil
 }
 
@@ -119,5 +125,6 @@ func (db *DB) Logout(ctx context.Context, token string) error {
 	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	db.sessions.forget()
 	return nil
 }

@@ -102,6 +102,7 @@ func (db *DB) RevokeToken(ctx context.Context, userID, tokenID string) error {
 	if err != nil {
 		return fmt.Errorf("revoke token %s: %w", tokenID, err)
 	}
+	db.sessions.forget()
 	if n == 0 {
 		return messages.NotFound("token")
 	}

@@ -164,6 +164,7 @@ func (db *DB) ChangePassword(ctx context.Context, userID, keepSession, current, 
 	if err != nil {
 		return fmt.Errorf("change password of %s: %w", userID, err)
 	}
+	db.sessions.forget()
 	return nil
 }
 
