@@ -86,30 +86,35 @@ func TestRemovedMemberIsCutOff(t *testing.T) {
 	}
 }
 
+// revocation is one way a credential ends: revoke ends the credential of cut by way of other
+// (the same user's); api makes cut an API token rather than a session.
+type revocation struct {
+	name   string
+	revoke func(t *testing.T, cut, other *client, cutTokenID string)
+	api    bool
+}
+
+// revocations are every way a credential ends before its time.
+var revocations = []revocation{
+	{"logout", func(t *testing.T, cut, _ *client, _ string) {
+		cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
+	}, false},
+	{"API token revoked", func(t *testing.T, _, other *client, id string) {
+		other.do(t, "DELETE", "/me/tokens/"+id, nil).want(t, http.StatusNoContent)
+	}, true},
+	{"logout with the API token", func(t *testing.T, cut, _ *client, _ string) {
+		cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
+	}, true},
+	{"password changed in another session", func(t *testing.T, _, other *client, _ string) {
+		other.do(t, "POST", "/me/password", map[string]string{"currentPassword": "taskboard-demo", "newPassword": "a new password"}).
+			want(t, http.StatusNoContent)
+	}, false},
+}
+
 // Revoking a credential ends the streams and long polls opened with it within a second; the
 // same user's other credentials keep theirs.
 func TestRevokedCredentialIsCutOff(t *testing.T) {
-	tests := []struct {
-		name string
-		// revoke ends the credential of cut, by way of other (the same user's).
-		revoke func(t *testing.T, cut, other *client, cutTokenID string)
-		// api makes cut an API token rather than a session.
-		api bool
-	}{
-		{"logout", func(t *testing.T, cut, _ *client, _ string) {
-			cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
-		}, false},
-		{"API token revoked", func(t *testing.T, _, other *client, id string) {
-			other.do(t, "DELETE", "/me/tokens/"+id, nil).want(t, http.StatusNoContent)
-		}, true},
-		{"logout with the API token", func(t *testing.T, cut, _ *client, _ string) {
-			cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
-		}, true},
-		{"password changed in another session", func(t *testing.T, _, other *client, _ string) {
-			other.do(t, "POST", "/me/password", map[string]string{"currentPassword": "taskboard-demo", "newPassword": "a new password"}).
-				want(t, http.StatusNoContent)
-		}, false},
-	}
+	tests := revocations
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newServer(t)

@@ -40,22 +40,7 @@ func TestRemovedMemberWebSocketIsClosed(t *testing.T) {
 // the WebSockets opened with it with 4001 within a second, and it no longer opens one; the
 // user's other sessions keep theirs.
 func TestRevokedCredentialClosesWebSocket(t *testing.T) {
-	tests := []struct {
-		name   string
-		api    bool
-		revoke func(t *testing.T, cut, other *client, tokenID string)
-	}{
-		{"logout", false, func(t *testing.T, cut, _ *client, _ string) {
-			cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
-		}},
-		{"API token revoked", true, func(t *testing.T, _, other *client, id string) {
-			other.do(t, "DELETE", "/me/tokens/"+id, nil).want(t, http.StatusNoContent)
-		}},
-		{"password changed in another session", false, func(t *testing.T, _, other *client, _ string) {
-			other.do(t, "POST", "/me/password", map[string]string{"currentPassword": "taskboard-demo", "newPassword": "a new password"}).
-				want(t, http.StatusNoContent)
-		}},
-	}
+	tests := revocations
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newServer(t)
