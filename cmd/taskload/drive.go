@@ -325,12 +325,14 @@ func (h *wsSub) OnMessage(_ *gws.Conn, m *gws.Message) {
 }
 
 // boardSeq reads a board's seq.
+// It asks the short poll without since, which answers the seq alone: the snapshot would carry
+// every task of the board to each of thousands of subscribers.
 func (l *driveLoad) boardSeq(token, board string, seq *int64) error {
-	var snap struct{ Seq int64 }
+	var answer struct{ Seq int64 }
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
-	_, err := newAPIWith(l.cfg.URL, l.client).do(ctx, "GET", "/boards/"+board, token, nil, &snap)
-	*seq = snap.Seq
+	_, err := newAPIWith(l.cfg.URL, l.client).do(ctx, "GET", "/boards/"+board+"/updates", token, nil, &answer)
+	*seq = answer.Seq
 	return err
 }
 
