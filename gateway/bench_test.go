@@ -239,3 +239,30 @@ func (p *benchWS) OnMessage(_ *gws.Conn, m *gws.Message) {
 	p.msgs <- bytes.Clone(m.Bytes())
 	m.Close()
 }
+
+// BenchmarkSnapshotGET measures GET /boards/{id} of a board with 5,004 tasks, in memory, over
+// loopback HTTP (cold activation is BenchmarkColdActivation in actors).
+func BenchmarkSnapshotGET(b *testing.B) {
+	srv, token := benchServer(b)
+	body := []byte(`{"listId":"list-todo","title":"a task of a big board"}`)
+	for range 5000 {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tasks", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := srv.Client().Do(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			b.Fatalf("seed: %v %v", err, resp)
+		}
+		resp.Body.Close()
+	}
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/boards/board-1", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := srv.Client().Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("snapshot: %v %v", err, resp)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		b.SetBytes(n)
+	}
+}
