@@ -63,7 +63,7 @@ func stage(t *testing.T, b *board, title string) messages.Task {
 
 func TestStagedChangesCommitInOneTransaction(t *testing.T) {
 	b, store := loadedBoard(t)
-	events := make(chan messages.Encoded, 8)
+	events := make(chan *messages.Encoded, 8)
 	b.subs[1] = &subscriber{sink: chanSink{ch: events, reason: new(string)}}
 
 	first, second := stage(t, b, "first"), stage(t, b, "second")
@@ -89,7 +89,7 @@ func TestStagedChangesCommitInOneTransaction(t *testing.T) {
 
 func TestFailedBatchFailsEveryChangeAndReloads(t *testing.T) {
 	b, store := loadedBoard(t)
-	events := make(chan messages.Encoded, 8)
+	events := make(chan *messages.Encoded, 8)
 	b.subs[1] = &subscriber{sink: chanSink{ch: events, reason: new(string)}}
 	stage(t, b, "first")
 	stage(t, b, "second")

@@ -122,7 +122,7 @@ func next(t *testing.T, sub *messages.Subscription) messages.Encoded {
 		if !ok {
 			t.Fatalf("subscription ended: %s", sub.Err())
 		}
-		return e
+		return *e
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5s")
 	}

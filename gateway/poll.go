@@ -91,7 +91,7 @@ func (s *Server) wait(ctx context.Context, sub *messages.Subscription, timeout t
 			}
 			return nil, false, nil
 		}
-		events = append(events, enc)
+		events = append(events, *enc)
 	case <-timer.C:
 		return nil, true, nil
 	case <-ctx.Done():
@@ -105,7 +105,7 @@ func (s *Server) wait(ctx context.Context, sub *messages.Subscription, timeout t
 			if !ok {
 				return events, false, nil
 			}
-			events = append(events, enc)
+			events = append(events, *enc)
 		default:
 			return events, false, nil
 		}

@@ -158,7 +158,7 @@ func (st *stream) run() {
 			st.arm()
 			if ok {
 				st.restarts = 0
-				st.deliver(enc)
+				st.deliver(*enc)
 				ok = st.drain()
 			}
 			st.flush()
@@ -178,7 +178,7 @@ func (st *stream) drain() bool {
 			if !ok {
 				return false
 			}
-			st.deliver(enc)
+			st.deliver(*enc)
 		default:
 			return true
 		}

@@ -301,7 +301,7 @@ func (b *endingBoards) Subscribe(ctx context.Context, c messages.Subscribe) (*me
 	if err != nil || !c.Live {
 		return real, err
 	}
-	events, reason, end := make(chan messages.Encoded, c.Buffer), new(string), make(chan string, 1)
+	events, reason, end := make(chan *messages.Encoded, c.Buffer), new(string), make(chan string, 1)
 	sub := messages.NewSubscription(real.ID, real.BoardID, real.UserID, events, reason)
 	sub.Seq, sub.Resync, sub.Replay = real.Seq, real.Resync, real.Replay
 	b.mu.Lock()

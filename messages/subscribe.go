@@ -43,7 +43,7 @@ type Subscription struct {
 	Seq     int64
 	Resync  bool
 	Replay  []Encoded
-	Events  <-chan Encoded
+	Events  <-chan *Encoded
 	// Presence is the room's presence message for a room subscription, to be sent before the
 	// replay: later room messages go to the Sink.
 	Presence []byte
@@ -51,7 +51,7 @@ type Subscription struct {
 }
 
 // NewSubscription is for board implementations: reason is written before events is closed.
-func NewSubscription(id uint64, boardID, userID string, events <-chan Encoded, reason *string) *Subscription {
+func NewSubscription(id uint64, boardID, userID string, events <-chan *Encoded, reason *string) *Subscription {
 	return &Subscription{ID: id, BoardID: boardID, UserID: userID, Events: events, err: reason}
 }
 
