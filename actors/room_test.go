@@ -3,81 +3,14 @@ package actors_test
 import (
 	"context"
 	"encoding/json"
-	"sort"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/actors/actorstest"
 	"github.com/taskboard/taskboard/messages"
 )
-
-// fakeClock is a manual clock for the boards' room timers: Advance moves time and runs the
-// callbacks that fall due, in order.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-// Advance moves the clock by d, running due callbacks outside the lock.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	kept := c.timers[:0]
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
-		default:
-			kept = append(kept, t)
-		}
-	}
-	c.timers = kept
-	c.mu.Unlock()
-	sort.SliceStable(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
-	for _, t := range due {
-		t.f()
-	}
-}
-
-func (c *fakeClock) options() actors.Options {
-	return actors.Options{Clock: c.Now, AfterFunc: c.AfterFunc}
-}
 
 // roomSink records what a board delivers to one room subscription.
 type roomSink struct {
@@ -268,9 +201,9 @@ func TestRoomJoinNeedsMembership(t *testing.T) {
 }
 
 func TestRoomTypingExpires(t *testing.T) {
-	clock := newFakeClock()
+	clock := actorstest.NewClock()
 	db, _ := openStore(t)
-	b := startBoards(t, db, clock.options())
+	b := startBoards(t, db, clock.Options())
 	ctx := context.Background()
 	_, sa, _ := join(t, b, alice)
 	bobSub, sb, _ := join(t, b, bob)
@@ -350,9 +283,9 @@ func TestRoomTypingErrors(t *testing.T) {
 }
 
 func TestRoomCursorsAreCoalesced(t *testing.T) {
-	clock := newFakeClock()
+	clock := actorstest.NewClock()
 	db, _ := openStore(t)
-	b := startBoards(t, db, clock.options())
+	b := startBoards(t, db, clock.Options())
 	ctx := context.Background()
 	_, sa, _ := join(t, b, alice)
 	bobSub, sb, _ := join(t, b, bob)

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/actors/actorstest"
 	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/messages"
 )
@@ -73,8 +72,8 @@ func TestWSPresenceIsPerUser(t *testing.T) {
 }
 
 func TestWSTypingExpires(t *testing.T) {
-	clock := newFakeClock()
-	e := newServerWith(t, setup{actors: clock.options()})
+	clock := actorstest.NewClock()
+	e := newServerWith(t, setup{actors: clock.Options()})
 	a := e.as(t, "alice").joined(t, gwsLib, "board-1")
 	b := e.as(t, "bob").joined(t, coderLib, "board-1")
 	expect(t, a, "user_joined")
@@ -113,8 +112,8 @@ func TestWSTypingExpires(t *testing.T) {
 }
 
 func TestWSCursorsAreCoalesced(t *testing.T) {
-	clock := newFakeClock()
-	e := newServerWith(t, setup{actors: clock.options()})
+	clock := actorstest.NewClock()
+	e := newServerWith(t, setup{actors: clock.Options()})
 	a := e.as(t, "alice").joined(t, coderLib, "board-1")
 	b := e.as(t, "bob").joined(t, gwsLib, "board-1")
 	expect(t, a, "user_joined")
@@ -630,71 +629,6 @@ func TestWSMessagesAreTraced(t *testing.T) {
 	line := e.logs.await(t, map[string]any{"message": "websocket message", "type": "create_task", "requestId": "client-7"})
 	if line["req"] != ev.RequestID || line["user"] != "user-alice" || line["conn"] == nil || line["board"] != "board-1" {
 		t.Fatalf("log line %v for event %s: want its req, user and conn", line, ev.Raw)
-	}
-}
-
-// fakeClock is a manual clock for the boards' room timers: Advance moves time and runs the
-// callbacks that fall due.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) options() actors.Options {
-	return actors.Options{Clock: c.Now, AfterFunc: c.AfterFunc}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	kept := c.timers[:0]
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
-		default:
-			kept = append(kept, t)
-		}
-	}
-	c.timers = kept
-	c.mu.Unlock()
-	sort.SliceStable(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
-	for _, t := range due {
-		t.f()
 	}
 }
 
