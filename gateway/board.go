@@ -97,11 +97,7 @@ func (s *Server) updateBoard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if res.Board == nil {
-		return missing("board")
-	}
-	writeJSON(w, http.StatusOK, res.Board)
-	return nil
+	return writeResource(w, http.StatusOK, res.Board, "board")
 }
 
 // deleteBoard answers DELETE /boards/{boardId}: 204. Owners only.

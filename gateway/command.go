@@ -64,6 +64,16 @@ func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request, cmd valid
 	return cmd.Validate()
 }
 
+// writeResource answers status with v, the resource a board's result carries; a result
+// without it (nil) is an internal error naming what.
+func writeResource[T any](w http.ResponseWriter, status int, v *T, what string) error {
+	if v == nil {
+		return missing(what)
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
 // missing reports a board's answer that lacks the resource the command returns.
 func missing(what string) error {
 	return &messages.Error{Code: messages.CodeInternal, Message: "board answered without " + what}

@@ -40,11 +40,7 @@ func (s *Server) updateList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return listNotFound(err)
 	}
-	if res.List == nil {
-		return missing("list")
-	}
-	writeJSON(w, http.StatusOK, res.List)
-	return nil
+	return writeResource(w, http.StatusOK, res.List, "list")
 }
 
 // deleteList answers DELETE /lists/{listId}: 204; the list's tasks go too.
@@ -77,11 +73,7 @@ func (s *Server) getList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return listNotFound(err)
 	}
-	if res.List == nil {
-		return missing("list")
-	}
-	writeJSON(w, http.StatusOK, res.List)
-	return nil
+	return writeResource(w, http.StatusOK, res.List, "list")
 }
 
 // boardOfList finds the board of the list in r's path.

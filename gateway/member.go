@@ -53,11 +53,7 @@ func (s *Server) updateMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if res.Member == nil {
-		return missing("member")
-	}
-	writeJSON(w, http.StatusOK, res.Member)
-	return nil
+	return writeResource(w, http.StatusOK, res.Member, "member")
 }
 
 // removeMember answers DELETE /boards/{boardId}/members/{userId}: 204. Owners remove anyone;
