@@ -28,7 +28,7 @@ type sinkRecorder struct {
 	ended string
 }
 
-func (s *sinkRecorder) Deliver(m messages.Encoded) bool {
+func (s *sinkRecorder) Deliver(m *messages.Encoded) bool {
 	if len(s.got) == s.room {
 		return false
 	}

@@ -22,9 +22,9 @@ func newRoomSink(size int) *roomSink {
 	return &roomSink{msgs: make(chan messages.Encoded, size), ended: make(chan string, 1)}
 }
 
-func (s *roomSink) Deliver(m messages.Encoded) bool {
+func (s *roomSink) Deliver(m *messages.Encoded) bool {
 	select {
-	case s.msgs <- m:
+	case s.msgs <- *m:
 		return true
 	default:
 		return false

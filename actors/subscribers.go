@@ -33,9 +33,9 @@ type chanSink struct {
 }
 
 // Deliver implements messages.Sink.
-func (c chanSink) Deliver(e messages.Encoded) bool {
+func (c chanSink) Deliver(e *messages.Encoded) bool {
 	select {
-	case c.ch <- &e:
+	case c.ch <- e:
 		return true
 	default:
 		return false
@@ -53,11 +53,13 @@ func (c chanSink) End(reason string) {
 func (b *board) fanOut(e messages.Encoded) { b.deliver(e, nil) }
 
 // deliver offers m to every subscriber that to accepts (nil: all), then drops those whose sink
-// was full. Dropping a room member tells the room, which may drop more.
+// was full. Dropping a room member tells the room, which may drop more. Every sink gets the
+// same pointer: one allocation per message, whatever the number of subscribers.
 func (b *board) deliver(m messages.Encoded, to func(*subscriber) bool) {
+	shared := &m
 	var slow []uint64
 	for id, s := range b.subs {
-		if (to == nil || to(s)) && !s.sink.Deliver(m) {
+		if (to == nil || to(s)) && !s.sink.Deliver(shared) {
 			slow = append(slow, id)
 		}
 	}

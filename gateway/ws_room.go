@@ -28,7 +28,7 @@ type wsRoom struct {
 }
 
 // Deliver implements messages.Sink; the board calls it from its own goroutine.
-func (r *wsRoom) Deliver(m messages.Encoded) bool {
+func (r *wsRoom) Deliver(m *messages.Encoded) bool {
 	c := r.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -40,10 +40,10 @@ func (r *wsRoom) Deliver(m messages.Encoded) bool {
 			c.closeLocked(closeTryLater, "send queue full", false)
 			return false
 		}
-		r.pending = append(r.pending, m)
+		r.pending = append(r.pending, *m)
 		return true
 	}
-	return r.queueLocked(m)
+	return r.queueLocked(*m)
 }
 
 // queueLocked queues a delivery, skipping board events the client already has.

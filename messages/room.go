@@ -65,9 +65,9 @@ type RoomCursor struct {
 // board events in seq order and, for a room member, room messages. The board calls it from
 // its own goroutine, so neither method may block.
 type Sink interface {
-	// Deliver offers m, whose bytes are shared and must not be modified. It reports false when
-	// the sink is full: the board then ends the subscription with EndSlow.
-	Deliver(m Encoded) bool
+	// Deliver offers m, shared by every sink of the board and never to be modified. It reports
+	// false when the sink is full: the board then ends the subscription with EndSlow.
+	Deliver(m *Encoded) bool
 	// End tells the sink that the board ended the subscription, for one of the End* reasons.
 	// Nothing is delivered after it.
 	End(reason string)
