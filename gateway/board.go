@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"cmp"
 	"net/http"
-	"slices"
 
 	"github.com/taskboard/taskboard/messages"
 )
@@ -71,17 +69,8 @@ func (s *Server) snapshot(r *http.Request) (messages.Snapshot, error) {
 	if res.Snapshot == nil {
 		return messages.Snapshot{}, missing("snapshot")
 	}
+	// The board answers lists and tasks in protocol order already.
 	snap := *res.Snapshot
-	snap.Lists = slices.SortedStableFunc(slices.Values(snap.Lists), func(a, b messages.List) int {
-		return cmp.Compare(a.Position, b.Position)
-	})
-	listPos := make(map[string]int, len(snap.Lists))
-	for _, l := range snap.Lists {
-		listPos[l.ID] = l.Position
-	}
-	snap.Tasks = slices.SortedStableFunc(slices.Values(snap.Tasks), func(a, b messages.Task) int {
-		return cmp.Or(cmp.Compare(listPos[a.ListID], listPos[b.ListID]), cmp.Compare(a.Position, b.Position))
-	})
 	snap.Lists, snap.Tasks = nonNil(snap.Lists), nonNil(snap.Tasks)
 	return snap, nil
 }

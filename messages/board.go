@@ -8,8 +8,9 @@ type Board struct {
 	Role      Role   `json:"role,omitempty"`
 }
 
-// Snapshot is a board's full state at one instant. Seq is the number of the last event folded
-// into it: a client that then streams from Seq misses nothing and sees nothing twice.
+// Snapshot is a board's full state at one instant, lists by position and tasks by list
+// position, then task position. Seq is the number of the last event folded into it: a client
+// that then streams from Seq misses nothing and sees nothing twice.
 type Snapshot struct {
 	Board Board  `json:"board"`
 	Lists []List `json:"lists"`
