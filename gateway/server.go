@@ -98,7 +98,9 @@ type Server struct {
 	live   *liveSet
 	logins *loginGuard
 	ws     *wsHub
-	obs    Observer
+	// send writes the queued frames of WebSockets and SSE streams (send.go).
+	send *sendPool
+	obs  Observer
 	// conns counts each board's live connections for GET /admin/connections.
 	conns *connCounts
 }
@@ -137,6 +139,7 @@ func New(cfg Config) *Server {
 		polls:   make(chan struct{}, cfg.MaxLongPolls),
 		closing: make(chan struct{}),
 		live:    newLiveSet(),
+		send:    newSendPool(),
 		logins: &loginGuard{
 			perIP:      newKeyedLimiter(cfg.LoginPerIP.orDefault(DefaultLoginPerIP)),
 			perAccount: newKeyedLimiter(cfg.LoginPerAccount.orDefault(DefaultLoginPerAccount)),

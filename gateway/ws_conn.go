@@ -2,9 +2,12 @@ package gateway
 
 import (
 	"encoding/binary"
+	"errors"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -26,16 +29,19 @@ type wsFrame struct {
 }
 
 // wsConn is one WebSocket connection. gws's read loop calls it (one goroutine per connection)
-// and only queues what it reads; a handler goroutine runs only while received messages wait,
-// and a writer goroutine only while there is something to write; boards deliver to its rooms
-// from their own goroutines. So an idle connection costs one goroutine, with a small stack.
+// and only queues what it reads; a handler goroutine runs only while received messages wait;
+// the send pool writes what is queued (send.go), and a writer goroutine of its own runs only
+// while its socket is full or it is closing; boards deliver to its rooms from their own
+// goroutines. So an idle connection costs one goroutine, with a small stack.
 //
 // Everything queued goes through one bounded queue shared by the connection's rooms: a
 // connection that falls WSSendQueue messages behind is closed with 1013 rather than slowing
 // its boards or growing without limit (gws's own queue is unbounded).
 type wsConn struct {
-	s      *Server
-	ws     *gws.Conn
+	s  *Server
+	ws *gws.Conn
+	// raw writes to the socket without waiting, on the send pool (nil: it cannot).
+	raw    syscall.RawConn
 	id     string
 	userID string
 	opened time.Time
@@ -47,8 +53,6 @@ type wsConn struct {
 	// connection silent for WSPingInterval + WSPongGrace.
 	lastSeen  atomic.Int64
 	heartbeat *time.Timer
-	// closeAsked is set with closeCode, so that a writer stops between two frames.
-	closeAsked atomic.Bool
 
 	// inMu guards what the read loop touches for every message, apart from mu, which the
 	// boards' deliveries contend for. Lock order: mu, then inMu.
@@ -64,7 +68,7 @@ type wsConn struct {
 
 	mu          sync.Mutex
 	queue       []wsFrame
-	writing     bool // a writer goroutine is running
+	writing     bool // a flush is scheduled, or a writer goroutine is running
 	closeCode   uint16
 	closeReason string
 	closeAbrupt bool // no closing handshake: the peer is gone
@@ -80,6 +84,7 @@ func newWSConn(s *Server, socket *gws.Conn, userID, reqID string) *wsConn {
 	c := &wsConn{
 		s:      s,
 		ws:     socket,
+		raw:    rawConn(socket.NetConn()),
 		id:     ulid.Make().String(),
 		userID: userID,
 		opened: time.Now(),
@@ -193,88 +198,192 @@ func (c *wsConn) pushLocked(f wsFrame) bool {
 	return true
 }
 
-// startWriter starts the writer goroutine unless one is running.
+// startWriter has the send pool flush the queue, unless a writer is already on it.
 func (c *wsConn) startWriter() {
 	if c.writing {
 		return
 	}
 	c.writing = true
 	c.s.ws.wg.Add(1)
-	go c.write()
+	c.s.send.schedule(c)
 }
 
-// write sends what is queued until the queue is empty, then ends; a requested close is sent
-// once what was being written is out.
-func (c *wsConn) write() {
-	defer c.s.ws.wg.Done()
-	for {
+// flushRounds bounds how many batches a pool worker writes for one connection before it
+// lets the others have their turn.
+const flushRounds = 4
+
+// flush implements flusher: on a pool worker, it writes what is queued without blocking.
+// Whatever would block (a full socket, a closing handshake) goes on to a goroutine of the
+// connection's own, in order.
+func (c *wsConn) flush() {
+	for range flushRounds {
 		c.mu.Lock()
 		if c.ended || c.closeSent {
-			c.writing = false
+			c.releaseWriterLocked()
 			c.mu.Unlock()
 			return
 		}
-		if c.closeCode != 0 && (!c.closeDrain || len(c.queue) == 0) {
-			code, reason, abrupt := c.closeCode, c.closeReason, c.closeAbrupt
-			c.closeSent, c.writing, c.queue = true, false, nil
+		if c.closeCode != 0 || c.raw == nil {
 			c.mu.Unlock()
-			c.sendClose(code, reason, abrupt)
+			go c.write(nil)
 			return
 		}
 		batch := c.queue
 		c.queue = nil
 		if len(batch) == 0 {
-			c.writing = false
+			c.releaseWriterLocked()
 			c.mu.Unlock()
 			return
 		}
 		c.mu.Unlock()
-		if err := c.writeFrames(batch); err != nil {
-			// gws has closed the connection: its read loop ends and OnClose cleans up.
-			c.log(zerolog.DebugLevel).Err(err).Msg("websocket write failed")
-			c.mu.Lock()
-			c.writing, c.queue = false, nil
+		out := c.encode(batch)
+		switch err := out.writeNow(c.raw); {
+		case err == nil:
+			c.delivered(out)
+		case errors.Is(err, errWouldBlock):
+			go c.write(out)
+			return
+		default:
+			c.writeFailed(err)
+			return
+		}
+	}
+	c.s.send.schedule(c)
+}
+
+// releaseWriterLocked ends the writer's turn: the next push schedules a flush again.
+func (c *wsConn) releaseWriterLocked() {
+	c.writing = false
+	c.s.ws.wg.Done()
+}
+
+// write runs on a goroutine of its own: it writes pending (framed bytes the pool could not
+// write without waiting), then what is queued until the queue is empty, each batch within
+// WSWriteTimeout; a requested close is sent once what was being written is out.
+func (c *wsConn) write(pending *outgoing) {
+	if pending != nil && !c.writeBatch(pending) {
+		return
+	}
+	for {
+		c.mu.Lock()
+		if c.ended || c.closeSent {
+			c.releaseWriterLocked()
 			c.mu.Unlock()
+			return
+		}
+		if c.closeCode != 0 && (!c.closeDrain || len(c.queue) == 0) {
+			code, reason, abrupt := c.closeCode, c.closeReason, c.closeAbrupt
+			c.closeSent, c.queue = true, nil
+			c.mu.Unlock()
+			c.sendClose(code, reason, abrupt)
+			c.mu.Lock()
+			c.releaseWriterLocked()
+			c.mu.Unlock()
+			return
+		}
+		batch := c.queue
+		c.queue = nil
+		if len(batch) == 0 {
+			c.releaseWriterLocked()
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if !c.writeBatch(c.encode(batch)) {
 			return
 		}
 	}
 }
 
-// writeFrames writes frames in order, each within WSWriteTimeout, and stops early when a
-// close was asked for.
-func (c *wsConn) writeFrames(frames []wsFrame) error {
-	for _, f := range frames {
-		if c.closeAsked.Load() {
-			return nil
-		}
-		if err := c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WSWriteTimeout)); err != nil {
-			return err
-		}
-		var err error
-		switch {
-		case f.ping:
-			err = c.ws.WritePing(nil)
-		case f.pong:
-			err = c.ws.WritePong(f.data)
-		case f.replay != nil:
-			for _, e := range f.replay {
-				if err = c.ws.WriteMessage(gws.OpcodeText, e.JSON); err != nil {
-					break
-				}
-				c.s.obs.Delivered(TransportWebSocket, time.Time{})
-				_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WSWriteTimeout))
-			}
-		default:
-			err = c.ws.WriteMessage(gws.OpcodeText, f.data)
-			if err == nil && f.event {
-				c.s.obs.Delivered(TransportWebSocket, f.at)
-			}
-		}
-		if err != nil {
-			return err
+// writeBatch writes out, waiting at most WSWriteTimeout; it reports false, the writer
+// released, when the write failed.
+func (c *wsConn) writeBatch(out *outgoing) bool {
+	if err := out.writeBlocking(c.ws.NetConn(), c.s.cfg.WSWriteTimeout); err != nil {
+		c.writeFailed(err)
+		return false
+	}
+	c.delivered(out)
+	return true
+}
+
+// writeFailed ends the writer after a failed write: gws's read loop then fails too, and
+// OnClose cleans up.
+func (c *wsConn) writeFailed(err error) {
+	c.log(zerolog.DebugLevel).Err(err).Msg("websocket write failed")
+	_ = c.ws.NetConn().Close()
+	c.mu.Lock()
+	c.queue = nil
+	c.releaseWriterLocked()
+	c.mu.Unlock()
+}
+
+// delivered reports the board events of a written batch.
+func (c *wsConn) delivered(out *outgoing) {
+	for _, at := range out.events {
+		c.s.obs.Delivered(TransportWebSocket, at)
+	}
+}
+
+// encode frames a batch for one writev. Frames are written by the connection itself rather
+// than through gws, whose writes take one syscall each: server frames are never masked, and
+// writes of whole frames do not interleave with gws's own (a closing handshake), since the
+// socket's writes are serialized. A frame cut short by a full socket is finished by the
+// connection's own goroutine before anything else is written.
+func (c *wsConn) encode(batch []wsFrame) *outgoing {
+	n := 0
+	for _, f := range batch {
+		n += max(1, len(f.replay))
+	}
+	out := &outgoing{bufs: make(net.Buffers, 0, 2*n)}
+	headers := make([]byte, 0, wsMaxHeader*n)
+	add := func(opcode byte, payload []byte) {
+		i := len(headers)
+		headers = appendWSHeader(headers, opcode, len(payload))
+		out.bufs = append(out.bufs, headers[i:len(headers):len(headers)])
+		if len(payload) > 0 {
+			out.bufs = append(out.bufs, payload)
 		}
 	}
-	return nil
+	for _, f := range batch {
+		switch {
+		case f.ping:
+			add(wsOpPing, nil)
+		case f.pong:
+			add(wsOpPong, f.data)
+		case f.replay != nil:
+			for _, e := range f.replay {
+				add(wsOpText, e.JSON)
+				out.events = append(out.events, time.Time{})
+			}
+		default:
+			add(wsOpText, f.data)
+			if f.event {
+				out.events = append(out.events, f.at)
+			}
+		}
+	}
+	return out
+}
+
+// WebSocket opcodes of the frames the server writes itself (RFC 6455, 5.2), with FIN set.
+const (
+	wsOpText = 0x81
+	wsOpPing = 0x89
+	wsOpPong = 0x8A
+	// wsMaxHeader is the longest header of an unmasked frame.
+	wsMaxHeader = 10
+)
+
+// appendWSHeader appends the header of an unmasked, unfragmented frame of n payload bytes.
+func appendWSHeader(b []byte, opcode byte, n int) []byte {
+	switch {
+	case n < 126:
+		return append(b, opcode, byte(n))
+	case n <= 0xFFFF:
+		return append(b, opcode, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, opcode, 127), uint64(n))
+	}
 }
 
 // close asks for the connection to be closed with code after the frame being written, with
@@ -311,7 +420,6 @@ func (c *wsConn) closeLocked(code uint16, reason string, abrupt bool) {
 		return
 	}
 	c.closeCode, c.closeReason, c.closeAbrupt = code, reason, abrupt
-	c.closeAsked.Store(true)
 	c.queue = nil
 	c.closeDrain = false
 	c.stopInbox()
