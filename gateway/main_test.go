@@ -83,6 +83,8 @@ type setup struct {
 	store  func(actors.Store) actors.Store
 	// db is the database's options; zero HashParams mean cheap password hashes.
 	db persistence.Options
+	// http2 serves HTTP/2 over TLS instead of HTTP/1.1.
+	http2 bool
 }
 
 // newServerWith starts a server on a fresh demo database with st.
@@ -145,7 +147,12 @@ func startServerWith(t *testing.T, path string, st setup, opts ...option) *env {
 	if st.listen != nil {
 		e.srv.Listener = st.listen(e.srv.Listener)
 	}
-	e.srv.Start()
+	if st.http2 {
+		e.srv.EnableHTTP2 = true
+		e.srv.StartTLS()
+	} else {
+		e.srv.Start()
+	}
 	t.Cleanup(e.stop)
 	return e
 }

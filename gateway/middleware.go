@@ -167,6 +167,14 @@ func (w *responseWriter) FlushError() error {
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
+// recordStatus records the status of an answer written past the writer (an SSE stream
+// taken over).
+func (w *responseWriter) recordStatus(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
 // Hijack implements http.Hijacker for the WebSocket upgrade, which gws does itself; the
 // access log records it as 101.
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {

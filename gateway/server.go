@@ -98,6 +98,7 @@ type Server struct {
 	live   *liveSet
 	logins *loginGuard
 	ws     *wsHub
+	sse    sseHub
 	// send writes the queued frames of WebSockets and SSE streams (send.go).
 	send *sendPool
 	obs  Observer
@@ -167,6 +168,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		s.sse.closeAll()
 		s.ws.closeAll(s.cfg.WSWriteTimeout + 2*wsCloseTimeout)
 	})
 }

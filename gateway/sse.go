@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -42,6 +41,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	if s.closed() {
 		return messages.Errorf(messages.CodeUnavailable, "shutting down")
 	}
+	if r.ProtoMajor == 1 {
+		return s.takeOver(w, r, after)
+	}
+	// HTTP/2 cannot hand its connection over: the stream stays a handler of net/http.
 	if _, ok := w.(http.Flusher); !ok {
 		return errors.New("sse: response writer cannot flush")
 	}
@@ -105,12 +108,7 @@ func (st *stream) subscribe(after *int64) messages.Subscribe {
 // open writes the retry hint, the connected frame, a resync frame if needed and the replay.
 func (st *stream) open(after *int64) {
 	st.arm()
-	connected, _ := json.Marshal(struct {
-		Type    string `json:"type"`
-		BoardID string `json:"boardId"`
-		Seq     int64  `json:"seq"`
-	}{"connected", st.board, st.sub.Seq})
-	st.write([]byte("retry: " + sseRetry + "\ndata: " + string(connected) + "\n\n"))
+	st.write(sseConnected(st.board, st.sub.Seq))
 	st.last = st.sub.Seq
 	if after != nil && !st.sub.Resync {
 		st.last = *after
@@ -123,13 +121,7 @@ func (st *stream) open(after *int64) {
 // catchUp writes the current subscription's resync frame or replay.
 func (st *stream) catchUp() {
 	if st.sub.Resync {
-		resync, _ := json.Marshal(struct {
-			Type string `json:"type"`
-			Seq  int64  `json:"seq"`
-		}{"resync", st.sub.Seq})
-		// The id makes a reconnecting EventSource resume from here, not from the stale id
-		// that caused the resync.
-		st.write([]byte("id: " + strconv.FormatInt(st.sub.Seq, 10) + "\nevent: resync\ndata: " + string(resync) + "\n\n"))
+		st.write(sseResync(st.sub.Seq))
 		st.last = st.sub.Seq
 		return
 	}
@@ -140,6 +132,26 @@ func (st *stream) catchUp() {
 		}
 		st.deliver(enc)
 	}
+}
+
+// sseConnected is a stream's first frame: the retry hint and the connected message.
+func sseConnected(boardID string, seq int64) []byte {
+	connected := mustJSON(struct {
+		Type    string `json:"type"`
+		BoardID string `json:"boardId"`
+		Seq     int64  `json:"seq"`
+	}{"connected", boardID, seq})
+	return []byte("retry: " + sseRetry + "\ndata: " + string(connected) + "\n\n")
+}
+
+// sseResync is the frame telling a client to reload the snapshot. Its id makes a
+// reconnecting EventSource resume from here, not from the stale id that caused the resync.
+func sseResync(seq int64) []byte {
+	resync := mustJSON(struct {
+		Type string `json:"type"`
+		Seq  int64  `json:"seq"`
+	}{"resync", seq})
+	return []byte("id: " + strconv.FormatInt(seq, 10) + "\nevent: resync\ndata: " + string(resync) + "\n\n")
 }
 
 // run streams live events and heartbeats until the stream ends.

@@ -3,8 +3,11 @@ package gateway_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -292,22 +295,34 @@ func TestSSEEndsOnServerClose(t *testing.T) {
 type endingBoards struct {
 	gateway.Boards
 	mu         sync.Mutex
-	ends       []chan string
+	ends       []func(reason string)
 	subscribes int
 }
 
 func (b *endingBoards) Subscribe(ctx context.Context, c messages.Subscribe) (*messages.Subscription, error) {
+	if !c.Live {
+		return b.Boards.Subscribe(ctx, c)
+	}
+	if c.Sink != nil {
+		sink := &endingSink{Sink: c.Sink}
+		c.Sink = sink
+		real, err := b.Boards.Subscribe(ctx, c)
+		if err == nil {
+			b.add(func(why string) {
+				sink.End(why)
+				b.Boards.Unsubscribe(real)
+			})
+		}
+		return real, err
+	}
 	real, err := b.Boards.Subscribe(ctx, c)
-	if err != nil || !c.Live {
+	if err != nil {
 		return real, err
 	}
 	events, reason, end := make(chan *messages.Encoded, c.Buffer), new(string), make(chan string, 1)
 	sub := messages.NewSubscription(real.ID, real.BoardID, real.UserID, events, reason)
 	sub.Seq, sub.Resync, sub.Replay = real.Seq, real.Resync, real.Replay
-	b.mu.Lock()
-	b.ends = append(b.ends, end)
-	b.subscribes++
-	b.mu.Unlock()
+	b.add(func(why string) { end <- why })
 	go func() {
 		defer close(events)
 		for {
@@ -328,14 +343,45 @@ func (b *endingBoards) Subscribe(ctx context.Context, c messages.Subscribe) (*me
 	return sub, nil
 }
 
+func (b *endingBoards) add(end func(reason string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ends = append(b.ends, end)
+	b.subscribes++
+}
+
 // end ends every live subscription opened so far with reason.
 func (b *endingBoards) end(reason string) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, end := range b.ends {
-		end <- reason
-	}
+	ends := b.ends
 	b.ends = nil
+	b.mu.Unlock()
+	for _, end := range ends {
+		end(reason)
+	}
+}
+
+// endingSink passes a board's deliveries on until the test ends it: then the subscriber
+// hears the test's reason, and nothing of the real subscription's own end.
+type endingSink struct {
+	messages.Sink
+	mu    sync.Mutex
+	ended bool
+}
+
+func (s *endingSink) Deliver(m *messages.Encoded) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended || s.Sink.Deliver(m)
+}
+
+func (s *endingSink) End(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		s.ended = true
+		s.Sink.End(reason)
+	}
 }
 
 func (b *endingBoards) count() int {
@@ -383,5 +429,79 @@ func TestSSEEndsWhenDropped(t *testing.T) {
 	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse subscription ended", "reason": messages.EndSlow})
 	if n := boards.count(); n != 1 {
 		t.Fatalf("%d subscriptions, want 1: a dropped client resumes by itself", n)
+	}
+}
+
+func TestSSEStreamLeavesTheHTTPServer(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	// Taken over from net/http, the stream is delimited by the connection's end: neither
+	// chunked nor kept alive.
+	if s.Header.Get("Content-Type") != "text/event-stream" || s.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("headers %v", s.Header)
+	}
+	if len(s.TransferEncoding) != 0 || !s.Close {
+		t.Fatalf("transfer encoding %v, close %v: want an identity body ended by closing", s.TransferEncoding, s.Close)
+	}
+	alice.createTask(t, "list-todo", "one")
+	if ev := s.event(t); ev.Seq != 1 || ev.Type != "task_created" {
+		t.Fatalf("event %+v", ev)
+	}
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "request", "status": float64(http.StatusOK)})
+}
+
+func TestSSEOverHTTP2(t *testing.T) {
+	e := newServerWith(t, setup{http2: true}, func(c *gateway.Config) { c.Heartbeat = 20 * time.Millisecond })
+	alice := e.as(t, "alice")
+	alice.createTask(t, "list-todo", "one")
+	s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", "0")
+	if s.ProtoMajor != 2 {
+		t.Fatalf("protocol %d, want HTTP/2", s.ProtoMajor)
+	}
+	s.connected(t, "board-1")
+	if ev := s.event(t); ev.Seq != 1 {
+		t.Fatalf("replayed seq %d, want 1", ev.Seq)
+	}
+	alice.createTask(t, "list-todo", "two")
+	if ev := s.event(t); ev.Seq != 2 {
+		t.Fatalf("live seq %d, want 2", ev.Seq)
+	}
+	if f := s.next(t); f.Comment != "heartbeat" {
+		t.Fatalf("frame %+v, want a heartbeat", f)
+	}
+}
+
+func TestSSESlowReaderIsDropped(t *testing.T) {
+	e := newServerWith(t, setup{listen: func(l net.Listener) net.Listener { return smallBuffers{l} }},
+		func(c *gateway.Config) { c.SSEBuffer = 8 })
+	alice, bob := e.as(t, "alice"), e.as(t, "bob")
+	fast := alice.stream(t, "/boards/board-1/events")
+	fast.connected(t, "board-1")
+
+	// A client that asks for the stream and never reads it.
+	slow, err := smallReadBuffer(context.Background(), "tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fmt.Fprintf(slow, "GET /boards/board-1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nX-Request-Id: slow-reader\r\n\r\n", bob.token)
+	e.logs.await(t, map[string]any{"req": "slow-reader", "message": "request"})
+
+	description := strings.Repeat("d", 5000)
+	for seq := int64(1); len(e.logs.all(map[string]any{"req": "slow-reader", "message": "sse subscription ended", "reason": messages.EndSlow})) == 0; seq++ {
+		if seq > 500 {
+			t.Fatal("the slow reader was never dropped")
+		}
+		alice.do(t, "POST", "/tasks", map[string]any{"listId": "list-todo", "title": "big", "description": description}).want(t, http.StatusCreated)
+		if ev := fast.event(t); ev.Seq != seq {
+			t.Fatalf("fast stream got seq %d, want %d", ev.Seq, seq)
+		}
+	}
+	// Dropped, the slow stream is closed at once, not after its blocked write times out.
+	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, slow); err != nil {
+		t.Fatalf("slow reader: %v, want the connection closed", err)
 	}
 }

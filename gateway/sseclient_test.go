@@ -23,6 +23,7 @@ type sseFrame struct {
 
 // sseStream is a real SSE client reading a text/event-stream body.
 type sseStream struct {
+	*http.Response
 	Header http.Header
 	ReqID  string
 	frames chan sseFrame
@@ -49,7 +50,7 @@ func (c *client) stream(t *testing.T, path string, header ...string) *sseStream 
 		t.Fatalf("GET %s: status %d: %s", path, resp.StatusCode, b)
 	}
 	s := &sseStream{
-		Header: resp.Header, ReqID: resp.Header.Get("X-Request-Id"),
+		Response: resp, Header: resp.Header, ReqID: resp.Header.Get("X-Request-Id"),
 		frames: make(chan sseFrame, 1024), ctx: ctx, cancel: cancel, done: make(chan struct{}),
 	}
 	go s.read(resp.Body)

@@ -1,0 +1,410 @@
+package gateway
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/taskboard/taskboard/messages"
+)
+
+// sseConn is an SSE stream taken over from net/http once it is authorised and subscribed.
+// net/http keeps two goroutines and their buffers for every open response (the handler's
+// and a background reader), which made an idle stream cost about 34 KiB. Taken over, an idle
+// stream is this struct and its socket: the board delivers into its bounded queue, the send
+// pool writes it (send.go), a timer queues heartbeats, and the hang-up watcher notices the
+// client leaving. No goroutine is its own while it is idle.
+type sseConn struct {
+	s      *Server
+	nc     net.Conn
+	raw    syscall.RawConn
+	board  string
+	req    string // the trace id of the request that opened the stream
+	meta   messages.Meta
+	opened time.Time
+	// release, untrack and unwatch take the stream out of the registry of live connections
+	// by credential, out of the connection counts and out of the hang-up watcher.
+	release, untrack, unwatch func()
+
+	mu        sync.Mutex
+	queue     []sseFrame
+	writing   bool // a flush is scheduled, or a writer goroutine is running
+	heartbeat *time.Timer
+	sub       *messages.Subscription
+	// joining holds deliveries back in pending while a subscription's replay is not queued.
+	joining bool
+	pending []*messages.Encoded
+	// last is the seq of the last event queued, or that the client already had.
+	last     int64
+	restarts int
+	ending   string // set: end with this reason once the queue is written
+	ended    bool
+}
+
+// sseFrame is one queued frame: bytes shared with other streams, never modified.
+type sseFrame struct {
+	data  []byte
+	event bool      // a board event
+	at    time.Time // when a live event was committed (zero: replayed)
+}
+
+// sseHub holds the streams taken over, so that Close can end them, and watches their
+// sockets for hang-ups.
+type sseHub struct {
+	mu      sync.Mutex
+	conns   map[*sseConn]struct{}
+	hangups hangups
+}
+
+// takeOver subscribes the stream of r, answers it and hands its connection over to an
+// sseConn. Errors before the connection is taken (not_found, unavailable) are ordinary JSON
+// answers.
+func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64) error {
+	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), joining: true}
+	sub, err := s.cfg.Boards.Subscribe(r.Context(), messages.Subscribe{
+		Meta: c.meta, BoardID: c.board, After: after, Live: true, Sink: c,
+	})
+	if err != nil {
+		return err
+	}
+	if rec, ok := w.(interface{ recordStatus(int) }); ok {
+		rec.recordStatus(http.StatusOK)
+	}
+	nc, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		s.cfg.Boards.Unsubscribe(sub)
+		return err
+	}
+	// Whatever the client sent after its request is not for us; the buffers are dropped.
+	_, _ = brw.Reader.Discard(brw.Reader.Buffered())
+
+	// Whoever ends the stream meanwhile (a revocation, a hang-up) waits for it to be set up.
+	c.mu.Lock()
+	c.nc, c.raw = nc, rawConn(nc)
+	p, _ := principalFrom(r.Context())
+	c.release = s.live.register(p, func(error) { c.close("credential ended") })
+	c.untrack = s.track(c.board, TransportSSE)
+	if !s.sse.add(c, s.closing) {
+		c.sub = sub
+		c.mu.Unlock()
+		c.close(messages.EndShutdown)
+		return nil
+	}
+	c.unwatch = s.sse.hangups.watch(nc, func() { c.close("client gone") })
+	c.queue = append(c.queue, sseFrame{data: sseHead(w.Header())}, sseFrame{data: sseConnected(c.board, sub.Seq)})
+	c.last = sub.Seq
+	if after != nil && !sub.Resync {
+		c.last = *after
+	}
+	c.subscribedLocked(sub)
+	c.heartbeat = time.AfterFunc(s.cfg.Heartbeat, c.beat)
+	c.mu.Unlock()
+	logFrom(r.Context()).Debug().Str("board", c.board).Int64("seq", sub.Seq).Bool("resync", sub.Resync).Msg("sse stream open")
+	return nil
+}
+
+// sseHead is the response's status line and headers, with those set so far (the request
+// id). The body ends when the connection closes.
+func sseHead(h http.Header) []byte {
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	h.Set("Connection", "close")
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	var b bytes.Buffer
+	b.WriteString("HTTP/1.1 200 OK\r\n")
+	_ = h.Write(&b)
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+// subscribedLocked queues a subscription's resync frame or replay, then what the board
+// delivered meanwhile. The caller holds c.mu.
+func (c *sseConn) subscribedLocked(sub *messages.Subscription) {
+	c.sub, c.joining = sub, false
+	replay := sub.Replay
+	sub.Replay = nil // the stream keeps the subscription for its id, not what it carried
+	if sub.Resync {
+		c.queue = append(c.queue, sseFrame{data: sseResync(sub.Seq)})
+		c.last = sub.Seq
+	}
+	for i := range replay {
+		c.queueLocked(&replay[i], true)
+	}
+	pending := c.pending
+	c.pending = nil
+	for _, m := range pending {
+		if !c.queueLocked(m, false) {
+			c.endLocked(messages.EndSlow)
+			break
+		}
+	}
+	c.startWriterLocked()
+}
+
+// Deliver implements messages.Sink; the board calls it from its own goroutine.
+func (c *sseConn) Deliver(m *messages.Encoded) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended || c.ending != "" {
+		return true
+	}
+	if c.joining {
+		if len(c.pending) >= c.s.cfg.SSEBuffer {
+			return false
+		}
+		c.pending = append(c.pending, m)
+		return true
+	}
+	if !c.queueLocked(m, false) {
+		return false
+	}
+	c.startWriterLocked()
+	return true
+}
+
+// queueLocked queues an event's shared frame, skipping what the client already has; it
+// reports false when the queue is full.
+func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
+	if m.Seq <= c.last {
+		return true
+	}
+	if len(c.queue) >= c.s.cfg.SSEBuffer {
+		return false
+	}
+	if m.Seq != c.last+1 {
+		c.log(zerolog.WarnLevel).Int64("seq", m.Seq).Int64("after", c.last).Msg("sse gap in board events")
+	}
+	f := sseFrame{data: m.SSE, event: true}
+	if !replayed {
+		f.at = m.Committed
+	}
+	c.queue = append(c.queue, f)
+	c.last, c.restarts = m.Seq, 0
+	c.log(zerolog.DebugLevel).Int64("seq", m.Seq).Str("event_req", m.RequestID).Msg("sse event")
+	return true
+}
+
+// End implements messages.Sink. A board restart is bridged by subscribing again after the
+// last seq queued, so the client sees neither a gap, a duplicate nor a second connected
+// frame. A slow stream or a shutdown closes at once (the client resumes with Last-Event-ID);
+// any other end closes once what is queued (a board_deleted, a member_removed) is written.
+func (c *sseConn) End(reason string) {
+	c.mu.Lock()
+	if c.ended || c.ending != "" {
+		c.mu.Unlock()
+		return
+	}
+	c.sub = nil
+	c.log(zerolog.DebugLevel).Str("reason", reason).Int64("seq", c.last).Msg("sse subscription ended")
+	switch {
+	case reason == messages.EndRestarted && c.restarts < maxRestarts:
+		c.restarts++
+		c.joining, c.pending = true, nil
+		go c.resubscribe()
+	case reason == messages.EndSlow || reason == messages.EndShutdown:
+		c.ending = reason
+		go c.close(reason)
+	default:
+		c.endLocked(reason)
+	}
+	c.mu.Unlock()
+}
+
+// log starts a log line at level with the stream's trace id and board. Every stream keeping
+// a logger of its own would cost half a kilobyte each.
+func (c *sseConn) log(level zerolog.Level) *zerolog.Event {
+	return c.s.log.WithLevel(level).Str("req", c.req).Str("board", c.board)
+}
+
+// endLocked ends the stream once its queue is written. The caller holds c.mu.
+func (c *sseConn) endLocked(reason string) {
+	c.ending = reason
+	if !c.writing {
+		go c.close(reason)
+	}
+}
+
+// resubscribe follows a board restart.
+func (c *sseConn) resubscribe() {
+	c.mu.Lock()
+	after := c.last
+	c.mu.Unlock()
+	ctx, cancel := askContext()
+	defer cancel()
+	sub, err := c.s.cfg.Boards.Subscribe(ctx, messages.Subscribe{
+		Meta: c.meta, BoardID: c.board, After: &after, Live: true, Sink: c,
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case err != nil:
+		c.log(zerolog.DebugLevel).Err(err).Msg("sse resubscribe failed")
+		c.endLocked(messages.EndRestarted)
+	case c.ended || c.ending != "":
+		c.s.cfg.Boards.Unsubscribe(sub)
+	default:
+		c.subscribedLocked(sub)
+	}
+}
+
+// beat queues a heartbeat comment unless something is being written anyway.
+func (c *sseConn) beat() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended || c.ending != "" {
+		return
+	}
+	if len(c.queue) == 0 && !c.writing {
+		c.queue = append(c.queue, sseFrame{data: sseHeartbeat})
+		c.startWriterLocked()
+	}
+	c.heartbeat.Reset(c.s.cfg.Heartbeat)
+}
+
+func (c *sseConn) startWriterLocked() {
+	if c.writing || len(c.queue) == 0 {
+		return
+	}
+	c.writing = true
+	c.s.send.schedule(c)
+}
+
+// flush implements flusher: on a pool worker, it writes what is queued without blocking and
+// hands what would block to a goroutine of the stream's own.
+func (c *sseConn) flush() {
+	for range flushRounds {
+		out, ok := c.next()
+		if !ok {
+			return
+		}
+		if err := out.writeNow(c.raw); err != nil {
+			go c.write(out, err)
+			return
+		}
+		c.delivered(out)
+	}
+	c.s.send.schedule(c)
+}
+
+// write runs on a goroutine of its own: it writes what the pool could not write without
+// waiting, then what is queued until the queue is empty, each batch within sseWriteTimeout.
+func (c *sseConn) write(out *outgoing, err error) {
+	for {
+		if err == errWouldBlock {
+			err = out.writeBlocking(c.nc, sseWriteTimeout)
+		}
+		if err != nil {
+			c.log(zerolog.DebugLevel).Err(err).Msg("sse write failed")
+			c.close("write failed")
+			return
+		}
+		c.delivered(out)
+		var ok bool
+		if out, ok = c.next(); !ok {
+			return
+		}
+		err = errWouldBlock
+	}
+}
+
+// next takes the queue as one batch. When it is empty it releases the writer, and closes a
+// stream that was to end once its queue was written: false.
+func (c *sseConn) next() (*outgoing, bool) {
+	c.mu.Lock()
+	batch := c.queue
+	c.queue = nil
+	if len(batch) == 0 || c.ended {
+		c.writing = false
+		reason := c.ending
+		c.mu.Unlock()
+		if reason != "" {
+			c.close(reason)
+		}
+		return nil, false
+	}
+	c.mu.Unlock()
+	out := &outgoing{bufs: make(net.Buffers, 0, len(batch))}
+	for _, f := range batch {
+		out.bufs = append(out.bufs, f.data)
+		if f.event {
+			out.events = append(out.events, f.at)
+		}
+	}
+	return out, true
+}
+
+func (c *sseConn) delivered(out *outgoing) {
+	for _, at := range out.events {
+		c.s.obs.Delivered(TransportSSE, at)
+	}
+}
+
+// close ends the stream at once: the connection closes, the subscription ends. It is
+// idempotent.
+func (c *sseConn) close(reason string) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended = true
+	c.queue, c.pending = nil, nil
+	sub := c.sub
+	c.sub = nil
+	if c.heartbeat != nil {
+		c.heartbeat.Stop()
+	}
+	unwatch, release, untrack := c.unwatch, c.release, c.untrack
+	c.mu.Unlock()
+	if unwatch != nil {
+		unwatch()
+	}
+	_ = c.nc.Close()
+	c.s.cfg.Boards.Unsubscribe(sub)
+	release()
+	untrack()
+	c.s.sse.remove(c)
+	c.log(zerolog.DebugLevel).Str("reason", reason).Dur("duration", time.Since(c.opened)).Msg("sse stream closed")
+}
+
+// add registers a stream unless the server is closing.
+func (h *sseHub) add(c *sseConn, closing <-chan struct{}) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	select {
+	case <-closing:
+		return false
+	default:
+	}
+	if h.conns == nil {
+		h.conns = map[*sseConn]struct{}{}
+	}
+	h.conns[c] = struct{}{}
+	return true
+}
+
+func (h *sseHub) remove(c *sseConn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+// closeAll ends every stream; the server's closing channel is already closed, so none is
+// added meanwhile.
+func (h *sseHub) closeAll() {
+	h.mu.Lock()
+	conns := make([]*sseConn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.close(messages.EndShutdown)
+	}
+}
