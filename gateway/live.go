@@ -19,67 +19,103 @@ var (
 // liveSet is the registry of long-lived connections (SSE streams, long polls, and any other
 // connection held open, such as a WebSocket) by the credential that opened them. Revoking a
 // credential (logout, API token revocation, a password change) ends its connections at once,
-// and a connection ends by itself when its credential expires. It is safe for concurrent use.
+// and they end by themselves when the credential expires. It is safe for concurrent use.
 //
 // A connection registers with the principal it authenticated as and a function that ends
-// it; it releases its entry when it ends for any reason.
+// it; it releases its entry when it ends for any reason. The connections of one credential
+// share one entry and one expiry timer: thousands of connections of a few users cost a few
+// timers.
 type liveSet struct {
 	mu    sync.Mutex
 	last  uint64
-	conns map[uint64]*liveConn
+	creds map[string]*liveCredential
 }
 
-type liveConn struct {
+// liveCredential is the open connections of one credential, by registration id.
+type liveCredential struct {
 	p     messages.Principal
-	once  sync.Once
-	end   func(cause error)
 	timer *time.Timer // fires at the credential's expiry
+	conns map[uint64]func(cause error)
 }
 
-func (c *liveConn) stop(cause error) { c.once.Do(func() { c.end(cause) }) }
+func newLiveSet() *liveSet { return &liveSet{creds: map[string]*liveCredential{}} }
 
-func newLiveSet() *liveSet { return &liveSet{conns: map[uint64]*liveConn{}} }
+// credentialKey identifies a credential across kinds.
+func credentialKey(p messages.Principal) string { return string(p.Kind) + ":" + p.CredentialID }
 
 // register adds a connection opened with p. end is called at most once, with
 // errCredentialRevoked or errCredentialExpired, from the goroutine that revokes (or a timer's):
 // it must only signal the connection to end, not wait for it. release, which the connection
 // must call when it ends, removes the entry and is safe to call more than once.
 func (l *liveSet) register(p messages.Principal, end func(cause error)) (release func()) {
-	c := &liveConn{p: p, end: end}
+	key := credentialKey(p)
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.creds[key]
+	if c == nil {
+		c = &liveCredential{p: p, conns: map[uint64]func(error){}}
+		l.creds[key] = c
+		if !p.ExpiresAt.IsZero() {
+			c.timer = time.AfterFunc(time.Until(p.ExpiresAt.Time), func() { l.expire(key, c) })
+		}
+	} else if c.timer != nil && p.ExpiresAt.After(c.p.ExpiresAt.Time) {
+		// The credential was extended: the latest expiry is the one that holds.
+		c.p = p
+		c.timer.Reset(time.Until(p.ExpiresAt.Time))
+	}
 	l.last++
 	id := l.last
-	l.conns[id] = c
-	l.mu.Unlock()
-	if !p.ExpiresAt.IsZero() {
-		c.timer = time.AfterFunc(time.Until(p.ExpiresAt.Time), func() { c.stop(errCredentialExpired) })
-	}
+	c.conns[id] = end
 	return func() {
-		if c.timer != nil {
-			c.timer.Stop()
-		}
 		l.mu.Lock()
-		delete(l.conns, id)
+		defer l.mu.Unlock()
+		delete(c.conns, id)
+		if len(c.conns) == 0 && l.creds[key] == c {
+			l.forgetLocked(key, c)
+		}
+	}
+}
+
+// forgetLocked removes a credential's entry. The caller holds l.mu.
+func (l *liveSet) forgetLocked(key string, c *liveCredential) {
+	delete(l.creds, key)
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+}
+
+// expire ends the connections of a credential whose time is up.
+func (l *liveSet) expire(key string, c *liveCredential) {
+	l.mu.Lock()
+	if l.creds[key] != c {
 		l.mu.Unlock()
+		return
+	}
+	l.forgetLocked(key, c)
+	ends := c.conns
+	c.conns = map[uint64]func(error){}
+	l.mu.Unlock()
+	for _, end := range ends {
+		end(errCredentialExpired)
 	}
 }
 
 // revoke ends every connection whose principal matches and returns how many it ended.
 func (l *liveSet) revoke(match func(p messages.Principal) bool) int {
 	l.mu.Lock()
-	var ended []*liveConn
-	for id, c := range l.conns {
+	var ended []func(error)
+	for key, c := range l.creds {
 		if match(c.p) {
-			ended = append(ended, c)
-			delete(l.conns, id)
+			for _, end := range c.conns {
+				ended = append(ended, end)
+			}
+			c.conns = map[uint64]func(error){}
+			l.forgetLocked(key, c)
 		}
 	}
 	l.mu.Unlock()
-	for _, c := range ended {
-		if c.timer != nil {
-			c.timer.Stop()
-		}
-		c.stop(errCredentialRevoked)
+	for _, end := range ended {
+		end(errCredentialRevoked)
 	}
 	return len(ended)
 }
@@ -100,7 +136,11 @@ func (l *liveSet) revokeSessions(userID, keep string) int {
 func (l *liveSet) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.conns)
+	n := 0
+	for _, c := range l.creds {
+		n += len(c.conns)
+	}
+	return n
 }
 
 // hold registers r's connection as live: the returned request's context is cancelled, with

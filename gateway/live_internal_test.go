@@ -77,7 +77,32 @@ func TestLiveSetEndsAtExpiry(t *testing.T) {
 	release := l.register(messages.Principal{CredentialID: "t", ExpiresAt: messages.NewTime(time.Now().Add(time.Hour))}, kept.end)
 	release()
 	kept.still(t)
-	if l.count() != 1 { // the expired one releases itself only when its connection ends
-		t.Fatalf("%d registered", l.count())
+	if l.count() != 0 {
+		t.Fatalf("%d registered, want none: the expired credential is forgotten", l.count())
 	}
+}
+
+func TestLiveSetSharesACredentialsExpiry(t *testing.T) {
+	l := newLiveSet()
+	soon := messages.Principal{CredentialID: "s", Kind: messages.CredentialSession, ExpiresAt: messages.NewTime(time.Now().Add(30 * time.Millisecond))}
+	first, second, other := make(ended, 1), make(ended, 1), make(ended, 1)
+	l.register(soon, first.end)
+	releaseSecond := l.register(soon, second.end)
+	l.register(messages.Principal{CredentialID: "s", Kind: messages.CredentialToken}, other.end) // another kind, same id
+	releaseSecond()
+	first.await(t, errCredentialExpired)
+	second.still(t)
+	other.still(t)
+
+	// Extended, a credential ends at its latest expiry, for every connection it opened.
+	later := messages.Principal{CredentialID: "x", Kind: messages.CredentialSession, ExpiresAt: messages.NewTime(time.Now().Add(time.Hour))}
+	a, b := make(ended, 1), make(ended, 1)
+	l.register(later, a.end)
+	later.ExpiresAt = messages.NewTime(later.ExpiresAt.Add(time.Hour))
+	l.register(later, b.end)
+	if n := l.revokeCredential("x"); n != 2 {
+		t.Fatalf("revoked %d, want both connections of the credential", n)
+	}
+	a.await(t, errCredentialRevoked)
+	b.await(t, errCredentialRevoked)
 }
