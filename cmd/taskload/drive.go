@@ -108,7 +108,10 @@ func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress
 	sampler.sample(ctx, "idle")
 
 	if cfg.Mutations > 0 {
+		stopSampling := sampler.every(ctx, cfg.SampleEvery, "driving")
 		rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, lists)
+		stopSampling()
+		rep.Driving = sampler.drift("driving")
 		progress("%d mutations in %.1fs, %d failed", cfg.Mutations, rep.DriveSecs, rep.PostErrors)
 		final := l.awaitDelivery(ctx, tokens[0])
 		sampler.sample(ctx, "after")

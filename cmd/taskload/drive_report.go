@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/expfmt"
@@ -32,6 +33,9 @@ type driveReport struct {
 	ConnectErrors int            `json:"connectErrors"`
 	FirstError    string         `json:"firstError,omitempty"`
 	Server        []serverSample `json:"server"`
+	// Driving is how the server's RSS and goroutines moved while the mutations ran
+	// (sampled every -sample-every).
+	Driving *drift `json:"driving,omitempty"`
 }
 
 // transportStats is one transport's subscribers and deliveries. LatencyMs is from the start
@@ -79,6 +83,7 @@ type sampler struct {
 	cfg     config
 	client  *http.Client
 	start   time.Time
+	mu      sync.Mutex
 	samples []serverSample
 }
 
@@ -109,7 +114,61 @@ func (s *sampler) sample(ctx context.Context, at string) {
 			sm.RSSKiB = kib
 		}
 	}
+	s.mu.Lock()
 	s.samples = append(s.samples, sm)
+	s.mu.Unlock()
+}
+
+// every samples as at every d until stop is called, which waits for the last sample.
+func (s *sampler) every(ctx context.Context, d time.Duration, at string) (stop func()) {
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				s.sample(ctx, at)
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-ended
+	}
+}
+
+// drift summarises the samples taken as at: how the server's RSS and goroutines moved over
+// a long run. Flat means the last sample is no higher than the run's early maximum.
+type drift struct {
+	Samples         int   `json:"samples"`
+	RSSFirstKiB     int64 `json:"rssFirstKiB"`
+	RSSLastKiB      int64 `json:"rssLastKiB"`
+	RSSMaxKiB       int64 `json:"rssMaxKiB"`
+	GoroutinesFirst int   `json:"goroutinesFirst"`
+	GoroutinesLast  int   `json:"goroutinesLast"`
+	GoroutinesMax   int   `json:"goroutinesMax"`
+}
+
+func (s *sampler) drift(at string) *drift {
+	var d *drift
+	for _, sm := range s.samples {
+		if sm.At != at {
+			continue
+		}
+		if d == nil {
+			d = &drift{RSSFirstKiB: sm.RSSKiB, GoroutinesFirst: sm.Goroutines}
+		}
+		d.Samples++
+		d.RSSLastKiB, d.GoroutinesLast = sm.RSSKiB, sm.Goroutines
+		d.RSSMaxKiB, d.GoroutinesMax = max(d.RSSMaxKiB, sm.RSSKiB), max(d.GoroutinesMax, sm.Goroutines)
+	}
+	return d
 }
 
 // idle samples every second for d while the subscribers sit idle.
@@ -145,6 +204,12 @@ func (r *driveReport) printTable(w io.Writer) {
 			t.Deliveries, t.PerSecond, t.LatencyMs.P50, t.LatencyMs.P95, t.LatencyMs.P99, t.LatencyMs.Max, t.Lost, t.Duplicated)
 	}
 	for _, s := range r.Server {
-		fmt.Fprintf(w, "server %-8s at %5.1fs: RSS %d KiB, %d goroutines\n", s.At, s.Secs, s.RSSKiB, s.Goroutines)
+		if s.At != "driving" {
+			fmt.Fprintf(w, "server %-8s at %5.1fs: RSS %d KiB, %d goroutines\n", s.At, s.Secs, s.RSSKiB, s.Goroutines)
+		}
+	}
+	if d := r.Driving; d != nil {
+		fmt.Fprintf(w, "server while driving (%d samples): RSS first %d, last %d, max %d KiB; goroutines first %d, last %d, max %d\n",
+			d.Samples, d.RSSFirstKiB, d.RSSLastKiB, d.RSSMaxKiB, d.GoroutinesFirst, d.GoroutinesLast, d.GoroutinesMax)
 	}
 }

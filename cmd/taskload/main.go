@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -46,22 +47,27 @@ func main() {
 
 // config is one run.
 type config struct {
-	URL       string
-	Mode      string
-	Conns     int
-	Boards    []string
-	Users     []string
-	Password  string
-	Tokens    []string
-	Sources   int
-	DialRate  int
-	Idle      time.Duration
-	Events    int
-	Timeout   time.Duration
-	ServerPID int
-	Out       string
-	Rate      int
-	Mutations int
+	URL      string
+	Mode     string
+	Conns    int
+	Boards   []string
+	Users    []string
+	Password string
+	Tokens   []string
+	Sources  int
+	DialRate int
+	Idle     time.Duration
+	// SampleEvery is how often the drive mode samples the server while mutations run.
+	SampleEvery time.Duration
+	Events      int
+	Timeout     time.Duration
+	ServerPID   int
+	Out         string
+	// CPUProfile, if set, is where the load tool writes its own CPU profile: its clients
+	// share the machine with the server, and what they cost is part of every number.
+	CPUProfile string
+	Rate       int
+	Mutations  int
 	// skipNth makes the first subscriber ignore the n-th event it gets, as if it were lost
 	// (tests).
 	skipNth int
@@ -85,10 +91,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.Sources, "sources", 1, "source addresses 127.0.0.1 to 127.0.0.N, round-robin (more ephemeral ports)")
 	fs.IntVar(&cfg.DialRate, "dial-parallel", 64, "connections being opened at once")
 	fs.DurationVar(&cfg.Idle, "idle", 10*time.Second, "how long the connections sit idle while the server's memory is sampled")
+	fs.DurationVar(&cfg.SampleEvery, "sample-every", 10*time.Second, "how often the drive mode samples the server's RSS and goroutines while mutating")
 	fs.IntVar(&cfg.Events, "events", 10, "events created one at a time and timed to their last receiver")
-	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "bound of each step (connecting all, one event's fan-out)")
+	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "bound of each step (connecting all, one event's fan-out, the drive's mutations; at most 30m)")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "the server's process id, to sample its RSS (0: no memory figures)")
 	fs.StringVar(&cfg.Out, "out", "", "write the JSON report to this file (default: stdout)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -112,8 +120,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return config{}, errors.New("-sources must be 1 to 254")
 	case cfg.DialRate < 1 || cfg.Events < 0 || cfg.Events > 1000:
 		return config{}, errors.New("-dial-parallel must be positive and -events 0 to 1000")
-	case cfg.Idle < 0 || cfg.Idle > 10*time.Minute || cfg.Timeout <= 0 || cfg.Timeout > 10*time.Minute:
-		return config{}, errors.New("-idle and -timeout must be at most 10m")
+	case cfg.Idle < 0 || cfg.Idle > 10*time.Minute || cfg.Timeout <= 0 || cfg.Timeout > 30*time.Minute:
+		return config{}, errors.New("-idle must be at most 10m and -timeout at most 30m")
+	case cfg.SampleEvery < 100*time.Millisecond:
+		return config{}, errors.New("-sample-every must be at least 100ms")
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -137,6 +147,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	api := newAPI(cfg.URL)
 	tokens := cfg.Tokens

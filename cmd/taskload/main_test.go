@@ -140,3 +140,23 @@ func TestDriveDetectsALostEvent(t *testing.T) {
 		t.Fatalf("lost %d (ws %d), duplicated %d: want the one event dropped found", rep.Lost, rep.Transports["ws"].Lost, rep.Duplicated)
 	}
 }
+
+func TestDriveSamplesTheServerWhileDriving(t *testing.T) {
+	url := startServer(t)
+	args := append(driveArgs(url), "-rate", "20", "-mutations", "10", "-sample-every", "100ms")
+	var out, table bytes.Buffer
+	if err := run(context.Background(), args, &out, &table); err != nil {
+		t.Fatalf("run: %v\n%s", err, table.String())
+	}
+	var rep driveReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report %s: %v", out.Bytes(), err)
+	}
+	// Ten mutations at 20/s take at least 450 ms: several 100 ms samples.
+	if d := rep.Driving; d == nil || d.Samples < 1 || d.GoroutinesMax <= 0 || d.RSSMaxKiB <= 0 {
+		t.Fatalf("driving samples %+v in %s", rep.Driving, out.Bytes())
+	}
+	if !bytes.Contains(table.Bytes(), []byte("server while driving")) {
+		t.Fatalf("table without the driving summary:\n%s", table.String())
+	}
+}
