@@ -53,11 +53,13 @@ type subscriber struct {
 	lost     int64
 	dup      int
 	errs     int // failed polls, retried
-	latency  []time.Duration
-	stop     func()
-	ended    chan struct{}
-	skip     int // the n-th event (from 1) to ignore, as if lost (tests)
-	seen     int
+	// heartbeats counts the SSE heartbeat comments and WebSocket pings received.
+	heartbeats atomic.Int64
+	latency    []time.Duration
+	stop       func()
+	ended      chan struct{}
+	skip       int // the n-th event (from 1) to ignore, as if lost (tests)
+	seen       int
 }
 
 func (l *driveLoad) transportOf(i int) string {
@@ -130,6 +132,7 @@ func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress
 		}
 		ts := rep.Transports[s.transport]
 		ts.Errors += s.errs
+		ts.Heartbeats += s.heartbeats.Load()
 		ts.Deliveries += s.got
 		ts.Lost += s.lost
 		ts.Duplicated += s.dup
@@ -312,7 +315,10 @@ func (h *wsSub) OnClose(*gws.Conn, error) {
 	close(h.s.ended)
 }
 
-func (h *wsSub) OnPing(c *gws.Conn, p []byte) { _ = c.WritePong(p) }
+func (h *wsSub) OnPing(c *gws.Conn, p []byte) {
+	h.s.heartbeats.Add(1)
+	_ = c.WritePong(p)
+}
 
 func (h *wsSub) OnMessage(_ *gws.Conn, m *gws.Message) {
 	defer m.Close()
@@ -363,6 +369,9 @@ func (s *subscriber) startSSE(ctx context.Context) {
 		for sc.Scan() {
 			line, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: "))
 			if !ok {
+				if bytes.HasPrefix(sc.Bytes(), []byte(":")) {
+					s.heartbeats.Add(1)
+				}
 				continue
 			}
 			if bytes.HasPrefix(line, []byte(`{"type":"connected"`)) {

@@ -41,15 +41,17 @@ type driveReport struct {
 // transportStats is one transport's subscribers and deliveries. LatencyMs is from the start
 // of a mutation's POST to the event's receipt, over every subscriber of its board.
 type transportStats struct {
-	Subscribers   int           `json:"subscribers"`
-	ConnectErrors int           `json:"connectErrors"`
-	Errors        int           `json:"errors"`
-	Deliveries    int           `json:"deliveries"`
-	PerSecond     float64       `json:"deliveriesPerSecond"`
-	Lost          int64         `json:"lost"`
-	Duplicated    int           `json:"duplicated"`
-	LatencyMs     percentileSet `json:"latencyMs"`
-	all           []time.Duration
+	Subscribers   int `json:"subscribers"`
+	ConnectErrors int `json:"connectErrors"`
+	Errors        int `json:"errors"`
+	// Heartbeats counts the SSE heartbeat comments and WebSocket pings the subscribers got.
+	Heartbeats int64         `json:"heartbeats"`
+	Deliveries int           `json:"deliveries"`
+	PerSecond  float64       `json:"deliveriesPerSecond"`
+	Lost       int64         `json:"lost"`
+	Duplicated int           `json:"duplicated"`
+	LatencyMs  percentileSet `json:"latencyMs"`
+	all        []time.Duration
 }
 
 type percentileSet struct {
@@ -191,8 +193,8 @@ func (r *driveReport) printTable(w io.Writer) {
 	fmt.Fprintf(w, "mode %s, %d subscribers on %d boards, %d mutations at %d/s in %.1fs (%d failed)\n",
 		r.Mode, r.Conns, r.Boards, r.Mutations, r.Rate, r.DriveSecs, r.PostErrors)
 	fmt.Fprintf(w, "POST ms: p50 %.2f p95 %.2f p99 %.2f max %.2f (n %d)\n", r.Post.P50, r.Post.P95, r.Post.P99, r.Post.Max, r.Post.N)
-	fmt.Fprintf(w, "%-9s %6s %7s %9s %9s %8s %8s %8s %8s %5s %5s\n",
-		"transport", "subs", "connErr", "delivered", "per sec", "p50 ms", "p95 ms", "p99 ms", "max ms", "lost", "dup")
+	fmt.Fprintf(w, "%-9s %6s %7s %9s %9s %8s %8s %8s %8s %5s %5s %7s\n",
+		"transport", "subs", "connErr", "delivered", "per sec", "p50 ms", "p95 ms", "p99 ms", "max ms", "lost", "dup", "beats")
 	names := make([]string, 0, len(r.Transports))
 	for n := range r.Transports {
 		names = append(names, n)
@@ -200,8 +202,8 @@ func (r *driveReport) printTable(w io.Writer) {
 	sort.Strings(names)
 	for _, n := range names {
 		t := r.Transports[n]
-		fmt.Fprintf(w, "%-9s %6d %7d %9d %9.0f %8.2f %8.2f %8.2f %8.2f %5d %5d\n", n, t.Subscribers, t.ConnectErrors,
-			t.Deliveries, t.PerSecond, t.LatencyMs.P50, t.LatencyMs.P95, t.LatencyMs.P99, t.LatencyMs.Max, t.Lost, t.Duplicated)
+		fmt.Fprintf(w, "%-9s %6d %7d %9d %9.0f %8.2f %8.2f %8.2f %8.2f %5d %5d %7d\n", n, t.Subscribers, t.ConnectErrors,
+			t.Deliveries, t.PerSecond, t.LatencyMs.P50, t.LatencyMs.P95, t.LatencyMs.P99, t.LatencyMs.Max, t.Lost, t.Duplicated, t.Heartbeats)
 	}
 	for _, s := range r.Server {
 		if s.At != "driving" {

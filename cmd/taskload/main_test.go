@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
@@ -35,7 +36,8 @@ func startServer(t *testing.T) string {
 	}
 	m := metrics.New()
 	boards := actors.NewBoards(db, actors.Options{Logger: zerolog.Nop(), Observer: m})
-	gw := gateway.New(gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db, Observer: m, Metrics: m.Handler()})
+	gw := gateway.New(gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db, Observer: m, Metrics: m.Handler(),
+		Heartbeat: 50 * time.Millisecond, WSPingInterval: 50 * time.Millisecond})
 	srv := httptest.NewServer(gw)
 	t.Cleanup(func() {
 		gw.Close()
@@ -155,6 +157,12 @@ func TestDriveSamplesTheServerWhileDriving(t *testing.T) {
 	// Ten mutations at 20/s take at least 450 ms: several 100 ms samples.
 	if d := rep.Driving; d == nil || d.Samples < 1 || d.GoroutinesMax <= 0 || d.RSSMaxKiB <= 0 {
 		t.Fatalf("driving samples %+v in %s", rep.Driving, out.Bytes())
+	}
+	// Heartbeats at 50 ms: every SSE stream and WebSocket got some.
+	for _, tr := range []string{"sse", "ws"} {
+		if ts := rep.Transports[tr]; ts == nil || ts.Heartbeats < int64(ts.Subscribers) {
+			t.Fatalf("%s: heartbeats %+v", tr, ts)
+		}
 	}
 	if !bytes.Contains(table.Bytes(), []byte("server while driving")) {
 		t.Fatalf("table without the driving summary:\n%s", table.String())
