@@ -89,7 +89,7 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64) 
 	p, _ := principalFrom(r.Context())
 	c.release = s.live.register(p, func(error) { c.close("credential ended") })
 	c.untrack = s.track(c.board, TransportSSE)
-	if !s.sse.add(c, s.closing) {
+	if !s.sse.add(c) {
 		c.sub = sub
 		c.mu.Unlock()
 		c.close(messages.EndShutdown)
@@ -374,13 +374,11 @@ func (c *sseConn) close(reason string) {
 }
 
 // add registers a stream unless the server is closing.
-func (h *sseHub) add(c *sseConn, closing <-chan struct{}) bool {
+func (h *sseHub) add(c *sseConn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	select {
-	case <-closing:
+	if c.s.closed() {
 		return false
-	default:
 	}
 	if h.conns == nil {
 		h.conns = map[*sseConn]struct{}{}

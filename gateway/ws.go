@@ -124,7 +124,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) error {
 	c := newWSConn(s, socket, p.User.ID, requestIDFrom(r.Context()))
 	c.readOnly = p.ReadOnly
 	socket.Session().(*wsSession).conn = c
-	if !s.ws.add(c, s.closing) {
+	if !s.ws.add(c) {
 		_ = socket.WriteClose(closeGoingAway, []byte("server shutting down"))
 		return nil
 	}
@@ -151,13 +151,11 @@ func headerHasToken(h, token string) bool {
 }
 
 // add registers a new connection unless the server is closing.
-func (h *wsHub) add(c *wsConn, closing <-chan struct{}) bool {
+func (h *wsHub) add(c *wsConn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	select {
-	case <-closing:
+	if c.s.closed() {
 		return false
-	default:
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)

@@ -217,25 +217,17 @@ const flushRounds = 4
 // connection's own, in order.
 func (c *wsConn) flush() {
 	for range flushRounds {
-		c.mu.Lock()
-		if c.ended || c.closeSent {
-			c.releaseWriterLocked()
-			c.mu.Unlock()
+		batch, turn := c.next()
+		switch {
+		case turn == turnDone:
 			return
-		}
-		if c.closeCode != 0 || c.raw == nil {
-			c.mu.Unlock()
+		case turn == turnClose:
 			go c.write(nil)
 			return
-		}
-		batch := c.queue
-		c.queue = nil
-		if len(batch) == 0 {
-			c.releaseWriterLocked()
-			c.mu.Unlock()
+		case c.raw == nil:
+			go c.write(c.encode(batch))
 			return
 		}
-		c.mu.Unlock()
 		out := c.encode(batch)
 		switch err := out.writeNow(c.raw); {
 		case err == nil:
@@ -251,12 +243,6 @@ func (c *wsConn) flush() {
 	c.s.send.schedule(c)
 }
 
-// releaseWriterLocked ends the writer's turn: the next push schedules a flush again.
-func (c *wsConn) releaseWriterLocked() {
-	c.writing = false
-	c.s.ws.wg.Done()
-}
-
 // write runs on a goroutine of its own: it writes pending (framed bytes the pool could not
 // write without waiting), then what is queued until the queue is empty, each batch within
 // WSWriteTimeout; a requested close is sent once what was being written is out.
@@ -265,34 +251,65 @@ func (c *wsConn) write(pending *outgoing) {
 		return
 	}
 	for {
-		c.mu.Lock()
-		if c.ended || c.closeSent {
-			c.releaseWriterLocked()
-			c.mu.Unlock()
+		batch, turn := c.next()
+		switch turn {
+		case turnDone:
+			return
+		case turnClose:
+			c.writeClose()
 			return
 		}
-		if c.closeCode != 0 && (!c.closeDrain || len(c.queue) == 0) {
-			code, reason, abrupt := c.closeCode, c.closeReason, c.closeAbrupt
-			c.closeSent, c.queue = true, nil
-			c.mu.Unlock()
-			c.sendClose(code, reason, abrupt)
-			c.mu.Lock()
-			c.releaseWriterLocked()
-			c.mu.Unlock()
-			return
-		}
-		batch := c.queue
-		c.queue = nil
-		if len(batch) == 0 {
-			c.releaseWriterLocked()
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
 		if !c.writeBatch(c.encode(batch)) {
 			return
 		}
 	}
+}
+
+// A writer's turn: what it does next.
+type writerTurn int
+
+const (
+	turnWrite writerTurn = iota // write the batch
+	turnDone                    // nothing more: the writer is released
+	turnClose                   // send the close frame, which may block
+)
+
+// next takes the writer's next turn: the queue as one batch, the close frame once what was
+// to be written before it is out, or the end of its turn.
+func (c *wsConn) next() ([]wsFrame, writerTurn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.ended || c.closeSent:
+		c.releaseWriterLocked()
+		return nil, turnDone
+	case c.closeCode != 0 && (!c.closeDrain || len(c.queue) == 0):
+		return nil, turnClose
+	case len(c.queue) == 0:
+		c.releaseWriterLocked()
+		return nil, turnDone
+	}
+	batch := c.queue
+	c.queue = nil
+	return batch, turnWrite
+}
+
+// releaseWriterLocked ends the writer's turn: the next push schedules a flush again.
+func (c *wsConn) releaseWriterLocked() {
+	c.writing = false
+	c.s.ws.wg.Done()
+}
+
+// writeClose sends the close frame asked for, then releases the writer.
+func (c *wsConn) writeClose() {
+	c.mu.Lock()
+	code, reason, abrupt := c.closeCode, c.closeReason, c.closeAbrupt
+	c.closeSent, c.queue = true, nil
+	c.mu.Unlock()
+	c.sendClose(code, reason, abrupt)
+	c.mu.Lock()
+	c.releaseWriterLocked()
+	c.mu.Unlock()
 }
 
 // writeBatch writes out, waiting at most WSWriteTimeout; it reports false, the writer
