@@ -31,8 +31,6 @@ var transports = []string{"ws", "sse", "longpoll"}
 // driveLoad is one drive run.
 type driveLoad struct {
 	cfg    config
-	base   time.Time // times are nanoseconds since base
-	starts []atomic.Int64
 	subs   []*subscriber
 	client *http.Client // subscribers' HTTP (SSE, long poll): its own connections
 }
@@ -70,18 +68,12 @@ func (l *driveLoad) transportOf(i int) string {
 }
 
 func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress func(string, ...any)) (*driveReport, error) {
-	l := &driveLoad{cfg: cfg, base: time.Now(), starts: make([]atomic.Int64, cfg.Mutations),
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
-	rep := &driveReport{Mode: cfg.Mode, URL: cfg.URL, Conns: cfg.Conns, Boards: len(cfg.Boards), Rate: cfg.Rate,
-		Mutations: cfg.Mutations, StartedAt: time.Now().UTC(), Transports: map[string]*transportStats{}}
-	lists := map[string]string{}
-	for _, b := range cfg.Boards {
-		id, err := a.firstList(ctx, tokens[0], b)
-		if err != nil {
-			return nil, err
-		}
-		lists[b] = id
+	lists, err := firstLists(ctx, cfg, a, tokens[0])
+	if err != nil {
+		return nil, err
 	}
+	l := newDriveLoad(cfg)
+	rep := newDriveReport(cfg)
 	sampler := newSampler(cfg, a)
 	sampler.sample(ctx, "before")
 
@@ -89,20 +81,7 @@ func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress
 	l.connect(ctx, tokens)
 	defer l.closeAll()
 	rep.ConnectMs = ms(time.Since(start))
-	for _, s := range l.subs {
-		ts := rep.Transports[s.transport]
-		if ts == nil {
-			ts = &transportStats{}
-			rep.Transports[s.transport] = ts
-		}
-		ts.Subscribers++
-		if s.readyErr != nil {
-			ts.ConnectErrors++
-			if rep.FirstError == "" {
-				rep.FirstError = s.readyErr.Error()
-			}
-		}
-	}
+	rep.addSubscribers(l.subs)
 	progress("%d subscribers connected in %s", cfg.Conns, time.Since(start).Round(time.Millisecond))
 	if cfg.Idle > 0 {
 		sampler.idle(ctx, cfg.Idle)
@@ -110,25 +89,51 @@ func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress
 	sampler.sample(ctx, "idle")
 
 	if cfg.Mutations > 0 {
-		stopSampling := sampler.every(ctx, cfg.SampleEvery, "driving")
-		rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, lists)
-		stopSampling()
-		rep.Driving = sampler.drift("driving")
+		l.mutate(ctx, a, tokens, lists, rep, sampler)
 		progress("%d mutations in %.1fs, %d failed", cfg.Mutations, rep.DriveSecs, rep.PostErrors)
-		final := l.awaitDelivery(ctx, tokens[0])
-		sampler.sample(ctx, "after")
-		l.closeAll() // the readers are done: their counters can be read
-		for _, s := range l.subs {
-			if missing := final[s.board] - s.last.Load(); s.readyErr == nil && missing > 0 {
-				s.lost += missing
-			}
-		}
-	} else {
-		l.closeAll()
 	}
+	l.settle(ctx, tokens[0], rep)
+	sampler.sample(ctx, "after")
+	rep.finish(sampler)
+	return rep, nil
+}
+
+func newDriveLoad(cfg config) *driveLoad {
+	return &driveLoad{cfg: cfg, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+}
+
+// firstLists returns the list of each board that the mutations create tasks in.
+func firstLists(ctx context.Context, cfg config, a *api, token string) (map[string]string, error) {
+	lists := map[string]string{}
+	for _, b := range cfg.Boards {
+		id, err := a.firstList(ctx, token, b)
+		if err != nil {
+			return nil, err
+		}
+		lists[b] = id
+	}
+	return lists, nil
+}
+
+// mutate runs the mutations, sampling the server meanwhile.
+func (l *driveLoad) mutate(ctx context.Context, a *api, tokens []string, lists map[string]string, rep *driveReport, sampler *sampler) {
+	stopSampling := sampler.every(ctx, l.cfg.SampleEvery, "driving")
+	rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, lists)
+	stopSampling()
+	rep.Driving = sampler.drift("driving")
+}
+
+// settle waits until every subscriber has its board's last event (whatever is missing then
+// is lost), ends the subscribers and adds what they counted to rep.
+func (l *driveLoad) settle(ctx context.Context, token string, rep *driveReport) {
+	final := l.awaitDelivery(ctx, token)
+	l.closeAll() // the readers are done: their counters can be read
 	for _, s := range l.subs {
 		if s.readyErr != nil {
 			continue
+		}
+		if missing := final[s.board] - s.last.Load(); missing > 0 {
+			s.lost += missing
 		}
 		ts := rep.Transports[s.transport]
 		ts.Errors += s.errs
@@ -138,17 +143,6 @@ func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress
 		ts.Duplicated += s.dup
 		ts.all = append(ts.all, s.latency...)
 	}
-	for _, ts := range rep.Transports {
-		ts.LatencyMs = percentiles(ts.all)
-		if rep.DriveSecs > 0 {
-			ts.PerSecond = float64(ts.Deliveries) / rep.DriveSecs
-		}
-		rep.Lost += ts.Lost
-		rep.Duplicated += ts.Duplicated
-		rep.ConnectErrors += ts.ConnectErrors
-	}
-	rep.Server = sampler.samples
-	return rep, nil
 }
 
 // connect opens every subscriber, DialRate at a time, and waits (within Timeout) until each
@@ -159,8 +153,9 @@ func (l *driveLoad) connect(ctx context.Context, tokens []string) {
 	sem := make(chan struct{}, l.cfg.DialRate)
 	l.subs = make([]*subscriber, l.cfg.Conns)
 	for i := range l.cfg.Conns {
-		s := &subscriber{l: l, transport: l.transportOf(i), board: l.cfg.Boards[i%len(l.cfg.Boards)],
-			token: tokens[i%len(tokens)], source: i % l.cfg.Sources, ready: make(chan struct{}), ended: make(chan struct{})}
+		g := l.cfg.First + i // the subscriber's index across processes
+		s := &subscriber{l: l, transport: l.transportOf(g), board: l.cfg.Boards[g%len(l.cfg.Boards)],
+			token: tokens[g%len(tokens)], source: g % l.cfg.Sources, ready: make(chan struct{}), ended: make(chan struct{})}
 		if i == 0 {
 			s.skip = l.cfg.skipNth
 		}
@@ -247,29 +242,35 @@ func (s *subscriber) receive(data []byte) {
 	}
 	s.last.Store(seq)
 	s.got++
-	if i := mutationOf(data); i >= 0 && i < len(s.l.starts) {
-		if t0 := s.l.starts[i].Load(); t0 > 0 {
-			s.latency = append(s.latency, time.Duration(int64(time.Since(s.l.base))-t0))
-		}
+	if start, ok := mutationStart(data); ok {
+		s.latency = append(s.latency, time.Duration(time.Now().UnixNano()-start))
 	}
 }
 
-// mutationOf returns the index of the load's task in an event ("title":"load <i>"), or -1.
-func mutationOf(b []byte) int {
+// loadTitle is the title of the load's i-th task: it carries when its POST started, as wall
+// clock nanoseconds, so that any process on the machine can time its receipt.
+func loadTitle(i int, start time.Time) string {
+	return "load " + strconv.Itoa(i) + " " + strconv.FormatInt(start.UnixNano(), 10)
+}
+
+// mutationStart returns when the POST of the load's task in an event started
+// ("title":"load <i> <start>").
+func mutationStart(b []byte) (int64, bool) {
 	i := bytes.Index(b, []byte(`"title":"load `))
 	if i < 0 {
-		return -1
+		return 0, false
 	}
 	b = b[i+len(`"title":"load `):]
 	end := bytes.IndexByte(b, '"')
 	if end < 0 {
-		return -1
+		return 0, false
 	}
-	n, err := strconv.Atoi(string(b[:end]))
-	if err != nil {
-		return -1
+	_, start, ok := strings.Cut(string(b[:end]), " ")
+	if !ok {
+		return 0, false
 	}
-	return n
+	t, err := strconv.ParseInt(start, 10, 64)
+	return t, err == nil
 }
 
 func (s *subscriber) dialer() *net.Dialer {
@@ -461,10 +462,9 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, lists ma
 			defer wg.Done()
 			defer func() { <-sem }()
 			board := l.cfg.Boards[i%len(l.cfg.Boards)]
-			t0 := time.Since(l.base)
-			l.starts[i].Store(int64(t0))
-			err := a.createTask(ctx, tokens[0], lists[board], "load "+strconv.Itoa(i))
-			d := time.Since(l.base) - t0
+			t0 := time.Now()
+			err := a.createTask(ctx, tokens[0], lists[board], loadTitle(i, t0))
+			d := time.Since(t0)
 			if err != nil {
 				failed.Add(1)
 				return

@@ -51,7 +51,53 @@ type transportStats struct {
 	Lost       int64         `json:"lost"`
 	Duplicated int           `json:"duplicated"`
 	LatencyMs  percentileSet `json:"latencyMs"`
-	all        []time.Duration
+	// Raw is every latency, in nanoseconds: a child process reports them for its parent to
+	// merge.
+	Raw []time.Duration `json:"raw,omitempty"`
+	all []time.Duration
+}
+
+func newDriveReport(cfg config) *driveReport {
+	return &driveReport{Mode: cfg.Mode, URL: cfg.URL, Conns: cfg.Conns, Boards: len(cfg.Boards), Rate: cfg.Rate,
+		Mutations: cfg.Mutations, StartedAt: time.Now().UTC(), Transports: map[string]*transportStats{}}
+}
+
+// transport returns the stats of transport name, adding them if new.
+func (r *driveReport) transport(name string) *transportStats {
+	ts := r.Transports[name]
+	if ts == nil {
+		ts = &transportStats{}
+		r.Transports[name] = ts
+	}
+	return ts
+}
+
+// addSubscribers counts subscribers by transport, and those that failed to subscribe.
+func (r *driveReport) addSubscribers(subs []*subscriber) {
+	for _, s := range subs {
+		ts := r.transport(s.transport)
+		ts.Subscribers++
+		if s.readyErr != nil {
+			ts.ConnectErrors++
+			if r.FirstError == "" {
+				r.FirstError = s.readyErr.Error()
+			}
+		}
+	}
+}
+
+// finish computes the percentiles, rates and totals, and keeps the server's samples.
+func (r *driveReport) finish(sampler *sampler) {
+	for _, ts := range r.Transports {
+		ts.LatencyMs = percentiles(ts.all)
+		if r.DriveSecs > 0 {
+			ts.PerSecond = float64(ts.Deliveries) / r.DriveSecs
+		}
+		r.Lost += ts.Lost
+		r.Duplicated += ts.Duplicated
+		r.ConnectErrors += ts.ConnectErrors
+	}
+	r.Server = sampler.samples
 }
 
 type percentileSet struct {

@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -68,6 +69,11 @@ type config struct {
 	CPUProfile string
 	Rate       int
 	Mutations  int
+	// Procs runs the subscribers in that many child processes (beyond one process's open
+	// files); First is a child's first subscriber index, Child marks a child.
+	Procs int
+	First int
+	Child bool
 	// skipNth makes the first subscriber ignore the n-th event it gets, as if it were lost
 	// (tests).
 	skipNth int
@@ -83,6 +89,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.Rate, "rate", 0, "mutations per second of the drive mode (0: the ws idle and fan-out run)")
 	fs.IntVar(&cfg.Mutations, "mutations", 100, "task creations of the drive mode, at -rate per second")
 	fs.IntVar(&cfg.Conns, "conns", 1000, "client connections")
+	fs.IntVar(&cfg.Procs, "procs", 1, "drive mode: child processes of this program that hold the connections (beyond one process's open files)")
+	fs.IntVar(&cfg.First, "first", 0, "index of the first subscriber (set by -procs for its children)")
+	fs.BoolVar(&cfg.Child, "child", false, "run as a child of -procs: subscribe, say ready, wait for stdin, report (internal)")
 	fs.StringVar(&boards, "boards", "board-1", "comma-separated boards, joined round-robin")
 	fs.StringVar(&users, "users", "alice@example.com,bob@example.com,carol@example.com", "comma-separated users, used round-robin")
 	fs.StringVar(&cfg.Password, "password", "taskboard-demo", "the users' password")
@@ -112,8 +121,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("-mode %s needs -rate", cfg.Mode)
 	case cfg.Rate < 0 || cfg.Rate > 20000 || cfg.Mutations < 0 || cfg.Mutations > 1_000_000:
 		return config{}, errors.New("-rate must be 0 to 20000 and -mutations 0 to 1000000")
-	case cfg.Conns < 1 || cfg.Conns > maxConns:
-		return config{}, fmt.Errorf("-conns must be 1 to %d", maxConns)
+	case cfg.Procs < 1 || cfg.Procs > 16 || (cfg.Procs > 1 && cfg.Rate == 0) || cfg.First < 0:
+		return config{}, errors.New("-procs must be 1 to 16, and more than 1 only with -rate")
+	case cfg.Conns < 1 || cfg.Conns > maxConns*cfg.Procs:
+		return config{}, fmt.Errorf("-conns must be 1 to %d per process", maxConns)
 	case len(cfg.Boards) == 0 || len(cfg.Users) == 0:
 		return config{}, errors.New("-boards and -users must not be empty")
 	case cfg.Sources < 1 || cfg.Sources > 254:
@@ -148,6 +159,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stderr = &lockedWriter{w: stderr} // children of -procs write to it too
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
@@ -159,11 +171,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	api := newAPI(cfg.URL)
+	a := newAPI(cfg.URL)
 	tokens := cfg.Tokens
 	if len(tokens) == 0 {
 		for _, u := range cfg.Users {
-			token, err := api.login(ctx, u, cfg.Password)
+			token, err := a.login(ctx, u, cfg.Password)
 			if err != nil {
 				return err
 			}
@@ -171,8 +183,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	progress := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	if cfg.Child {
+		return runChild(ctx, cfg, tokens, os.Stdin, stdout)
+	}
 	if cfg.Rate > 0 {
-		rep, err := runDrive(ctx, cfg, api, tokens, progress)
+		drive := runDrive
+		if cfg.Procs > 1 {
+			drive = func(ctx context.Context, cfg config, a *api, tokens []string, progress func(string, ...any)) (*driveReport, error) {
+				return runProcs(ctx, cfg, a, tokens, stderr, progress)
+			}
+		}
+		rep, err := drive(ctx, cfg, a, tokens, progress)
 		if err != nil {
 			return err
 		}
@@ -186,7 +207,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	rep, err := runWS(ctx, cfg, api, tokens, progress)
+	rep, err := runWS(ctx, cfg, a, tokens, progress)
 	if err != nil {
 		return err
 	}
@@ -205,4 +226,16 @@ func writeReport(cfg config, rep any, stdout io.Writer) error {
 		return err
 	}
 	return os.WriteFile(cfg.Out, out, 0o644)
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

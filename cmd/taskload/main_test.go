@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +22,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" { // a child of -procs
+		main()
+		os.Exit(0)
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -166,5 +172,32 @@ func TestDriveSamplesTheServerWhileDriving(t *testing.T) {
 	}
 	if !bytes.Contains(table.Bytes(), []byte("server while driving")) {
 		t.Fatalf("table without the driving summary:\n%s", table.String())
+	}
+}
+
+func TestDriveAcrossProcesses(t *testing.T) {
+	url := startServer(t)
+	args := append(driveArgs(url), "-procs", "2")
+	var out, table bytes.Buffer
+	if err := run(context.Background(), args, &out, &table); err != nil {
+		t.Fatalf("run: %v\n%s", err, table.String())
+	}
+	var rep driveReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report %s: %v", out.Bytes(), err)
+	}
+	if rep.Lost != 0 || rep.Duplicated != 0 || rep.ConnectErrors != 0 || rep.PostErrors != 0 || rep.Post.N != 20 {
+		t.Fatalf("report %s\n%s", out.Bytes(), table.String())
+	}
+	// The same nine subscribers as in one process, five in one child and four in the other:
+	// each gets the 10 events of its board, timed.
+	for _, tr := range []string{"ws", "sse", "longpoll"} {
+		ts := rep.Transports[tr]
+		if ts == nil || ts.Subscribers != 3 || ts.Deliveries != 30 || ts.LatencyMs.N != 30 || ts.LatencyMs.Max <= 0 || len(ts.Raw) != 0 {
+			t.Fatalf("%s: %+v in %s", tr, ts, out.Bytes())
+		}
+	}
+	if !strings.Contains(table.String(), "by 2 processes") {
+		t.Fatalf("table:\n%s", table.String())
 	}
 }
