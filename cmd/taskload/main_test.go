@@ -102,16 +102,23 @@ func driveArgs(url string) []string {
 		"-rate", "200", "-mutations", "20", "-idle", "0s", "-sources", "2", "-timeout", "20s"}
 }
 
-func TestDriveCountsEveryDeliveryAndNoLoss(t *testing.T) {
-	url := startServer(t)
+// drive runs the drive mode with args and returns its report, as JSON too, and its table.
+func drive(t *testing.T, args []string) (driveReport, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
 	var out, table bytes.Buffer
-	if err := run(context.Background(), driveArgs(url), &out, &table); err != nil {
+	if err := run(context.Background(), args, &out, &table); err != nil {
 		t.Fatalf("run: %v\n%s", err, table.String())
 	}
 	var rep driveReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("report %s: %v", out.Bytes(), err)
 	}
+	return rep, &out, &table
+}
+
+func TestDriveCountsEveryDeliveryAndNoLoss(t *testing.T) {
+	url := startServer(t)
+	rep, out, _ := drive(t, driveArgs(url))
 	if rep.Lost != 0 || rep.Duplicated != 0 || rep.ConnectErrors != 0 || rep.PostErrors != 0 || rep.Post.N != 20 {
 		t.Fatalf("report %s", out.Bytes())
 	}
@@ -152,14 +159,7 @@ func TestDriveDetectsALostEvent(t *testing.T) {
 func TestDriveSamplesTheServerWhileDriving(t *testing.T) {
 	url := startServer(t)
 	args := append(driveArgs(url), "-rate", "20", "-mutations", "10", "-sample-every", "100ms")
-	var out, table bytes.Buffer
-	if err := run(context.Background(), args, &out, &table); err != nil {
-		t.Fatalf("run: %v\n%s", err, table.String())
-	}
-	var rep driveReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("report %s: %v", out.Bytes(), err)
-	}
+	rep, out, table := drive(t, args)
 	// Ten mutations at 20/s take at least 450 ms: several 100 ms samples.
 	if d := rep.Driving; d == nil || d.Samples < 1 || d.GoroutinesMax <= 0 || d.RSSMaxKiB <= 0 {
 		t.Fatalf("driving samples %+v in %s", rep.Driving, out.Bytes())
@@ -178,14 +178,7 @@ func TestDriveSamplesTheServerWhileDriving(t *testing.T) {
 func TestDriveAcrossProcesses(t *testing.T) {
 	url := startServer(t)
 	args := append(driveArgs(url), "-procs", "2")
-	var out, table bytes.Buffer
-	if err := run(context.Background(), args, &out, &table); err != nil {
-		t.Fatalf("run: %v\n%s", err, table.String())
-	}
-	var rep driveReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("report %s: %v", out.Bytes(), err)
-	}
+	rep, out, table := drive(t, args)
 	if rep.Lost != 0 || rep.Duplicated != 0 || rep.ConnectErrors != 0 || rep.PostErrors != 0 || rep.Post.N != 20 {
 		t.Fatalf("report %s\n%s", out.Bytes(), table.String())
 	}
