@@ -79,8 +79,15 @@ func (a *api) firstList(ctx context.Context, token, boardID string) (string, err
 	return snap.Lists[0].ID, nil
 }
 
-// createTask creates a task and returns the seq of its event.
-func (a *api) createTask(ctx context.Context, token, listID, title string) error {
-	_, err := a.do(ctx, "POST", "/tasks", token, map[string]string{"listId": listID, "title": title}, nil)
+// createTask creates a task in a list and returns its id.
+func (a *api) createTask(ctx context.Context, token, listID, title string) (string, error) {
+	var task struct{ ID string }
+	_, err := a.do(ctx, "POST", "/tasks", token, map[string]string{"listId": listID, "title": title}, &task)
+	return task.ID, err
+}
+
+// renameTask sets a task's title.
+func (a *api) renameTask(ctx context.Context, token, taskID, title string) error {
+	_, err := a.do(ctx, "PATCH", "/tasks/"+taskID, token, map[string]string{"title": title}, nil)
 	return err
 }

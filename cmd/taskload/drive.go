@@ -68,7 +68,7 @@ func (l *driveLoad) transportOf(i int) string {
 }
 
 func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress func(string, ...any)) (*driveReport, error) {
-	lists, err := firstLists(ctx, cfg, a, tokens[0])
+	targets, err := mutationTargets(ctx, cfg, a, tokens[0])
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func runDrive(ctx context.Context, cfg config, a *api, tokens []string, progress
 	sampler.sample(ctx, "idle")
 
 	if cfg.Mutations > 0 {
-		l.mutate(ctx, a, tokens, lists, rep, sampler)
+		l.mutate(ctx, a, tokens, targets, rep, sampler)
 		progress("%d mutations in %.1fs, %d failed", cfg.Mutations, rep.DriveSecs, rep.PostErrors)
 	}
 	l.settle(ctx, tokens[0], rep)
@@ -102,23 +102,28 @@ func newDriveLoad(cfg config) *driveLoad {
 	return &driveLoad{cfg: cfg, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 }
 
-// firstLists returns the list of each board that the mutations create tasks in.
-func firstLists(ctx context.Context, cfg config, a *api, token string) (map[string]string, error) {
-	lists := map[string]string{}
+// mutationTargets returns, for each board, what its mutations change: the first list, where
+// -op create adds tasks, or the task that -op update renames (created here, before anyone
+// subscribes), which keeps the board's size constant for soak runs.
+func mutationTargets(ctx context.Context, cfg config, a *api, token string) (map[string]string, error) {
+	targets := map[string]string{}
 	for _, b := range cfg.Boards {
 		id, err := a.firstList(ctx, token, b)
+		if err == nil && cfg.Op == "update" {
+			id, err = a.createTask(ctx, token, id, "load target")
+		}
 		if err != nil {
 			return nil, err
 		}
-		lists[b] = id
+		targets[b] = id
 	}
-	return lists, nil
+	return targets, nil
 }
 
 // mutate runs the mutations, sampling the server meanwhile.
-func (l *driveLoad) mutate(ctx context.Context, a *api, tokens []string, lists map[string]string, rep *driveReport, sampler *sampler) {
+func (l *driveLoad) mutate(ctx context.Context, a *api, tokens []string, targets map[string]string, rep *driveReport, sampler *sampler) {
 	stopSampling := sampler.every(ctx, l.cfg.SampleEvery, "driving")
-	rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, lists)
+	rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, targets)
 	stopSampling()
 	rep.Driving = sampler.drift("driving")
 }
@@ -435,7 +440,7 @@ func (s *subscriber) startPoll() {
 
 // drive sends Mutations task creations at Rate per second, round-robin over the boards, each
 // in its own goroutine (at most 512 at once), and returns the POST latencies.
-func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, lists map[string]string) (percentileSet, int, float64) {
+func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets map[string]string) (percentileSet, int, float64) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	interval := time.Second / time.Duration(l.cfg.Rate)
@@ -463,7 +468,12 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, lists ma
 			defer func() { <-sem }()
 			board := l.cfg.Boards[i%len(l.cfg.Boards)]
 			t0 := time.Now()
-			err := a.createTask(ctx, tokens[0], lists[board], loadTitle(i, t0))
+			var err error
+			if title := loadTitle(i, t0); l.cfg.Op == "update" {
+				err = a.renameTask(ctx, tokens[0], targets[board], title)
+			} else {
+				_, err = a.createTask(ctx, tokens[0], targets[board], title)
+			}
 			d := time.Since(t0)
 			if err != nil {
 				failed.Add(1)

@@ -69,6 +69,8 @@ type config struct {
 	CPUProfile string
 	Rate       int
 	Mutations  int
+	// Op is what a mutation does: create a task, or update (rename) one task per board.
+	Op string
 	// Procs runs the subscribers in that many child processes (beyond one process's open
 	// files); First is a child's first subscriber index, Child marks a child.
 	Procs int
@@ -87,7 +89,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:3000", "server URL")
 	fs.StringVar(&cfg.Mode, "mode", "ws", "transport: ws, sse, longpoll or mix (sse, longpoll and mix need -rate)")
 	fs.IntVar(&cfg.Rate, "rate", 0, "mutations per second of the drive mode (0: the ws idle and fan-out run)")
-	fs.IntVar(&cfg.Mutations, "mutations", 100, "task creations of the drive mode, at -rate per second")
+	fs.IntVar(&cfg.Mutations, "mutations", 100, "mutations of the drive mode, at -rate per second")
+	fs.StringVar(&cfg.Op, "op", "create", "what a mutation does: create a task, or update (rename) one task per board, which keeps the boards' size constant")
 	fs.IntVar(&cfg.Conns, "conns", 1000, "client connections")
 	fs.IntVar(&cfg.Procs, "procs", 1, "drive mode: child processes of this program that hold the connections (beyond one process's open files)")
 	fs.IntVar(&cfg.First, "first", 0, "index of the first subscriber (set by -procs for its children)")
@@ -121,6 +124,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("-mode %s needs -rate", cfg.Mode)
 	case cfg.Rate < 0 || cfg.Rate > 20000 || cfg.Mutations < 0 || cfg.Mutations > 1_000_000:
 		return config{}, errors.New("-rate must be 0 to 20000 and -mutations 0 to 1000000")
+	case cfg.Op != "create" && cfg.Op != "update":
+		return config{}, fmt.Errorf("-op %q: want create or update", cfg.Op)
 	case cfg.Procs < 1 || cfg.Procs > 16 || (cfg.Procs > 1 && cfg.Rate == 0) || cfg.First < 0:
 		return config{}, errors.New("-procs must be 1 to 16, and more than 1 only with -rate")
 	case cfg.Conns < 1 || cfg.Conns > maxConns*cfg.Procs:

@@ -194,3 +194,37 @@ func TestDriveAcrossProcesses(t *testing.T) {
 		t.Fatalf("table:\n%s", table.String())
 	}
 }
+
+func TestDriveRenamesOneTaskPerBoard(t *testing.T) {
+	url := startServer(t)
+	rep, out, _ := drive(t, append(driveArgs(url), "-op", "update"))
+	if rep.Lost != 0 || rep.Duplicated != 0 || rep.PostErrors != 0 || rep.Post.N != 20 {
+		t.Fatalf("report %s", out.Bytes())
+	}
+	for _, tr := range []string{"ws", "sse", "longpoll"} {
+		if ts := rep.Transports[tr]; ts == nil || ts.Deliveries != 30 || ts.LatencyMs.N != 30 {
+			t.Fatalf("%s: %+v", tr, ts)
+		}
+	}
+	// Each board has the one task the run renamed, whatever the number of mutations.
+	a := newAPI(url)
+	token, err := a.login(context.Background(), "alice@example.com", "taskboard-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tasks struct {
+		Data []struct{ Title string } `json:"data"`
+	}
+	if _, err := a.do(context.Background(), "GET", "/boards/board-2/tasks", token, nil, &tasks); err != nil {
+		t.Fatal(err)
+	}
+	loads := 0
+	for _, task := range tasks.Data {
+		if strings.HasPrefix(task.Title, "load ") {
+			loads++
+		}
+	}
+	if loads != 1 {
+		t.Fatalf("%d load tasks on board-2, want the 1 renamed", loads)
+	}
+}

@@ -35,7 +35,7 @@ type child struct {
 
 // runProcs runs the drive mode with the subscribers in cfg.Procs children.
 func runProcs(ctx context.Context, cfg config, a *api, tokens []string, stderr io.Writer, progress func(string, ...any)) (*driveReport, error) {
-	lists, err := firstLists(ctx, cfg, a, tokens[0])
+	targets, err := mutationTargets(ctx, cfg, a, tokens[0])
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func runProcs(ctx context.Context, cfg config, a *api, tokens []string, stderr i
 	sampler.sample(ctx, "idle")
 
 	if cfg.Mutations > 0 {
-		newDriveLoad(cfg).mutate(ctx, a, tokens, lists, rep, sampler)
+		newDriveLoad(cfg).mutate(ctx, a, tokens, targets, rep, sampler)
 		progress("%d mutations in %.1fs, %d failed", cfg.Mutations, rep.DriveSecs, rep.PostErrors)
 	}
 	for _, c := range children {
@@ -107,7 +107,7 @@ func childArgs(cfg config, tokens []string, first, n int) []string {
 		"-child", "-url", cfg.URL, "-mode", cfg.Mode, "-boards", strings.Join(cfg.Boards, ","),
 		"-tokens", strings.Join(tokens, ","), "-sources", strconv.Itoa(cfg.Sources),
 		"-dial-parallel", strconv.Itoa(cfg.DialRate), "-timeout", cfg.Timeout.String(),
-		"-rate", strconv.Itoa(cfg.Rate), "-mutations", strconv.Itoa(cfg.Mutations),
+		"-rate", strconv.Itoa(cfg.Rate), "-mutations", strconv.Itoa(cfg.Mutations), "-op", cfg.Op,
 		"-first", strconv.Itoa(first), "-conns", strconv.Itoa(n),
 	}
 }

@@ -282,7 +282,7 @@ func (l *wsLoad) fanOut(ctx context.Context, a *api, token, listID string) (*fan
 		l.got.Store(0)
 		l.want.Store(seq)
 		t0 := time.Since(l.base)
-		if err := a.createTask(ctx, token, listID, fmt.Sprintf("fan-out %d", i)); err != nil {
+		if _, err := a.createTask(ctx, token, listID, fmt.Sprintf("fan-out %d", i)); err != nil {
 			return nil, err
 		}
 		commit = append(commit, time.Since(l.base)-t0)
