@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= :3000
 
-.PHONY: run test build race lint fmt bench e2e ci web web-test web-check
+.PHONY: run test build race lint fmt bench bench-drivers e2e ci web web-test web-check
 
 run:
 	$(GO) run ./cmd/taskboard --demo --addr $(ADDR) --log-format console
@@ -22,6 +22,11 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# SQLite drivers compared on the store's write and read paths (docs/sqlite-driver.md). The
+# driverbench tag keeps modernc.org/sqlite out of every other build.
+bench-drivers:
+	$(GO) test -tags driverbench -run '^$$' -bench Driver -benchmem -count 3 ./persistence
 
 e2e:
 	$(GO) test -race -count=1 ./gateway/... ./cmd/... ./web/...
