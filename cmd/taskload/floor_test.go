@@ -6,6 +6,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -21,6 +22,10 @@ func BenchmarkLoopbackFloor(b *testing.B) {
 }
 
 func loopbackFloor(b *testing.B, n int) {
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &limit); err == nil && limit.Cur < uint64(2*n+64) {
+		b.Skipf("%d connections need %d open files; the limit is %d", n, 2*n+64, limit.Cur)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
