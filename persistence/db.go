@@ -61,6 +61,7 @@ type DB struct {
 	hasher    *hasher
 	lock      *os.File // held for as long as the DB is open
 	sessions  principalCache
+	owners    ownerCache
 }
 
 // Open opens (creating it and its parent directory if needed) the SQLite database at path,
