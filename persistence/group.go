@@ -130,7 +130,7 @@ func (db *DB) commitGroup(ctx context.Context, batch []*pendingCommit) {
 // and commits it: the happy path, where no change fails. It reports false, with nothing
 // applied, if any statement failed; the callers then need a transaction that isolates them.
 func (db *DB) applyGroup(ctx context.Context, batch []*pendingCommit) (committed bool) {
-	tx, err := db.bun.BeginTx(ctx, nil)
+	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return false
 	}
@@ -163,7 +163,7 @@ func (db *DB) applyIsolated(ctx context.Context, batch []*pendingCommit, results
 			}
 		}
 	}
-	tx, err := db.bun.BeginTx(ctx, nil)
+	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		fail(fmt.Errorf("begin: %w", err))
 		return
