@@ -40,21 +40,36 @@ func benchBoards(b *testing.B, n int) *persistence.DB {
 
 // commitTask commits a task_created change, encoding the event as a board actor does.
 func commitTask(b *testing.B, db *persistence.DB, board string, seq int64) {
-	task := newTask(board, board+"-list", fmt.Sprintf("%s-task-%d", board, seq), int(seq-1))
-	task.CreatedAt = messages.NewTime(time.Now())
-	task.UpdatedAt = task.CreatedAt
-	e := messages.Event{Type: messages.TaskCreated, BoardID: board, Seq: seq, At: task.CreatedAt,
-		ActorID: "user-alice", RequestID: "req", ClientMutationID: fmt.Sprintf("m-%d", seq), Task: &task}
-	enc, err := messages.Encode(e)
-	if err != nil {
-		b.Fatal(err)
+	commitTasks(b, db, board, seq, 1)
+}
+
+// taskIDs numbers the tasks of the benchmarks in creation order, as the ULIDs of a board
+// actor's tasks are.
+var taskIDs atomic.Int64
+
+// commitTasks commits n task_created changes of board, from seq on, in one Commit call as a
+// board actor commits the changes queued in its mailbox.
+func commitTasks(b *testing.B, db *persistence.DB, board string, seq int64, n int) {
+	changes := make([]messages.Change, n)
+	for i := range changes {
+		s := seq + int64(i)
+		id := fmt.Sprintf("task_%020d", taskIDs.Add(1))
+		task := newTask(board, board+"-list", id, int(s-1))
+		task.CreatedAt = messages.NewTime(time.Now())
+		task.UpdatedAt = task.CreatedAt
+		e := messages.Event{Type: messages.TaskCreated, BoardID: board, Seq: s, At: task.CreatedAt,
+			ActorID: "user-alice", RequestID: "req", ClientMutationID: fmt.Sprintf("m-%d", s), Task: &task}
+		enc, err := messages.Encode(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		changes[i] = messages.Change{BoardID: board, Event: e, Encoded: enc, PutTasks: []messages.Task{task},
+			Idempotency: &messages.Idempotency{UserID: "user-alice", Key: board + e.ClientMutationID, Result: enc.JSON}}
 	}
-	c := messages.Change{BoardID: board, Event: e, Encoded: enc, PutTasks: []messages.Task{task},
-		Idempotency: &messages.Idempotency{UserID: "user-alice", Key: board + e.ClientMutationID, Result: enc.JSON}}
 	// A board actor's context has a deadline, as the request's has.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := db.Commit(ctx, c); err != nil {
+	if err := db.Commit(ctx, changes...); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -90,6 +105,38 @@ func BenchmarkCommitParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+}
+
+// BenchmarkCommitBoards measures 100 boards committing at once, one goroutine each, as
+// board actors sharing a server's traffic do: a board's Commit carries the changes queued in
+// its mailbox meanwhile, one or several. commits/s counts changes, not Commit calls.
+func BenchmarkCommitBoards(b *testing.B) {
+	const boards = 100
+	for _, bc := range []struct {
+		name    string
+		changes []int // changes per Commit call, cycled
+	}{
+		{"changes=1", []int{1}},
+		{"changes=1-4", []int{1, 2, 1, 4, 1, 3}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			db := benchBoards(b, boards)
+			var next, changes atomic.Int64
+			b.ReportAllocs()
+			b.SetParallelism((boards + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.RunParallel(func(pb *testing.PB) {
+				board := fmt.Sprintf("bench-%d", (next.Add(1)-1)%boards) // owned by this goroutine alone
+				seq, n := int64(1), 0
+				for i := 0; pb.Next(); i++ {
+					n = bc.changes[i%len(bc.changes)]
+					commitTasks(b, db, board, seq, n)
+					seq += int64(n)
+					changes.Add(int64(n))
+				}
+			})
+			b.ReportMetric(float64(changes.Load())/b.Elapsed().Seconds(), "commits/s")
+		})
+	}
 }
 
 // BenchmarkLoginFailure compares a wrong password with an unknown email at the default

@@ -166,10 +166,18 @@ func (db *DB) BoardOfList(ctx context.Context, listID string) (string, error) {
 	return db.boardOf(ctx, "lists", "list", listID)
 }
 
-// boardOf looks up the live board of a row of table (a constant, never user input).
+// boardOf looks up the live board of a row of table (a constant, never user input). Every
+// command on a task or list asks this, so answers are cached (see ownerCache). The driver
+// binds id, so that each connection prepares the statement once: bun's QueryRowContext
+// would write id into a new statement text, prepared on every call, that pushes the write
+// statements out of the connection's statement cache.
 func (db *DB) boardOf(ctx context.Context, table, kind, id string) (string, error) {
-	var boardID string
-	err := db.bun.QueryRowContext(ctx, "SELECT x.board_id FROM "+table+` AS x
+	key := kind + ":" + id
+	boardID, ok, gen := db.owners.get(key)
+	if ok {
+		return boardID, nil
+	}
+	err := db.bun.DB.QueryRowContext(ctx, "SELECT x.board_id FROM "+table+` AS x
 		JOIN boards AS b ON b.id = x.board_id
 		WHERE x.id = ? AND b.deleted_at IS NULL`, id).Scan(&boardID)
 	switch {
@@ -178,5 +186,6 @@ func (db *DB) boardOf(ctx context.Context, table, kind, id string) (string, erro
 	case err != nil:
 		return "", fmt.Errorf("board of %s %s: %w", kind, id, err)
 	}
+	db.owners.put(key, boardID, gen)
 	return boardID, nil
 }

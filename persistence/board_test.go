@@ -2,6 +2,7 @@ package persistence_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -104,4 +105,53 @@ func TestLoadMissingBoard(t *testing.T) {
 	if e := messages.AsError(err); e.Code != messages.CodeNotFound || e.Message != "board not found" {
 		t.Fatalf("LoadBoard(board-x) = %v, want board not found", err)
 	}
+}
+
+// The board of a list or task is cached, and forgotten by the commit that deletes the task,
+// its list or its board, before the commit returns.
+func TestBoardOfForgetsWhatACommitEnds(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openSeeded(t)
+	lookups := []struct {
+		kind, id string
+		lookup   func(context.Context, string) (string, error)
+	}{
+		{"task", "task-1", db.BoardOfTask}, {"task", "task-2", db.BoardOfTask}, {"task", "task-4", db.BoardOfTask},
+		{"list", "list-todo", db.BoardOfList}, {"list", "list-done", db.BoardOfList},
+	}
+	check := func(step string, gone ...string) {
+		t.Helper()
+		for _, l := range lookups {
+			got, err := l.lookup(ctx, l.id)
+			if slices.Contains(gone, l.id) {
+				if messages.ErrorCode(err) != messages.CodeNotFound {
+					t.Errorf("%s: BoardOf %s = %q, %v, want not_found", step, l.id, got, err)
+				}
+			} else if err != nil || got != "board-1" {
+				t.Errorf("%s: BoardOf %s = %q, %v, want board-1", step, l.id, got, err)
+			}
+		}
+	}
+	check("before") // and cached
+
+	c := change(t, "board-1", 1, messages.Event{Type: messages.TaskDeleted})
+	c.DeleteTasks = []string{"task-2"}
+	if err := db.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	check("task-2 deleted", "task-2")
+
+	c = change(t, "board-1", 2, messages.Event{Type: messages.ListDeleted})
+	c.DeleteLists = []string{"list-done"} // task-4 goes with it
+	if err := db.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	check("list-done deleted", "task-2", "list-done", "task-4")
+
+	c = change(t, "board-1", 3, messages.Event{Type: messages.BoardDeleted})
+	c.DeleteBoard = true
+	if err := db.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	check("board deleted", "task-1", "task-2", "task-4", "list-todo", "list-done")
 }

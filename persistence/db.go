@@ -53,14 +53,19 @@ func (o Options) withDefaults() Options {
 
 // DB is taskboard's SQLite database. It is safe for concurrent use; Close it once done.
 type DB struct {
-	bun       *bun.DB
-	opts      Options
-	log       zerolog.Logger
-	writeLock chan struct{} // holds a token while a write transaction runs
+	bun  *bun.DB
+	opts Options
+	log  zerolog.Logger
+	// writer is the connection of every write transaction: its page cache is never stale
+	// because another connection wrote, and its statement cache holds the write statements
+	// alone, prepared once.
+	writer    bun.Conn
+	writeLock chan struct{} // holds a token while a write transaction runs on writer
 	commits   commitQueue
 	hasher    *hasher
 	lock      *os.File // held for as long as the DB is open
 	sessions  principalCache
+	owners    ownerCache
 }
 
 // Open opens (creating it and its parent directory if needed) the SQLite database at path,
@@ -86,8 +91,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), lock.Close())
 	}
-	// Readers run in parallel on WAL snapshots; writers are serialised by writeLock anyway.
-	conns := max(4, runtime.GOMAXPROCS(0))
+	// Readers run in parallel on WAL snapshots; writers are serialised by writeLock anyway,
+	// on a connection of their own (see DB.writer).
+	conns := max(4, runtime.GOMAXPROCS(0)) + 1
 	sqldb.SetMaxOpenConns(conns)
 	sqldb.SetMaxIdleConns(conns)
 
@@ -95,8 +101,14 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
 	}
+	bdb := bun.NewDB(sqldb, sqlitedialect.New())
+	writer, err := bdb.Conn(ctx)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
+	}
 	db := &DB{
-		bun:       bun.NewDB(sqldb, sqlitedialect.New()),
+		bun:       bdb,
+		writer:    writer,
 		opts:      opts,
 		log:       opts.Logger,
 		writeLock: make(chan struct{}, 1),
@@ -121,7 +133,7 @@ func dsn(path string) string {
 // Close closes the database and lets another process open it. Calls in progress may fail;
 // the DB must not be used afterwards.
 func (db *DB) Close() error {
-	err := db.bun.Close()
+	err := errors.Join(db.writer.Close(), db.bun.Close())
 	if lockErr := db.lock.Close(); err == nil {
 		err = lockErr
 	}
@@ -179,7 +191,7 @@ func (db *DB) write(ctx context.Context, fn func(tx bun.Tx) error) error {
 	}
 	defer func() { <-db.writeLock }()
 
-	tx, err := db.bun.BeginTx(ctx, nil)
+	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -75,7 +75,7 @@ func firstSeq(ctx context.Context, q bun.IDB, boardID string, seq int64) (int64,
 // Idempotent returns the stored result of a user's mutation id, if there is one.
 func (db *DB) Idempotent(ctx context.Context, userID, key string) ([]byte, bool, error) {
 	var result string
-	err := db.bun.QueryRowContext(ctx,
+	err := db.bun.DB.QueryRowContext(ctx, // the driver binds the arguments: see boardOf
 		`SELECT result FROM idempotency_keys WHERE user_id = ? AND "key" = ?`, userID, key).Scan(&result)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

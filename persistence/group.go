@@ -2,6 +2,8 @@ package persistence
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -17,8 +19,10 @@ import (
 const maxGroup = 256
 
 // commitQueue holds the changes waiting for the write lock. Whoever gets the lock commits
-// every change waiting at that moment in one transaction ("group commit"), each inside its
-// own savepoint so that a failing change is undone alone, and hands each caller its result.
+// every change waiting at that moment in one transaction ("group commit") and hands each
+// caller its result. The group is first applied as a whole; only if a change fails is it
+// applied again with each caller's changes inside a savepoint of their own, so that the
+// failing change is undone alone (see commitGroup).
 // Boards committing at the same time then share one WAL commit and one lock hand-over, and
 // no goroutine runs in the background.
 //
@@ -100,6 +104,58 @@ func (db *DB) commitGroup(ctx context.Context, batch []*pendingCommit) {
 		return
 	}
 	results := make([]error, len(batch))
+	defer func() {
+		if r := recover(); r != nil {
+			db.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("commit group panicked")
+			err := fmt.Errorf("commit group panicked: %v", r)
+			for i := range results {
+				results[i] = err
+			}
+		}
+		// Whatever happened, a list, task or board these changes delete may be gone: the
+		// callers must not be answered before the cached owners are forgotten.
+		for _, p := range batch {
+			db.owners.forgetEnded(p.changes)
+		}
+		for i, p := range batch {
+			p.done <- results[i]
+		}
+	}()
+	if len(batch) == 1 || !db.applyGroup(ctx, batch) {
+		db.applyIsolated(ctx, batch, results)
+	}
+}
+
+// applyGroup applies every caller's changes of batch in one transaction without savepoints
+// and commits it: the happy path, where no change fails. It reports false, with nothing
+// applied, if any statement failed; the callers then need a transaction that isolates them.
+func (db *DB) applyGroup(ctx context.Context, batch []*pendingCommit) (committed bool) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return false
+	}
+	defer func() {
+		if !committed {
+			if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+				db.log.Warn().Err(err).Msg("rollback of a failed commit group")
+			}
+		}
+	}()
+	for i, p := range batch {
+		if err := applyChanges(ctx, tx.Tx, p.changes, p.now); err != nil {
+			db.log.Debug().Err(err).Int("caller", i).Int("group", len(batch)).
+				Msg("a change of a commit group failed; applying each caller apart")
+			return false
+		}
+	}
+	// The driver rolls back a COMMIT that fails: the isolated path tries again and reports.
+	return tx.Commit() == nil
+}
+
+// applyIsolated applies batch in one transaction, each caller's changes inside a savepoint
+// of their own (a single caller's in the transaction alone), so that a failing change is
+// undone alone and its error goes to its caller only. It fills results.
+func (db *DB) applyIsolated(ctx context.Context, batch []*pendingCommit, results []error) {
 	fail := func(err error) {
 		for i := range results {
 			if results[i] == nil {
@@ -107,28 +163,17 @@ func (db *DB) commitGroup(ctx context.Context, batch []*pendingCommit) {
 			}
 		}
 	}
-	var tx bun.Tx
-	defer func() {
-		if r := recover(); r != nil {
-			if tx.Tx != nil {
-				_ = tx.Rollback()
-			}
-			db.log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("commit group panicked")
-			err := fmt.Errorf("commit group panicked: %v", r)
-			for i := range results {
-				results[i] = err
-			}
-		}
-		for i, p := range batch {
-			p.done <- results[i]
-		}
-	}()
-
-	tx, err := db.bun.BeginTx(ctx, nil)
+	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
 	applied := 0
 	for i, p := range batch {
 		if len(batch) == 1 { // alone: the transaction is its savepoint

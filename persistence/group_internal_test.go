@@ -112,3 +112,70 @@ func TestCommitGroupIsolatesFailures(t *testing.T) {
 		t.Errorf("Commit of a stale seq after the group: %v, want ErrSeqConflict", err)
 	}
 }
+
+// A group applied whole and failing is applied again caller by caller: a caller whose
+// changes fail (the second of two, or a mutation id used earlier in the group) gets its
+// error with none of its changes applied, and every other caller's changes are committed.
+func TestCommitGroupFailureIsNotHalfApplied(t *testing.T) {
+	ctx := context.Background()
+	db := openInternal(t)
+	task := func(board, list, id string, seq int64) messages.Change { return taskChange(t, board, list, id, seq) }
+	keyed := func(c messages.Change, key string) messages.Change {
+		c.Idempotency = &messages.Idempotency{UserID: "user-alice", Key: key, Result: []byte(`{"seq":1}`)}
+		return c
+	}
+	batch := []*pendingCommit{
+		{changes: []messages.Change{keyed(task("board-1", "list-todo", "task-a", 1), "m-1")}},
+		{changes: []messages.Change{
+			task("board-2", "list-b2-todo", "task-b1", 1),
+			task("board-2", "list-todo", "task-b2", 2), // list of another board: FK error
+		}},
+		{changes: []messages.Change{keyed(task("board-1", "list-todo", "task-c", 2), "m-1")}}, // used by the first
+		{changes: []messages.Change{task("board-1", "list-todo", "task-d", 2)}},
+	}
+	for _, p := range batch {
+		p.now, p.done = time.Now(), make(chan error, 1)
+	}
+	db.writeLock <- struct{}{}
+	db.commitGroup(ctx, batch)
+	<-db.writeLock
+
+	for i, want := range []messages.Code{"", messages.CodeInternal, messages.CodeConflict, ""} {
+		err := <-batch[i].done
+		if (err == nil) != (want == "") || (err != nil && messages.ErrorCode(err) != want) {
+			t.Errorf("caller %d: err = %v, want code %q", i, err, want)
+		}
+	}
+	for board, wantSeq := range map[string]int64{"board-1": 2, "board-2": 0} {
+		s, err := db.LoadBoard(ctx, board, 10)
+		if err != nil || s.Seq != wantSeq || len(s.Recent) != int(wantSeq) {
+			t.Errorf("%s: seq %d, %d events (%v), want %d", board, s.Seq, len(s.Recent), err, wantSeq)
+		}
+	}
+	for id, wantFound := range map[string]bool{"task-a": true, "task-b1": false, "task-b2": false,
+		"task-c": false, "task-d": true} {
+		if _, err := db.BoardOfTask(ctx, id); (err == nil) != wantFound {
+			t.Errorf("BoardOfTask(%s) = %v, want found %v", id, err, wantFound)
+		}
+	}
+	result, found, err := db.Idempotent(ctx, "user-alice", "m-1")
+	if err != nil || !found || string(result) != `{"seq":1}` {
+		t.Errorf("Idempotent(m-1) = %q, %v, %v, want the first caller's record", result, found, err)
+	}
+}
+
+// An owner read before a commit that may end it is not cached after that commit.
+func TestOwnerCacheDropsAnswersOlderThanAForget(t *testing.T) {
+	var c ownerCache
+	_, _, gen := c.get("task:task-1")
+	c.forgetEnded([]messages.Change{{BoardID: "board-1", DeleteTasks: []string{"task-1"}}})
+	c.put("task:task-1", "board-1", gen)
+	if board, ok, _ := c.get("task:task-1"); ok {
+		t.Fatalf("get after a stale put = %q, want a miss", board)
+	}
+	_, _, gen = c.get("task:task-1")
+	c.put("task:task-1", "board-1", gen)
+	if board, ok, _ := c.get("task:task-1"); !ok || board != "board-1" {
+		t.Fatalf("get = %q, %v, want board-1", board, ok)
+	}
+}
