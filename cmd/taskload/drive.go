@@ -438,8 +438,9 @@ func (s *subscriber) startPoll() {
 	}()
 }
 
-// drive sends Mutations task creations at Rate per second, round-robin over the boards, each
-// in its own goroutine (at most 512 at once), and returns the POST latencies.
+// drive sends Mutations mutations at Rate per second over REST or WebSocket (-via),
+// round-robin over the boards, each in its own goroutine (at most 512 at once), and returns
+// how long each took to be answered (the REST answer, or the WebSocket ack).
 func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets map[string]string) (percentileSet, int, float64) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
@@ -449,6 +450,15 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 	var mu sync.Mutex
 	var posts []time.Duration
 	var failed atomic.Int64
+	var mut mutator = restMutator{a: a, token: tokens[0]}
+	if l.cfg.Via == "ws" {
+		m, err := newWSMutator(l.cfg, tokens[0])
+		if err != nil {
+			return percentileSet{}, l.cfg.Mutations, 0
+		}
+		defer m.close()
+		mut = m
+	}
 	start := time.Now()
 	for i := range l.cfg.Mutations {
 		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
@@ -470,9 +480,9 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 			t0 := time.Now()
 			var err error
 			if title := loadTitle(i, t0); l.cfg.Op == "update" {
-				err = a.renameTask(ctx, tokens[0], targets[board], title)
+				err = mut.rename(ctx, targets[board], title)
 			} else {
-				_, err = a.createTask(ctx, tokens[0], targets[board], title)
+				err = mut.create(ctx, targets[board], title)
 			}
 			d := time.Since(t0)
 			if err != nil {

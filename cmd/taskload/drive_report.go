@@ -16,6 +16,7 @@ import (
 // driveReport is what a drive run measured; durations are in milliseconds.
 type driveReport struct {
 	Mode       string                     `json:"mode"`
+	Via        string                     `json:"via"`
 	URL        string                     `json:"url"`
 	Conns      int                        `json:"conns"`
 	Boards     int                        `json:"boards"`
@@ -58,7 +59,7 @@ type transportStats struct {
 }
 
 func newDriveReport(cfg config) *driveReport {
-	return &driveReport{Mode: cfg.Mode, URL: cfg.URL, Conns: cfg.Conns, Boards: len(cfg.Boards), Rate: cfg.Rate,
+	return &driveReport{Mode: cfg.Mode, Via: cfg.Via, URL: cfg.URL, Conns: cfg.Conns, Boards: len(cfg.Boards), Rate: cfg.Rate,
 		Mutations: cfg.Mutations, StartedAt: time.Now().UTC(), Transports: map[string]*transportStats{}}
 }
 
@@ -238,7 +239,11 @@ func (s *sampler) idle(ctx context.Context, d time.Duration) {
 func (r *driveReport) printTable(w io.Writer) {
 	fmt.Fprintf(w, "mode %s, %d subscribers on %d boards, %d mutations at %d/s in %.1fs (%d failed)\n",
 		r.Mode, r.Conns, r.Boards, r.Mutations, r.Rate, r.DriveSecs, r.PostErrors)
-	fmt.Fprintf(w, "POST ms: p50 %.2f p95 %.2f p99 %.2f max %.2f (n %d)\n", r.Post.P50, r.Post.P95, r.Post.P99, r.Post.Max, r.Post.N)
+	answer := "POST"
+	if r.Via == "ws" {
+		answer = "ack"
+	}
+	fmt.Fprintf(w, "%s ms: p50 %.2f p95 %.2f p99 %.2f max %.2f (n %d)\n", answer, r.Post.P50, r.Post.P95, r.Post.P99, r.Post.Max, r.Post.N)
 	fmt.Fprintf(w, "%-9s %6s %7s %9s %9s %8s %8s %8s %8s %5s %5s %7s\n",
 		"transport", "subs", "connErr", "delivered", "per sec", "p50 ms", "p95 ms", "p99 ms", "max ms", "lost", "dup", "beats")
 	names := make([]string, 0, len(r.Transports))

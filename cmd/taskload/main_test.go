@@ -228,3 +228,21 @@ func TestDriveRenamesOneTaskPerBoard(t *testing.T) {
 		t.Fatalf("%d load tasks on board-2, want the 1 renamed", loads)
 	}
 }
+
+func TestDriveMutatesOverWebSocket(t *testing.T) {
+	url := startServer(t)
+	for _, op := range []string{"create", "update"} {
+		rep, out, table := drive(t, append(driveArgs(url), "-via", "ws", "-op", op))
+		if rep.Via != "ws" || rep.Lost != 0 || rep.Duplicated != 0 || rep.PostErrors != 0 || rep.Post.N != 20 {
+			t.Fatalf("%s: report %s", op, out.Bytes())
+		}
+		for _, tr := range []string{"ws", "sse", "longpoll"} {
+			if ts := rep.Transports[tr]; ts == nil || ts.Deliveries != 30 || ts.LatencyMs.N != 30 {
+				t.Fatalf("%s, %s: %+v", op, tr, ts)
+			}
+		}
+		if !strings.Contains(table.String(), "ack ms:") {
+			t.Fatalf("%s: table\n%s", op, table.String())
+		}
+	}
+}
