@@ -439,13 +439,13 @@ func (s *subscriber) startPoll() {
 }
 
 // drive sends Mutations mutations at Rate per second over REST or WebSocket (-via),
-// round-robin over the boards, each in its own goroutine (at most 512 at once), and returns
+// round-robin over the boards, each in its own goroutine (at most InFlight at once), and returns
 // how long each took to be answered (the REST answer, or the WebSocket ack).
 func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets map[string]string) (percentileSet, int, float64) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	interval := time.Second / time.Duration(l.cfg.Rate)
-	sem := make(chan struct{}, 512)
+	sem := make(chan struct{}, l.cfg.InFlight)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var posts []time.Duration

@@ -69,6 +69,8 @@ type config struct {
 	CPUProfile string
 	Rate       int
 	Mutations  int
+	// InFlight bounds the mutations sent and not answered yet.
+	InFlight int
 	// Via is how mutations are sent: rest or ws.
 	Via string
 	// Op is what a mutation does: create a task, or update (rename) one task per board.
@@ -92,6 +94,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.Mode, "mode", "ws", "transport: ws, sse, longpoll or mix (sse, longpoll and mix need -rate)")
 	fs.IntVar(&cfg.Rate, "rate", 0, "mutations per second of the drive mode (0: the ws idle and fan-out run)")
 	fs.IntVar(&cfg.Mutations, "mutations", 100, "mutations of the drive mode, at -rate per second")
+	fs.IntVar(&cfg.InFlight, "inflight", 512, "mutations sent and not answered yet, at most")
 	fs.StringVar(&cfg.Via, "via", "rest", "how the drive mode sends its mutations: rest, or ws (create_task/update_task messages, answered by ack)")
 	fs.StringVar(&cfg.Op, "op", "create", "what a mutation does: create a task, or update (rename) one task per board, which keeps the boards' size constant")
 	fs.IntVar(&cfg.Conns, "conns", 1000, "client connections")
@@ -127,6 +130,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("-mode %s needs -rate", cfg.Mode)
 	case cfg.Rate < 0 || cfg.Rate > 20000 || cfg.Mutations < 0 || cfg.Mutations > 1_000_000:
 		return config{}, errors.New("-rate must be 0 to 20000 and -mutations 0 to 1000000")
+	case cfg.InFlight < 1 || cfg.InFlight > 10000:
+		return config{}, errors.New("-inflight must be 1 to 10000")
 	case cfg.Via != "rest" && cfg.Via != "ws":
 		return config{}, fmt.Errorf("-via %q: want rest or ws", cfg.Via)
 	case cfg.Op != "create" && cfg.Op != "update":
