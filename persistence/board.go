@@ -186,6 +186,6 @@ func (db *DB) boardOf(ctx context.Context, table, kind, id string) (string, erro
 	case err != nil:
 		return "", fmt.Errorf("board of %s %s: %w", kind, id, err)
 	}
-	db.owners.put(key, boardID, gen)
+	db.owners.put(key, boardID, gen, ownerEntries)
 	return boardID, nil
 }

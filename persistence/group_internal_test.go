@@ -169,12 +169,12 @@ func TestOwnerCacheDropsAnswersOlderThanAForget(t *testing.T) {
 	var c ownerCache
 	_, _, gen := c.get("task:task-1")
 	c.forgetEnded([]messages.Change{{BoardID: "board-1", DeleteTasks: []string{"task-1"}}})
-	c.put("task:task-1", "board-1", gen)
+	c.put("task:task-1", "board-1", gen, ownerEntries)
 	if board, ok, _ := c.get("task:task-1"); ok {
 		t.Fatalf("get after a stale put = %q, want a miss", board)
 	}
 	_, _, gen = c.get("task:task-1")
-	c.put("task:task-1", "board-1", gen)
+	c.put("task:task-1", "board-1", gen, ownerEntries)
 	if board, ok, _ := c.get("task:task-1"); !ok || board != "board-1" {
 		t.Fatalf("get = %q, %v, want board-1", board, ok)
 	}
