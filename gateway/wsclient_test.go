@@ -135,18 +135,57 @@ func settle(t *testing.T, p peer) {
 	}
 }
 
+// received is what a test client has read: messages, and the connection's end.
+type received struct {
+	msgs chan []byte
+	done chan struct{}
+	err  error // how the connection ended; set before done closes
+}
+
+func newReceived() received {
+	return received{msgs: make(chan []byte, 4096), done: make(chan struct{})}
+}
+
+// next returns the next message, even one read just before the connection ended.
+func (r *received) next(t *testing.T) wsMsg {
+	t.Helper()
+	select {
+	case b := <-r.msgs:
+		return decodeMsg(t, b)
+	case <-r.done:
+		select {
+		case b := <-r.msgs:
+			return decodeMsg(t, b)
+		default:
+		}
+		t.Fatalf("connection ended (%v), want a message", r.err)
+	case <-time.After(wait):
+		t.Fatalf("no message within %s", wait)
+	}
+	return wsMsg{}
+}
+
+// awaitEnd waits for the connection to end and returns how.
+func (r *received) awaitEnd(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(wait):
+		t.Fatalf("connection still open after %s", wait)
+	}
+	return r.err
+}
+
 // gwsPeer is a gws client.
 type gwsPeer struct {
+	received
 	conn    *gws.Conn
-	msgs    chan []byte
-	done    chan struct{}
-	err     error // how the connection ended; set before done closes
 	silent  atomic.Bool
 	closing sync.Once
 }
 
 func dialGWS(url string, header http.Header) (*gwsPeer, *http.Response, error) {
-	p := &gwsPeer{msgs: make(chan []byte, 4096), done: make(chan struct{})}
+	p := &gwsPeer{received: newReceived()}
 	conn, resp, err := gws.NewClient(p, &gws.ClientOption{Addr: url, RequestHeader: header, ReadMaxPayloadSize: 1 << 20})
 	if err != nil {
 		return nil, resp, err
@@ -204,33 +243,10 @@ func (p *gwsPeer) write(binary bool, b []byte) error {
 	return p.conn.WriteMessage(op, b)
 }
 
-func (p *gwsPeer) next(t *testing.T) wsMsg {
-	t.Helper()
-	select {
-	case b := <-p.msgs:
-		return decodeMsg(t, b)
-	case <-p.done:
-		select {
-		case b := <-p.msgs:
-			return decodeMsg(t, b)
-		default:
-		}
-		t.Fatalf("connection ended (%v), want a message", p.err)
-	case <-time.After(wait):
-		t.Fatalf("no message within %s", wait)
-	}
-	return wsMsg{}
-}
-
 func (p *gwsPeer) awaitClose(t *testing.T) int {
 	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(wait):
-		t.Fatalf("connection still open after %s", wait)
-	}
 	var ce *gws.CloseError
-	if errors.As(p.err, &ce) {
+	if errors.As(p.awaitEnd(t), &ce) {
 		return int(ce.Code)
 	}
 	return 0
@@ -246,10 +262,8 @@ func (p *gwsPeer) close() {
 // coderPeer is a github.com/coder/websocket client. Unless started reading, it reads nothing:
 // a client that stopped reading.
 type coderPeer struct {
+	received
 	conn    *websocket.Conn
-	msgs    chan []byte
-	done    chan struct{}
-	err     error
 	reading sync.Once
 	closing sync.Once
 }
@@ -265,7 +279,7 @@ func dialCoder(t *testing.T, url string, header http.Header, dial func(ctx conte
 		t.Fatalf("dial %s: %v (%v)", url, err, resp)
 	}
 	conn.SetReadLimit(1 << 20)
-	p := &coderPeer{conn: conn, msgs: make(chan []byte, 4096), done: make(chan struct{})}
+	p := &coderPeer{conn: conn, received: newReceived()}
 	if read {
 		p.startReading()
 	}
@@ -318,31 +332,13 @@ func (p *coderPeer) write(binary bool, b []byte) error {
 func (p *coderPeer) next(t *testing.T) wsMsg {
 	t.Helper()
 	p.startReading()
-	select {
-	case b := <-p.msgs:
-		return decodeMsg(t, b)
-	case <-p.done:
-		select {
-		case b := <-p.msgs:
-			return decodeMsg(t, b)
-		default:
-		}
-		t.Fatalf("connection ended (%v), want a message", p.err)
-	case <-time.After(wait):
-		t.Fatalf("no message within %s", wait)
-	}
-	return wsMsg{}
+	return p.received.next(t)
 }
 
 func (p *coderPeer) awaitClose(t *testing.T) int {
 	t.Helper()
 	p.startReading()
-	select {
-	case <-p.done:
-	case <-time.After(wait):
-		t.Fatalf("connection still open after %s", wait)
-	}
-	return max(int(websocket.CloseStatus(p.err)), 0)
+	return max(int(websocket.CloseStatus(p.awaitEnd(t))), 0)
 }
 
 func (p *coderPeer) close() {
