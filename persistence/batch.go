@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -44,4 +45,20 @@ func placeholders(n int) string { return strings.Repeat("?, ", n-1) + "?" }
 func rowsOfPlaceholders(n, cols int) string {
 	row := "(" + placeholders(cols) + ")"
 	return strings.Repeat(row+", ", n-1) + row
+}
+
+// upsertBatches writes items in batches of at most maxBatch, one statement per batch: sqls[n]
+// for a batch of n, each item adding its columns with appendRow.
+func upsertBatches[T any](ctx context.Context, tx *sql.Tx, items []T, columns int, sqls *[maxBatch + 1]string,
+	appendRow func(args []any, item T) []any) error {
+	for batch := range slices.Chunk(items, maxBatch) {
+		args := make([]any, 0, len(batch)*columns)
+		for _, item := range batch {
+			args = appendRow(args, item)
+		}
+		if err := execN(ctx, tx, len(batch), sqls[len(batch)], args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

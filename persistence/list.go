@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -66,15 +65,12 @@ func buildUpsertLists(n int) string {
 
 // putLists upserts lists in batches, one statement per batch.
 func putLists(ctx context.Context, tx *sql.Tx, boardID string, lists []messages.List, now time.Time) error {
-	for batch := range slices.Chunk(lists, maxBatch) {
-		args := make([]any, 0, len(batch)*listColumns)
-		for _, l := range batch {
-			r := newListRow(l, boardID, now)
-			args = append(args, r.ID, r.BoardID, r.Name, r.Position, r.CreatedAt)
-		}
-		if err := execN(ctx, tx, len(batch), upsertListsSQL[len(batch)], args...); err != nil {
-			return fmt.Errorf("put lists: %w", err)
-		}
+	err := upsertBatches(ctx, tx, lists, listColumns, upsertListsSQL, func(args []any, l messages.List) []any {
+		r := newListRow(l, boardID, now)
+		return append(args, r.ID, r.BoardID, r.Name, r.Position, r.CreatedAt)
+	})
+	if err != nil {
+		return fmt.Errorf("put lists: %w", err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -80,16 +79,13 @@ func buildUpsertTasks(n int) string {
 
 // putTasks upserts tasks in batches, one statement per batch.
 func putTasks(ctx context.Context, tx *sql.Tx, boardID string, tasks []messages.Task, now time.Time) error {
-	for batch := range slices.Chunk(tasks, maxBatch) {
-		args := make([]any, 0, len(batch)*taskColumns)
-		for _, t := range batch {
-			r := newTaskRow(t, boardID, now)
-			args = append(args, r.ID, r.BoardID, r.ListID, r.Title, r.Description, r.AssigneeID,
-				r.Position, r.Version, r.CreatedAt, r.UpdatedAt)
-		}
-		if err := execN(ctx, tx, len(batch), upsertTasksSQL[len(batch)], args...); err != nil {
-			return fmt.Errorf("put tasks: %w", err)
-		}
+	err := upsertBatches(ctx, tx, tasks, taskColumns, upsertTasksSQL, func(args []any, t messages.Task) []any {
+		r := newTaskRow(t, boardID, now)
+		return append(args, r.ID, r.BoardID, r.ListID, r.Title, r.Description, r.AssigneeID,
+			r.Position, r.Version, r.CreatedAt, r.UpdatedAt)
+	})
+	if err != nil {
+		return fmt.Errorf("put tasks: %w", err)
 	}
 	return nil
 }
