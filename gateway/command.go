@@ -74,6 +74,16 @@ func writeResource[T any](w http.ResponseWriter, status int, v *T, what string) 
 	return nil
 }
 
+// writeCreated answers 201 with v and its Location, or the missing error when the board
+// answered without it.
+func writeCreated[T any](w http.ResponseWriter, v *T, what string, location func(*T) string) error {
+	if v == nil {
+		return missing(what)
+	}
+	w.Header().Set("Location", location(v))
+	return writeResource(w, http.StatusCreated, v, what)
+}
+
 // missing reports a board's answer that lacks the resource the command returns.
 func missing(what string) error {
 	return &messages.Error{Code: messages.CodeInternal, Message: "board answered without " + what}

@@ -17,12 +17,7 @@ func (s *Server) createList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if res.List == nil {
-		return missing("list")
-	}
-	w.Header().Set("Location", "/lists/"+res.List.ID)
-	writeJSON(w, http.StatusCreated, res.List)
-	return nil
+	return writeCreated(w, res.List, "list", func(l *messages.List) string { return "/lists/" + l.ID })
 }
 
 // updateList answers PATCH /lists/{listId} {name?, position?}: 200 List.

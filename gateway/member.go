@@ -33,12 +33,9 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if res.Member == nil {
-		return missing("member")
-	}
-	w.Header().Set("Location", "/boards/"+url.PathEscape(c.BoardID)+"/members/"+url.PathEscape(res.Member.UserID))
-	writeJSON(w, http.StatusCreated, res.Member)
-	return nil
+	return writeCreated(w, res.Member, "member", func(m *messages.Member) string {
+		return "/boards/" + url.PathEscape(c.BoardID) + "/members/" + url.PathEscape(m.UserID)
+	})
 }
 
 // updateMember answers PATCH /boards/{boardId}/members/{userId} {role}: 200 Member. Owners
