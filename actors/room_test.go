@@ -95,6 +95,20 @@ func join(t *testing.T, b *actors.Boards, user string) (*messages.Subscription, 
 	return sub, sink, p.Viewers
 }
 
+// aliceAndBobInRoom starts boards on a manual clock with Alice, then Bob, in board-1's room;
+// Alice has seen Bob join.
+func aliceAndBobInRoom(t *testing.T) (*actorstest.Clock, *actors.Boards, *messages.Subscription, *roomSink, *roomSink) {
+	t.Helper()
+	clock := actorstest.NewClock()
+	db, _ := openStore(t)
+	b := startBoards(t, db, clock.Options())
+	_, sa, _ := join(t, b, alice)
+	bobSub, sb, _ := join(t, b, bob)
+	sa.take(t, "user_joined")
+	sa.take(t, "presence")
+	return clock, b, bobSub, sa, sb
+}
+
 // settle waits until the board has handled everything sent to it before.
 func settle(t *testing.T, b *actors.Boards) {
 	t.Helper()
@@ -201,14 +215,8 @@ func TestRoomJoinNeedsMembership(t *testing.T) {
 }
 
 func TestRoomTypingExpires(t *testing.T) {
-	clock := actorstest.NewClock()
-	db, _ := openStore(t)
-	b := startBoards(t, db, clock.Options())
+	clock, b, bobSub, sa, sb := aliceAndBobInRoom(t)
 	ctx := context.Background()
-	_, sa, _ := join(t, b, alice)
-	bobSub, sb, _ := join(t, b, bob)
-	sa.take(t, "user_joined")
-	sa.take(t, "presence")
 
 	typing := messages.Typing{Meta: meta(bob), BoardID: "board-1", Subscription: bobSub.ID, TaskID: ptr("task-1")}
 	if _, err := b.Do(ctx, typing); err != nil {
@@ -283,14 +291,8 @@ func TestRoomTypingErrors(t *testing.T) {
 }
 
 func TestRoomCursorsAreCoalesced(t *testing.T) {
-	clock := actorstest.NewClock()
-	db, _ := openStore(t)
-	b := startBoards(t, db, clock.Options())
+	clock, b, bobSub, sa, sb := aliceAndBobInRoom(t)
 	ctx := context.Background()
-	_, sa, _ := join(t, b, alice)
-	bobSub, sb, _ := join(t, b, bob)
-	sa.take(t, "user_joined")
-	sa.take(t, "presence")
 	cursor := func(x float64) {
 		t.Helper()
 		if _, err := b.Do(ctx, messages.Cursor{Meta: meta(bob), BoardID: "board-1", Subscription: bobSub.ID, X: x, Y: -x}); err != nil {
