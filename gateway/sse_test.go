@@ -499,7 +499,9 @@ func TestSSESlowReaderIsDropped(t *testing.T) {
 			t.Fatalf("fast stream got seq %d, want %d", ev.Seq, seq)
 		}
 	}
-	// Dropped, the slow stream is closed at once, not after its blocked write times out.
+	// Dropped, the slow stream is closed at once, while its client still reads nothing: not
+	// after its blocked write has timed out.
+	e.logs.await(t, map[string]any{"req": "slow-reader", "message": "sse stream closed", "reason": messages.EndSlow})
 	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.Copy(io.Discard, slow); err != nil {
 		t.Fatalf("slow reader: %v, want the connection closed", err)
