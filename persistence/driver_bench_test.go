@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/taskboard/taskboard/messages"
@@ -37,16 +36,17 @@ type sqliteDriver struct {
 
 var sqliteDrivers = []sqliteDriver{
 	// What Open uses: each connection keeps 64 prepared statements.
-	{name: "mattn", driver: "sqlite3", dsn: dsn},
+	{name: "mattn", driver: driverName, dsn: dsn},
 	// The same without the statement cache, as modernc has none: every statement is
 	// prepared, run and finalised.
-	{name: "mattn-nocache", driver: "sqlite3", dsn: func(path string) string {
+	{name: "mattn-nocache", driver: driverName, dsn: func(path string) string {
 		return strings.TrimSuffix(dsn(path), "&_stmt_cache_size=64")
 	}},
 	{name: "modernc", driver: "sqlite", dsn: func(path string) string {
 		escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 		return "file:" + escaped + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
+			fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walCheckpointPages)
 	}},
 }
 
@@ -82,11 +82,12 @@ func openDriverDB(b *testing.B, drv sqliteDriver) *DB {
 		VALUES ('user-bench', 'bench@example.com', 'Bench', '-', 0)`); err != nil {
 		b.Fatal(err)
 	}
-	return &DB{
-		bun:       bun.NewDB(sqldb, sqlitedialect.New()),
-		opts:      Options{}.withDefaults(),
-		writeLock: make(chan struct{}, 1),
+	db, err := newDB(ctx, sqldb, Options{}.withDefaults())
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Cleanup(func() { db.writer.Close() })
+	return db
 }
 
 // checkPragmas fails b unless a pooled connection has our settings.
@@ -94,6 +95,7 @@ func checkPragmas(b *testing.B, sqldb *sql.DB) {
 	b.Helper()
 	for pragma, want := range map[string]string{
 		"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "5000",
+		"wal_autocheckpoint": fmt.Sprint(walCheckpointPages),
 	} {
 		var got string
 		if err := sqldb.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil || got != want {
