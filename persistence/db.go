@@ -66,6 +66,8 @@ type DB struct {
 	lock      *os.File // held for as long as the DB is open
 	sessions  principalCache
 	owners    ownerCache
+	// checkpoints copies the WAL into the database file in the background.
+	checkpoints *checkpointer
 }
 
 // Open opens (creating it and its parent directory if needed) the SQLite database at path,
@@ -92,8 +94,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), lock.Close())
 	}
 	// Readers run in parallel on WAL snapshots; writers are serialised by writeLock anyway,
-	// on a connection of their own (see DB.writer).
-	conns := max(4, runtime.GOMAXPROCS(0)) + 1
+	// on a connection of their own (see DB.writer), and the checkpointer has one too.
+	conns := max(4, runtime.GOMAXPROCS(0)) + 2
 	sqldb.SetMaxOpenConns(conns)
 	sqldb.SetMaxIdleConns(conns)
 
@@ -110,21 +112,26 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// newDB wraps sqldb, whose schema is up to date, with its writer's connection taken.
+// newDB wraps sqldb, whose schema is up to date, with the connections of its writer and of
+// its checkpointer taken.
 func newDB(ctx context.Context, sqldb *sql.DB, opts Options) (*DB, error) {
 	bdb := bun.NewDB(sqldb, sqlitedialect.New())
 	writer, err := bdb.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &DB{
+	db := &DB{
 		bun:       bdb,
 		writer:    writer,
 		opts:      opts,
 		log:       opts.Logger,
 		writeLock: make(chan struct{}, 1),
 		hasher:    newHasher(opts.HashParams),
-	}, nil
+	}
+	if db.checkpoints, err = startCheckpointer(ctx, db, checkpointEvery); err != nil {
+		return nil, errors.Join(err, writer.Close())
+	}
+	return db, nil
 }
 
 // driverName is mattn/go-sqlite3 with the settings its DSN cannot carry: each new connection
@@ -132,11 +139,9 @@ func newDB(ctx context.Context, sqldb *sql.DB, opts Options) (*DB, error) {
 const driverName = "taskboard-sqlite3"
 
 // walCheckpointPages is how many pages the WAL may hold before the commit that passes it
-// copies them into the database (SQLite's default is 1,000). Commits to many boards rewrite
-// the same index pages over and over: a checkpoint every 8,192 pages (32 MiB) copies each
-// such page once for many commits, and syncs the disk a few times less often. The store's
-// commits from 100 boards went from 7,100–7,400 to 10,200–11,400 per second
-// (BenchmarkCommitBoards); the WAL file stays that size between checkpoints.
+// copies them into the database itself (SQLite's default is 1,000). The checkpointer does
+// that long before, without holding up any commit; this bound only matters if it falls
+// behind.
 const walCheckpointPages = 8192
 
 var connectPragmas = fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walCheckpointPages)
@@ -162,7 +167,7 @@ func dsn(path string) string {
 // Close closes the database and lets another process open it. Calls in progress may fail;
 // the DB must not be used afterwards.
 func (db *DB) Close() error {
-	err := errors.Join(db.writer.Close(), db.bun.Close())
+	err := errors.Join(db.checkpoints.close(), db.writer.Close(), db.bun.Close())
 	if lockErr := db.lock.Close(); err == nil {
 		err = lockErr
 	}

@@ -71,7 +71,7 @@ func openDriverDB(b *testing.B, drv sqliteDriver) *DB {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { sqldb.Close() })
-	conns := max(4, runtime.GOMAXPROCS(0)) // as Open
+	conns := max(4, runtime.GOMAXPROCS(0)) + 2 // as Open
 	sqldb.SetMaxOpenConns(conns)
 	sqldb.SetMaxIdleConns(conns)
 	if _, _, err := migrate(ctx, sqldb); err != nil {
@@ -86,7 +86,7 @@ func openDriverDB(b *testing.B, drv sqliteDriver) *DB {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { db.writer.Close() })
+	b.Cleanup(func() { db.checkpoints.close(); db.writer.Close() })
 	return db
 }
 
