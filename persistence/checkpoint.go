@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -17,9 +18,10 @@ const checkpointEvery = 200 * time.Millisecond
 // its beginning again. Commits to many boards rewrite the same index pages: one checkpoint
 // every 200 ms copies each such page once for many commits.
 type checkpointer struct {
-	conn bun.Conn
-	stop chan struct{}
-	done chan struct{}
+	conn    bun.Conn
+	stop    chan struct{}
+	done    chan struct{}
+	stopped sync.Once
 }
 
 // startCheckpointer checkpoints db every interval until stopped.
@@ -50,9 +52,12 @@ func (c *checkpointer) run(db *DB, every time.Duration) {
 	}
 }
 
-// close stops the checkpointer and closes its connection.
-func (c *checkpointer) close() error {
-	close(c.stop)
-	<-c.done
-	return c.conn.Close()
+// close stops the checkpointer and closes its connection; calls after the first do nothing.
+func (c *checkpointer) close() (err error) {
+	c.stopped.Do(func() {
+		close(c.stop)
+		<-c.done
+		err = c.conn.Close()
+	})
+	return err
 }
