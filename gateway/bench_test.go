@@ -61,13 +61,7 @@ func benchSSEFanOut(b *testing.B, n int) {
 	}
 	body := []byte(`{"listId":"list-todo","title":"fan-out"}`)
 	for b.Loop() {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tasks", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := transport.RoundTrip(req)
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			b.Fatalf("post: %v %v", err, resp)
-		}
-		resp.Body.Close()
+		postTask(b, transport, srv.URL, token, body)
 		for range n {
 			<-received
 		}
@@ -81,6 +75,18 @@ func benchSSEFanOut(b *testing.B, n int) {
 }
 
 // benchServer starts a real server on a demo database and logs in as alice.
+// postTask creates a task over REST and fails b unless it was created.
+func postTask(b *testing.B, transport http.RoundTripper, url, token string, body []byte) {
+	req, _ := http.NewRequest(http.MethodPost, url+"/tasks", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := transport.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		b.Fatalf("post: %v %v", err, resp)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
 func benchServer(b *testing.B, opts ...option) (*httptest.Server, string) {
 	ctx := context.Background()
 	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "taskboard.db"), persistence.Options{HashParams: cheapHash})
@@ -126,19 +132,9 @@ func BenchmarkCreateTask(b *testing.B) {
 	body := []byte(`{"listId":"list-todo","title":"bench"}`)
 	transport := &http.Transport{MaxIdleConnsPerHost: 4}
 	b.Cleanup(transport.CloseIdleConnections)
-	post := func() {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tasks", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := transport.RoundTrip(req)
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			b.Fatalf("post: %v %v", err, resp)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
 	b.Run("rest", func(b *testing.B) {
 		for b.Loop() {
-			post()
+			postTask(b, transport, srv.URL, token, body)
 		}
 	})
 	p := benchPeer(b, srv, token)
@@ -146,7 +142,7 @@ func BenchmarkCreateTask(b *testing.B) {
 	p.await(b, `{"type":"presence"`)
 	b.Run("rest+event", func(b *testing.B) {
 		for b.Loop() {
-			post()
+			postTask(b, transport, srv.URL, token, body)
 			p.await(b, `{"type":"task_created"`)
 		}
 	})
@@ -175,13 +171,7 @@ func BenchmarkWSFanOut(b *testing.B) {
 			transport := &http.Transport{MaxIdleConnsPerHost: 4}
 			b.Cleanup(transport.CloseIdleConnections)
 			for b.Loop() {
-				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tasks", bytes.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+token)
-				resp, err := transport.RoundTrip(req)
-				if err != nil || resp.StatusCode != http.StatusCreated {
-					b.Fatalf("post: %v %v", err, resp)
-				}
-				resp.Body.Close()
+				postTask(b, transport, srv.URL, token, body)
 				for _, p := range peers {
 					p.await(b, `{"type":"task_created"`)
 				}

@@ -95,6 +95,19 @@ type revocation struct {
 }
 
 // revocations are every way a credential ends before its time.
+// setUp starts a server and logs Bob in twice: cut is the credential the revocation ends (an
+// API token of other's when the revocation is of one), other keeps going.
+func (r revocation) setUp(t *testing.T) (e *env, cut, other *client, cutTokenID string) {
+	t.Helper()
+	e = newServer(t)
+	other = e.as(t, "bob")
+	cut = e.as(t, "bob")
+	if r.api {
+		cut, cutTokenID = other.apiToken(t, messages.ScopeReadWrite)
+	}
+	return e, cut, other, cutTokenID
+}
+
 var revocations = []revocation{
 	{"logout", func(t *testing.T, cut, _ *client, _ string) {
 		cut.do(t, "POST", "/auth/logout", nil).want(t, http.StatusNoContent)
@@ -117,12 +130,7 @@ func TestRevokedCredentialIsCutOff(t *testing.T) {
 	tests := revocations
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newServer(t)
-			other := e.as(t, "bob")
-			cut, tokenID := e.as(t, "bob"), ""
-			if tt.api {
-				cut, tokenID = other.apiToken(t, messages.ScopeReadWrite)
-			}
+			e, cut, other, tokenID := tt.setUp(t)
 			cutSSE := cut.stream(t, "/boards/board-1/events")
 			cutSSE.connected(t, "board-1")
 			otherSSE := other.stream(t, "/boards/board-1/events")

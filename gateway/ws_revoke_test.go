@@ -43,12 +43,7 @@ func TestRevokedCredentialClosesWebSocket(t *testing.T) {
 	tests := revocations
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newServer(t)
-			other := e.as(t, "bob")
-			cut, tokenID := e.as(t, "bob"), ""
-			if tt.api {
-				cut, tokenID = other.apiToken(t, messages.ScopeReadWrite)
-			}
+			e, cut, other, tokenID := tt.setUp(t)
 			p := cut.joined(t, gwsLib, "board-1")
 			kept := other.joined(t, coderLib, "board-1")
 			start := time.Now()
