@@ -7,6 +7,7 @@ import { tabId } from "./ids";
 import { notify } from "./notices";
 import type { Op } from "./ops";
 import { PendingQueue } from "./queue";
+import { keepRefused } from "./refused";
 import { Sender } from "./sender";
 import type { User } from "./types";
 
@@ -37,8 +38,11 @@ function begin(user: User): void {
   const sender = new Sender(queue, request, {
     acked: (op) => onAcked.forEach((f) => f(op)),
     rejected: (op, err, removed) => {
+      if (err.code === "precondition_failed" && keepRefused(op, err.current)) {
+        notify(`${op.label} clashed with someone else's change: choose what to keep in the card.`, "info");
+        return;
+      }
       notify(rejection(op, err, removed.length - 1));
-      if (err.status === 401) signedOut();
     },
     reachable: (ok) => (reachable.value = ok),
   });
@@ -88,6 +92,15 @@ export async function register(email: string, name: string, password: string): P
   begin(s.user);
 }
 
+/** unsent counts the signed-in user's changes the server has not confirmed yet. */
+export function unsent(): number {
+  return current?.queue.all().filter((o) => !o.ack).length ?? 0;
+}
+
+/**
+ * logout ends the session. Unsent changes stay on this device under the user's own key: they
+ * are sent when the same user signs in again, never under another account.
+ */
 export async function logout(): Promise<void> {
   try {
     await request("POST", "/auth/logout");

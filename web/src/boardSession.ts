@@ -14,7 +14,8 @@ import type { TransportName } from "./live/transport";
 import { chain } from "./live/transport";
 import { startWebSocket } from "./live/ws";
 import { notify } from "./notices";
-import { tempPrefix, type Op, type TaskFields } from "./ops";
+import type { Changes, Values } from "./merge";
+import { tempPrefix, type Op } from "./ops";
 import { tasksOf } from "./state";
 import { BoardStore } from "./store";
 import type { Member, Snapshot, Task } from "./types";
@@ -131,7 +132,8 @@ export class BoardSession {
     return this.store.view.value?.tasks.find((t) => t.id === id);
   }
 
-  createTask(listId: string, title: string): void {
+  /** createTask adds a task at the end of listId; extra fills its other fields at once. */
+  createTask(listId: string, title: string, extra: { description?: string | null; assigneeId?: string | null } = {}): void {
     const t = title.trim();
     if (!t) return;
     this.push({
@@ -142,29 +144,45 @@ export class BoardSession {
       tempId: randomId(tempPrefix),
       listId,
       title: t,
+      ...(extra.description ? { description: extra.description } : {}),
+      ...(extra.assigneeId ? { assigneeId: extra.assigneeId } : {}),
     });
   }
 
-  updateTask(taskId: string, fields: TaskFields): void {
+  /**
+   * saveTask sends what the card dialog changed (see merge.ts): only those fields, against the
+   * values and version the user saw, so a concurrent change to another field survives and one
+   * to the same field answers 412 rather than being overwritten. A list the user picked moves
+   * the card to its end.
+   */
+  saveTask(taskId: string, changes: Changes, base: Values, version: number): void {
     const t = this.task(taskId);
     if (!t) return;
-    const changed: TaskFields = {};
-    if (fields.title !== undefined && fields.title.trim() !== t.title) changed.title = fields.title.trim();
-    if (fields.description !== undefined && (fields.description || null) !== t.description) {
-      changed.description = fields.description || null;
+    const { listId, ...fields } = changes;
+    if (Object.keys(fields).length > 0) {
+      this.push({
+        kind: "updateTask",
+        id: randomId("m-"),
+        boardId: this.boardId,
+        label: `Editing ${quote(t.title)}`,
+        taskId,
+        fields,
+        base: { title: base.title, description: base.description || null, assigneeId: base.assigneeId || null },
+        baseVersion: version,
+      });
     }
-    if (fields.assigneeId !== undefined && fields.assigneeId !== t.assigneeId) changed.assigneeId = fields.assigneeId;
-    if (Object.keys(changed).length === 0) return;
-    this.push({
-      kind: "updateTask",
-      id: randomId("m-"),
-      boardId: this.boardId,
-      label: `Editing ${quote(t.title)}`,
-      taskId,
-      fields: changed,
-      base: { title: t.title, description: t.description, assigneeId: t.assigneeId },
-      baseVersion: t.version,
-    });
+    if (listId !== undefined && listId !== t.listId) {
+      const end = this.store.view.value ? tasksOf(this.store.view.value, listId).length : 0;
+      this.moveTask(taskId, listId, end);
+    }
+  }
+
+  /** nameOf names a user for notices: a member's or viewer's name, else "someone". */
+  nameOf(userId: string | undefined): string {
+    if (!userId) return "Someone";
+    if (userId === this.user.user.id) return "You, in another tab,";
+    const m = this.store.view.value?.members?.find((x) => x.userId === userId) ?? this.collab.viewers.value.find((x) => x.userId === userId);
+    return m?.name ?? "Someone";
   }
 
   /** moveTask moves a task to position in listId (its final index there). */

@@ -33,7 +33,15 @@ export interface Ack {
 }
 
 export type Op =
-  | (OpBase & { kind: "createTask"; tempId: string; listId: string; title: string; position?: number })
+  | (OpBase & {
+      kind: "createTask";
+      tempId: string;
+      listId: string;
+      title: string;
+      position?: number;
+      description?: string | null;
+      assigneeId?: string | null;
+    })
   | (OpBase & { kind: "updateTask"; taskId: string; fields: TaskFields; base: TaskFields; baseVersion: number })
   | (OpBase & { kind: "moveTask"; taskId: string; listId: string; position: number })
   | (OpBase & { kind: "deleteTask"; taskId: string; base: TaskFields; baseVersion: number })
@@ -110,8 +118,8 @@ export function applyOp(s: BoardState, op: Op, now = ""): BoardState {
         boardId: op.boardId,
         listId: op.listId,
         title: op.title.trim(),
-        description: null,
-        assigneeId: null,
+        description: op.description ?? null,
+        assigneeId: op.assigneeId ?? null,
         position: op.position ?? tasksOf(s, op.listId).length,
         version: 0,
         createdAt: now,

@@ -88,6 +88,8 @@ export class Sender {
       }
       if (!(e instanceof ApiError)) throw e;
       this.hooks.reachable(true);
+      // The session ended: the change stays queued, for this user's next sign-in.
+      if (e.status === 401) return false;
       const rebased = e.code === "precondition_failed" ? rebase(op, e.current) : undefined;
       if (rebased) {
         this.queue.replace(rebased);
@@ -114,7 +116,12 @@ export class Sender {
     switch (op.kind) {
       case "createTask":
         return task(
-          await this.request<Task>("POST", "/tasks", { listId: op.listId, title: op.title, position: op.position }, key),
+          await this.request<Task>(
+            "POST",
+            "/tasks",
+            { listId: op.listId, title: op.title, position: op.position, description: op.description, assigneeId: op.assigneeId },
+            key,
+          ),
         );
       case "updateTask":
         return task(

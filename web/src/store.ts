@@ -30,6 +30,8 @@ export class BoardStore {
   private loading: Promise<void> | null = null;
   /** held keeps the events that arrive while a snapshot loads, to apply on top of it. */
   private held: BoardEvent[] = [];
+  /** actors maps a task, list or board id to the user whose event last changed it. */
+  private readonly actors = new Map<string, string>();
 
   constructor(
     readonly boardId: string,
@@ -107,6 +109,8 @@ export class BoardStore {
     if (ev.type === "member_added" && ev.member?.userId === this.deps.userId) {
       next = { ...next, board: { ...next.board, role: ev.member.role } };
     }
+    const target = ev.task?.id ?? ev.taskId ?? ev.list?.id ?? ev.listId ?? (ev.type === "board_updated" ? ev.boardId : undefined);
+    if (target) this.actors.set(target, ev.actorId);
     this.confirmed.value = next;
     if (ev.clientMutationId && ev.actorId === this.deps.userId) {
       this.deps.queue.confirm(ev.clientMutationId, ev.task?.id ?? ev.list?.id);
@@ -115,6 +119,11 @@ export class BoardStore {
     if (ev.type === "board_deleted") this.gone.value = "This board was deleted.";
     if (ev.type === "member_removed" && ev.userId === this.deps.userId) this.gone.value = "You were removed from this board.";
     return true;
+  }
+
+  /** lastActor returns who last changed a task, list or board while this page watched it. */
+  lastActor(id: string): string | undefined {
+    return this.actors.get(id);
   }
 
   /** acked settles ops the confirmed state already shows (an update that changed nothing). */
