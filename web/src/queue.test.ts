@@ -43,6 +43,19 @@ describe("PendingQueue", () => {
     expect(new PendingQueue(store, "user-alice", "tab-4", clock).all()).toEqual([]);
   });
 
+  it("never hands one user's changes to another account, even once orphaned", () => {
+    const store = new MemoryStorage();
+    let now = 1_000_000;
+    const alice = new PendingQueue(store, "user-alice", "tab-1", () => now);
+    alice.add(create("m-1", "tmp-a"));
+    now += orphanAfter + 1;
+    // Bob signs in, in the same tab and in another one: neither sees Alice's change.
+    expect(new PendingQueue(store, "user-bob", "tab-1", () => now).all()).toEqual([]);
+    expect(new PendingQueue(store, "user-bob", "tab-2", () => now).all()).toEqual([]);
+    // Alice, back in that tab, has it again.
+    expect(new PendingQueue(store, "user-alice", "tab-1", () => now).all().map((o) => o.id)).toEqual(["m-1"]);
+  });
+
   it("confirms an op by its echo and learns the created task's id", () => {
     const q = new PendingQueue(new MemoryStorage(), "u", "t");
     q.add(create("m-1", "tmp-a"));

@@ -149,6 +149,19 @@ describe("Sender", () => {
     expect(queue.all()).toEqual([]);
   });
 
+  it("keeps a change whose session ended, for the same user's next sign-in", async () => {
+    const expired = () => {
+      throw new ApiError(401, "unauthorized", "session expired");
+    };
+    const { queue, sender, hooks } = setup([expired]);
+    queue.add(move("m-1"));
+    queue.add(move("m-2", "task-2"));
+    sender.kick();
+    await settle(sender);
+    expect(hooks.rejected).not.toHaveBeenCalled();
+    expect(queue.all().map((o) => o.id)).toEqual(["m-1", "m-2"]);
+  });
+
   it("takes deleting what is already gone as done", async () => {
     const gone = () => {
       throw new ApiError(404, "not_found", "task not found");

@@ -1,4 +1,5 @@
-import { logout, me } from "../app";
+import { useState } from "preact/hooks";
+import { logout, me, unsent } from "../app";
 import { dismiss, notices } from "../notices";
 import { boardIdOf, onLink, path } from "../router";
 import { announcement } from "./announce";
@@ -8,6 +9,7 @@ import { Login } from "./Login";
 
 export function App() {
   const user = me.value;
+  const [leaving, setLeaving] = useState(0);
   const boardId = boardIdOf(path.value);
   let page;
   if (user === undefined) page = <p class="loading">Loading…</p>;
@@ -25,8 +27,39 @@ export function App() {
             <span class="who" title={user.email}>
               {user.name}
             </span>
-            <button type="button" class="link" onClick={() => void logout()}>
+            <button
+              type="button"
+              class="link"
+              data-testid="sign-out"
+              onClick={() => {
+                const n = unsent();
+                if (n > 0) setLeaving(n);
+                else void logout();
+              }}
+            >
               Sign out
+            </button>
+          </div>
+        )}
+        {user && leaving > 0 && (
+          <div class="signout-warning" role="alertdialog" aria-labelledby="signout-text" data-testid="signout-warning">
+            <p id="signout-text">
+              {leaving} {leaving === 1 ? "change is" : "changes are"} not saved on the server yet. They stay on this device and are
+              sent when you sign in again as {user.name}.
+            </p>
+            <button type="button" autoFocus onClick={() => setLeaving(0)}>
+              Stay signed in
+            </button>
+            <button
+              type="button"
+              class="danger"
+              data-testid="sign-out-anyway"
+              onClick={() => {
+                setLeaving(0);
+                void logout();
+              }}
+            >
+              Sign out anyway
             </button>
           </div>
         )}

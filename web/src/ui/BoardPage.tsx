@@ -8,6 +8,7 @@ import { Column } from "./Column";
 import { Cursors } from "./Cursors";
 import { drag } from "./drag";
 import { MembersPanel } from "./Members";
+import { Rename } from "./Rename";
 import { Presence, Status } from "./Status";
 import { editing, TaskDialog } from "./TaskDialog";
 
@@ -104,20 +105,14 @@ function BoardTitle({ session, name, editable }: { session: BoardSession; name: 
     );
   }
   return (
-    <form
-      class="rename"
-      onSubmit={(e) => {
-        e.preventDefault();
-        const v = new FormData(e.currentTarget).get("name");
-        void session.renameBoard(String(v ?? ""));
-        setEdit(false);
-      }}
-    >
-      <label class="sr-only" for="board-name">
-        Board name
-      </label>
-      <input id="board-name" name="name" defaultValue={name} maxLength={100} autoFocus onBlur={() => setEdit(false)} />
-    </form>
+    <Rename
+      id="board-name"
+      label="Board name"
+      current={name}
+      changedBy={() => session.nameOf(session.store.lastActor(session.boardId))}
+      save={(n) => void session.renameBoard(n)}
+      done={() => setEdit(false)}
+    />
   );
 }
 

@@ -4,6 +4,7 @@ import type { Typist } from "../collab";
 import type { List, Task } from "../types";
 import { announce } from "./announce";
 import { drag, startPress } from "./drag";
+import { Rename } from "./Rename";
 import { colorOf, initials } from "./people";
 import { editing } from "./TaskDialog";
 
@@ -30,18 +31,14 @@ export function Column({ session, list, tasks, lists, pending, typists }: Column
       <section data-testid="list" data-list-id={list.id} aria-labelledby={headingId}>
         <header class="list-head">
           {renaming ? (
-            <form
-              onSubmit={(e) => {
-                e.preventDefault();
-                session.renameList(list.id, String(new FormData(e.currentTarget).get("name") ?? ""));
-                setRenaming(false);
-              }}
-            >
-              <label class="sr-only" for={`rename-${list.id}`}>
-                List name
-              </label>
-              <input id={`rename-${list.id}`} name="name" defaultValue={list.name} maxLength={100} autoFocus onBlur={() => setRenaming(false)} />
-            </form>
+            <Rename
+              id={`rename-${list.id}`}
+              label="List name"
+              current={list.name}
+              changedBy={() => session.nameOf(session.store.lastActor(list.id))}
+              save={(name) => session.renameList(list.id, name)}
+              done={() => setRenaming(false)}
+            />
           ) : (
             <h2 id={headingId}>
               {list.name} <span class="count">{tasks.length}</span>
