@@ -1,35 +1,31 @@
 package actors
 
 import (
-	"errors"
-
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/taskboard/taskboard/messages"
 )
 
-// Group commit within a board. A board commits the task and list changes queued in its
-// mailbox together: the first one sends the board a flush message, which protoactor delivers
-// after every message already queued; each change up to then is checked against the state
-// left by the ones before, applied in memory and staged, and flush commits them all in one
-// transaction before anyone hears of them. Replies and events wait for that commit, so
-// nothing unacknowledged is ever shown; anything else the board is asked (a snapshot, a
-// subscription, a member change) flushes first, so it never sees a staged change either.
-// If the transaction fails, every staged change fails and the board reloads its state.
+// Group commit within a board. Every change a board makes is applied in memory and staged
+// (board.commit); the board commits what is staged in one transaction before anyone hears of
+// it. Task and list changes queued in the mailbox wait for each other: the first one sends the
+// board a commitDue message, which protoactor delivers after every message already queued, so
+// each change up to then is checked against the state left by the ones before and they all
+// commit together. Any other command commits what is staged first, so it never sees a staged
+// change, and its own change at once. Replies and events wait for the commit, so nothing
+// unacknowledged is ever shown; effects that must wait for it too run as after-commit hooks.
+// If the transaction fails, every staged change fails and the board rolls its state back.
 
-// errStaged is what commit returns for a change staged for the batch's transaction.
-var errStaged = errors.New("staged for the next commit")
-
-// flush asks a board to commit its staged changes.
-type flush struct{}
+// commitDue asks a board to commit what it has staged.
+type commitDue struct{}
 
 // staged is a change applied in memory and waiting for its transaction.
 type staged struct {
 	change messages.Change
 	res    messages.Result
+	after  func() // see afterCommit
 }
 
-// batchable reports whether cmd may be staged: task and list changes. The rest runs alone,
-// after a flush.
+// batchable reports whether cmd may wait for other queued changes: task and list changes.
 func batchable(cmd messages.Command) bool {
 	switch cmd.(type) {
 	case messages.CreateTask, messages.UpdateTask, messages.MoveTask, messages.DeleteTask,
@@ -53,9 +49,9 @@ func (b *board) stagedKey(m messages.Meta) bool {
 	return false
 }
 
-// flushStaged commits the staged changes in one transaction and returns each one's reply, in
-// order: its result and, once committed, its event is buffered and fanned out.
-func (b *board) flushStaged() []reply {
+// commitStaged commits the staged changes in one transaction and returns each one's reply, in
+// order: once committed, its event is buffered and fanned out and its after-commit hook runs.
+func (b *board) commitStaged() []reply {
 	if len(b.staged) == 0 {
 		return nil
 	}
@@ -67,10 +63,7 @@ func (b *board) flushStaged() []reply {
 	}
 	replies := make([]reply, len(batch))
 	if err := b.persist(changes...); err != nil {
-		// The staged changes are in memory already: whatever the error, drop them.
-		if b.st != nil {
-			b.forget()
-		}
+		err = b.rollback(changes, err)
 		for i := range replies {
 			replies[i] = reply{err: err}
 		}
@@ -78,29 +71,34 @@ func (b *board) flushStaged() []reply {
 	}
 	for i, s := range batch {
 		b.publish(s.change)
+		if s.after != nil {
+			s.after()
+		}
 		replies[i] = reply{res: s.res}
 	}
 	return replies
 }
 
-// receiveCommand runs a command, staging it when it can wait for a batch.
+// receiveCommand runs a command. A change it stages is answered once committed: at once for
+// a command that cannot wait, else with the changes queued behind it.
 func (a *boardActor) receiveCommand(ctx actor.Context, cmd messages.Command) {
-	if batchable(cmd) && !a.stagedKey(cmd.Trace()) && len(a.staged) < a.opts.MaxBatch {
-		a.deferCommits = true
-		r := a.handle(cmd)
-		a.deferCommits = false
-		if errors.Is(r.err, errStaged) {
-			a.waiting = append(a.waiting, ctx.Sender())
-			if len(a.waiting) == 1 {
-				ctx.Send(ctx.Self(), flush{})
-			}
-			return
-		}
-		ctx.Respond(r)
+	wait := batchable(cmd) && !a.stagedKey(cmd.Trace()) && len(a.staged) < a.opts.MaxBatch
+	if !wait {
+		a.commitAndAnswer(ctx)
+	}
+	before := len(a.staged)
+	r := a.handle(cmd)
+	if len(a.staged) == before {
+		ctx.Respond(r) // nothing to commit: a read, a change that changes nothing, or an error
 		return
 	}
-	a.flush(ctx)
-	ctx.Respond(a.handle(cmd))
+	a.waiting = append(a.waiting, ctx.Sender())
+	switch {
+	case !wait:
+		a.commitAndAnswer(ctx)
+	case len(a.waiting) == 1:
+		ctx.Send(ctx.Self(), commitDue{})
+	}
 }
 
 // failStaged answers the callers of staged changes that will never be committed: the board
@@ -114,9 +112,9 @@ func (a *boardActor) failStaged(ctx actor.Context) {
 	a.waiting, a.staged = nil, nil
 }
 
-// flush commits the staged changes and answers their callers.
-func (a *boardActor) flush(ctx actor.Context) {
-	for i, r := range a.flushStaged() {
+// commitAndAnswer commits what is staged and answers its callers.
+func (a *boardActor) commitAndAnswer(ctx actor.Context) {
+	for i, r := range a.commitStaged() {
 		if a.waiting[i] != nil {
 			ctx.Send(a.waiting[i], r)
 		}

@@ -50,13 +50,13 @@ func loadedBoard(t *testing.T) (*board, *countingStore) {
 	return b, store
 }
 
+// stage runs a creation, which the board stages for its next transaction.
 func stage(t *testing.T, b *board, title string) messages.Task {
 	t.Helper()
-	b.deferCommits = true
-	defer func() { b.deferCommits = false }()
+	before := len(b.staged)
 	res, err := b.createTask(messages.CreateTask{Meta: messages.Meta{UserID: "user-alice"}, BoardID: "board-1", ListID: "list-todo", Title: title})
-	if !errors.Is(err, errStaged) {
-		t.Fatalf("stage %q: %v, want errStaged", title, err)
+	if err != nil || len(b.staged) != before+1 {
+		t.Fatalf("stage %q: %v, %d staged, want one more than %d", title, err, len(b.staged), before)
 	}
 	return *res.Task
 }
@@ -73,7 +73,7 @@ func TestStagedChangesCommitInOneTransaction(t *testing.T) {
 	if len(store.commits) != 0 || len(events) != 0 {
 		t.Fatal("a staged change was committed or published before the flush")
 	}
-	replies := b.flushStaged()
+	replies := b.commitStaged()
 	if len(store.commits) != 1 || len(store.commits[0]) != 2 {
 		t.Fatalf("commits %v, want one transaction of two changes", len(store.commits))
 	}
@@ -94,7 +94,7 @@ func TestFailedBatchFailsEveryChangeAndReloads(t *testing.T) {
 	stage(t, b, "first")
 	stage(t, b, "second")
 	store.fail = true
-	for i, r := range b.flushStaged() {
+	for i, r := range b.commitStaged() {
 		if messages.ErrorCode(r.err) != messages.CodeUnavailable {
 			t.Fatalf("reply %d: %v, want unavailable", i, r.err)
 		}
@@ -110,14 +110,25 @@ func TestFailedBatchFailsEveryChangeAndReloads(t *testing.T) {
 
 func TestConflictingBatchDropsTheStagedChange(t *testing.T) {
 	b, store := loadedBoard(t)
+	events := make(chan *messages.Encoded, 8)
+	b.subs[1] = &subscriber{sink: chanSink{ch: events, reason: new(string)}}
 	stage(t, b, "phantom")
 	store.fail = true
 	store.failWith = messages.Errorf(messages.CodeConflict, "this mutation id was already used")
-	if r := b.flushStaged(); messages.ErrorCode(r[0].err) != messages.CodeConflict {
+	if r := b.commitStaged(); messages.ErrorCode(r[0].err) != messages.CodeConflict {
 		t.Fatalf("reply %v, want the conflict", r[0].err)
 	}
 	res, err := b.snapshot(messages.GetSnapshot{Meta: messages.Meta{UserID: "user-alice"}, BoardID: "board-1"})
 	if err != nil || res.Snapshot.Seq != 0 || len(res.Snapshot.Tasks) != 4 {
 		t.Fatalf("after a refused batch: %v, seq %d, %d tasks; want seq 0 and 4 tasks", err, res.Snapshot.Seq, len(res.Snapshot.Tasks))
+	}
+	// Nothing was published, so the subscriber is in step with the reloaded board and stays.
+	select {
+	case e, ok := <-events:
+		t.Fatalf("the subscriber got %v (open %v), want nothing", e, ok)
+	default:
+	}
+	if len(b.subs) != 1 {
+		t.Fatalf("%d subscribers after a refused change, want 1", len(b.subs))
 	}
 }

@@ -108,10 +108,11 @@ func BenchmarkCreateTaskBoards(b *testing.B) {
 	ctx := context.Background()
 	cmds := make([]messages.CreateTask, boards)
 	for i := range cmds {
-		board, err := bs.CreateBoard(ctx, messages.CreateBoard{Meta: meta(alice), Name: fmt.Sprintf("bench %d", i)})
+		created, err := bs.Do(ctx, messages.CreateBoard{Meta: meta(alice), Name: fmt.Sprintf("bench %d", i)})
 		if err != nil {
 			b.Fatal(err)
 		}
+		board := created.Board
 		res, err := bs.Do(ctx, messages.GetSnapshot{Meta: meta(alice), BoardID: board.ID})
 		if err != nil {
 			b.Fatal(err)

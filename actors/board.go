@@ -31,8 +31,7 @@ type board struct {
 	loadErr  error // a failed load, retried on the next command
 	deleted  bool
 
-	deferCommits bool     // stage changes for a batch instead of committing each (batch.go)
-	staged       []staged // applied in memory, waiting for the batch's transaction
+	staged []staged // applied in memory, waiting for the next transaction (batch.go)
 
 	// The room (room.go): connections per user in it, and the timer of its deadlines, whose
 	// callback calls wake (set by the actor: it sends the board a roomTick).
@@ -110,16 +109,22 @@ func (b *board) authorize(userID string, need messages.Role) (messages.Member, e
 	return m, nil
 }
 
-// replayed returns the first answer to a retried mutation, if meta's mutation id was seen.
-func (b *board) replayed(meta messages.Meta) (messages.Result, bool, error) {
+// admit runs the checks every change shares: the role it needs, then an idempotent replay. It
+// reports done when the answer is already known: an error, or the first answer to a retry.
+func (b *board) admit(m messages.Mutation, need messages.Role) (res messages.Result, done bool, err error) {
+	if _, err := b.authorize(m.Trace().UserID, need); err != nil {
+		return messages.Result{}, true, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	return replayed(ctx, b.store, meta)
+	res, found, err := replayed(ctx, b.store, m)
+	return res, found || err != nil, err
 }
 
-// replayed looks up meta's mutation id. A hit for the same request is its first answer; a
-// hit for a different request is a conflict.
-func replayed(ctx context.Context, store Store, meta messages.Meta) (messages.Result, bool, error) {
+// replayed looks up m's mutation id. A hit for the same fingerprint is its first answer; a
+// hit for another one is a conflict.
+func replayed(ctx context.Context, store Store, m messages.Mutation) (messages.Result, bool, error) {
+	meta := m.Trace()
 	if meta.MutationID == "" {
 		return messages.Result{}, false, nil
 	}
@@ -131,30 +136,31 @@ func replayed(ctx context.Context, store Store, meta messages.Meta) (messages.Re
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return messages.Result{}, false, fmt.Errorf("decode idempotency record: %w", err)
 	}
-	if r.Fingerprint != meta.Fingerprint {
+	if r.Fingerprint != m.Fingerprint() {
 		return messages.Result{}, true, messages.Errorf(messages.CodeConflict,
 			"this idempotency key was already used for a different request")
 	}
 	return r.Result, true, nil
 }
 
-// idempotency returns the record of meta's mutation id answered with res, if it has one.
-func idempotency(meta messages.Meta, res messages.Result) (*messages.Idempotency, error) {
+// idempotency returns the record of m's mutation id answered with res, if it has one.
+func idempotency(m messages.Mutation, res messages.Result) (*messages.Idempotency, error) {
+	meta := m.Trace()
 	if meta.MutationID == "" {
 		return nil, nil
 	}
-	raw, err := json.Marshal(messages.Replay{Fingerprint: meta.Fingerprint, Result: res})
+	raw, err := json.Marshal(messages.Replay{Fingerprint: m.Fingerprint(), Result: res})
 	if err != nil {
 		return nil, fmt.Errorf("encode idempotency record: %w", err)
 	}
 	return &messages.Idempotency{UserID: meta.UserID, Key: meta.MutationID, Result: raw}, nil
 }
 
-// commit persists c with ev as the board's next event, then runs apply, buffers the event and
-// fans it out. If persisting fails, memory is untouched. When the board defers commits (see
-// batch.go) it applies the change at once, stages it and returns errStaged: the reply waits
-// for the transaction of the batch.
-func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change, res messages.Result, apply func()) (messages.Result, error) {
+// commit applies c in memory with ev as the board's next event and stages it for the board's
+// next transaction (batch.go): the caller's reply, the event's buffering and its fan-out wait
+// for that commit. It returns the result the reply will carry.
+func (b *board) commit(m messages.Mutation, ev messages.Event, c messages.Change, res messages.Result, apply func()) (messages.Result, error) {
+	meta := m.Trace()
 	ev.BoardID, ev.Seq, ev.At = b.id, b.seq+1, messages.NewTime(b.opts.Clock())
 	ev.ActorID, ev.RequestID, ev.ClientMutationID = meta.UserID, meta.RequestID, meta.MutationID
 	enc, err := messages.Encode(ev)
@@ -163,39 +169,42 @@ func (b *board) commit(meta messages.Meta, ev messages.Event, c messages.Change,
 	}
 	c.BoardID, c.Event, c.Encoded = b.id, ev, enc
 	res.Seq = ev.Seq
-	if c.Idempotency, err = idempotency(meta, res); err != nil {
+	if c.Idempotency, err = idempotency(m, res); err != nil {
 		return messages.Result{}, err
 	}
 	if ev.Seq-b.firstSeq >= b.opts.Retention+b.pruneBatch() {
 		c.PruneBefore = ev.Seq - b.opts.Retention + 1
 	}
-	if b.deferCommits {
-		b.advance(c, apply)
-		b.staged = append(b.staged, staged{change: c, res: res})
-		return res, errStaged
-	}
-	if err := b.persist(c); err != nil {
-		return messages.Result{}, err
-	}
 	b.advance(c, apply)
-	b.publish(c)
+	b.staged = append(b.staged, staged{change: c, res: res})
 	return res, nil
 }
 
-// persist commits changes in one transaction. On failure the state may be stale: the board
-// forgets it (see forget).
+// afterCommit runs f once the change staged last is committed and its event published:
+// effects that must not happen for a change that fails, such as ending streams.
+func (b *board) afterCommit(f func()) {
+	b.staged[len(b.staged)-1].after = f
+}
+
+// persist commits changes in one transaction.
 func (b *board) persist(changes ...messages.Change) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	start := time.Now()
 	err := b.store.Commit(ctx, changes...)
 	b.opts.Observer.Committed(len(changes), time.Since(start), err)
-	if err == nil {
-		return nil
-	}
+	return err
+}
+
+// rollback undoes the changes of a failed transaction, which are applied in memory already,
+// and returns the error their callers get. A single change the store refused for a reason of
+// its own (a mutation id used at the same moment elsewhere) reloads the state: nothing was
+// published, so the subscribers stay. Anything else may mean the state is stale (the database
+// changed behind the board's back): the board forgets it and its subscribers resume.
+func (b *board) rollback(changes []messages.Change, err error) error {
 	first := changes[0]
-	if code := messages.ErrorCode(err); code != messages.CodeInternal && len(changes) == 1 {
-		return err // e.g. a mutation id used at the same time elsewhere
+	if messages.ErrorCode(err) != messages.CodeInternal && len(changes) == 1 && b.load() == nil && b.seq == first.Event.Seq-1 {
+		return err
 	}
 	b.log.Error().Err(err).Str("req", first.Event.RequestID).Int64("seq", first.Event.Seq).Int("changes", len(changes)).
 		Msg("commit failed; reloading the board")
@@ -253,41 +262,32 @@ func (b *board) snapshot(c messages.GetSnapshot) (messages.Result, error) {
 }
 
 func (b *board) updateBoard(c messages.UpdateBoard) (messages.Result, error) {
-	m, err := b.authorize(c.UserID, messages.RoleOwner)
-	if err != nil {
-		return messages.Result{}, err
-	}
-	if res, ok, err := b.replayed(c.Meta); ok || err != nil {
+	if res, done, err := b.admit(c, messages.RoleOwner); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	next := b.st.board
 	next.Name, next.Role = strings.TrimSpace(c.Name), ""
 	reply := next
-	reply.Role = m.Role
+	reply.Role = messages.RoleOwner
 	if next.Name == b.st.board.Name {
 		return messages.Result{Board: &reply, Seq: b.seq}, nil
 	}
-	return b.commit(c.Meta, messages.Event{Type: messages.BoardUpdated, Board: &next},
+	return b.commit(c, messages.Event{Type: messages.BoardUpdated, Board: &next},
 		messages.Change{Board: &next}, messages.Result{Board: &reply},
 		func() { b.st.board = next })
 }
 
 func (b *board) deleteBoard(c messages.DeleteBoard) (messages.Result, error) {
-	if _, err := b.authorize(c.UserID, messages.RoleOwner); err != nil {
-		return messages.Result{}, err
-	}
-	if res, ok, err := b.replayed(c.Meta); ok || err != nil {
+	if res, done, err := b.admit(c, messages.RoleOwner); done {
 		return res, err
 	}
-	res, err := b.commit(c.Meta, messages.Event{Type: messages.BoardDeleted},
+	res, err := b.commit(c, messages.Event{Type: messages.BoardDeleted},
 		messages.Change{DeleteBoard: true}, messages.Result{}, func() {})
-	if err != nil {
-		return res, err
+	if err == nil {
+		b.afterCommit(func() {
+			b.deleted = true
+			b.closeAll(messages.EndDeleted)
+		})
 	}
-	b.deleted = true
-	b.closeAll(messages.EndDeleted)
-	return res, nil
+	return res, err
 }

@@ -184,11 +184,13 @@ func TestAccessAndValidation(t *testing.T) {
 		{"editor cannot rename board", messages.UpdateBoard{Meta: meta(bob), BoardID: "board-1", Name: "x"}, messages.CodeForbidden},
 		{"unknown board", messages.GetSnapshot{Meta: meta(alice), BoardID: "board-404"}, messages.CodeNotFound},
 		{"empty title", messages.CreateTask{Meta: meta(bob), BoardID: "board-1", ListID: "list-todo", Title: "  "}, messages.CodeValidation},
-		{"list of another board", messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: "list-b2-todo", Title: "x"}, messages.CodeValidation},
+		{"move to a list of another board", messages.MoveTask{Meta: meta(alice), TaskID: "task-1", ListID: "list-b2-todo", Position: ptr(0)}, messages.CodeValidation},
+		{"list of a board not one's own", messages.CreateTask{Meta: meta(bob), ListID: "list-b2-todo", Title: "x"}, messages.CodeNotFound},
 		{"assignee not a member", messages.CreateTask{Meta: meta(alice), BoardID: "board-2", ListID: "list-b2-todo", Title: "x", AssigneeID: ptr(bob)}, messages.CodeValidation},
 		{"negative position", messages.MoveTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-1", ListID: "list-todo", Position: ptr(-1)}, messages.CodeValidation},
 		{"stale version", messages.UpdateTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-1", Title: messages.Set("x"), IfMatch: ptr(7)}, messages.CodePreconditionFailed},
-		{"task of another board", messages.DeleteTask{Meta: meta(alice), BoardID: "board-1", TaskID: "task-5"}, messages.CodeNotFound},
+		{"task of a board not one's own", messages.DeleteTask{Meta: meta(bob), TaskID: "task-5"}, messages.CodeNotFound},
+		{"a board id that does not hold the task", messages.DeleteTask{Meta: meta(bob), BoardID: "board-1", TaskID: "task-5"}, messages.CodeNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +237,36 @@ func TestIdempotentRetryEmitsOneEvent(t *testing.T) {
 	}
 	if n := count(snapshot(t, b, alice, "board-1"), "list-todo"); n != 4 {
 		t.Fatalf("list-todo has %d tasks, want 4", n)
+	}
+}
+
+// TestRetryAfterItsTargetIsGone: a retried change whose first answer deleted what it names
+// (a task, the caller's own membership, the board) still gets that first answer, and the same
+// key reused for another change is a conflict.
+func TestRetryAfterItsTargetIsGone(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{})
+	ctx := context.Background()
+	keyed := func(user, key string) messages.Meta { m := meta(user); m.MutationID = key; return m }
+	for _, cmd := range []messages.Command{
+		messages.DeleteTask{Meta: keyed(bob, "k-task"), TaskID: "task-2"},
+		messages.DeleteList{Meta: keyed(bob, "k-list"), ListID: "list-done"},
+		messages.RemoveMember{Meta: keyed(carol, "k-leave"), BoardID: "board-1", UserID: carol},
+		messages.DeleteBoard{Meta: keyed(carol, "k-board"), BoardID: "board-2"},
+	} {
+		for attempt := range 2 {
+			if _, err := b.Do(ctx, cmd); err != nil {
+				t.Fatalf("%T, attempt %d: %v", cmd, attempt+1, err)
+			}
+		}
+	}
+	other := messages.DeleteTask{Meta: keyed(bob, "k-task"), TaskID: "task-1"}
+	if _, err := b.Do(ctx, other); messages.ErrorCode(err) != messages.CodeConflict {
+		t.Fatalf("a key reused for another task: %v, want conflict", err)
+	}
+	gone := messages.DeleteTask{Meta: keyed(bob, "k-fresh"), TaskID: "task-2"}
+	if _, err := b.Do(ctx, gone); messages.ErrorCode(err) != messages.CodeNotFound {
+		t.Fatalf("a new key on a deleted task: %v, want not_found", err)
 	}
 }
 

@@ -20,6 +20,8 @@ type Boards struct {
 	store    Store
 	opts     Options
 	shutdown *atomic.Bool
+	// lastSubscriber numbers subscriptions, so that a caller can end one it stopped waiting for.
+	lastSubscriber atomic.Uint64
 }
 
 // NewBoards starts an actor system with a board manager over store. Call Shutdown to stop it.
@@ -99,24 +101,91 @@ func (b *Boards) ask(ctx context.Context, cmd messages.Command) (reply, error) {
 	}
 }
 
-// Do sends a command to its board and returns the board's result.
+// Do runs a command and returns its result: it validates the command, finds the board of a
+// command addressed by a task or list id, and asks that board, which checks roles and
+// replays, commits and answers. Creating a board and listing a user's boards have no board
+// to ask: Boards answers them itself. Errors are *messages.Error values, or internal ones.
 func (b *Boards) Do(ctx context.Context, cmd messages.Command) (messages.Result, error) {
 	start := time.Now()
-	r, err := b.ask(ctx, cmd)
-	if mutation(cmd) {
+	res, err := b.do(ctx, cmd)
+	if _, ok := cmd.(messages.Mutation); ok {
 		code := ""
 		if err != nil {
 			code = string(messages.ErrorCode(err))
 		}
 		b.opts.Observer.Mutated(time.Since(start), code)
 	}
+	return res, err
+}
+
+// validator is a command that can check itself without board state.
+type validator interface{ Validate() error }
+
+func (b *Boards) do(ctx context.Context, cmd messages.Command) (messages.Result, error) {
+	if v, ok := cmd.(validator); ok {
+		if err := v.Validate(); err != nil {
+			return messages.Result{}, err
+		}
+	}
+	switch c := cmd.(type) {
+	case messages.CreateBoard:
+		return b.createBoard(ctx, c)
+	case messages.ListBoards:
+		boards, err := b.store.BoardsOf(ctx, c.UserID)
+		return messages.Result{Boards: boards}, err
+	}
+	routed, err := b.route(ctx, cmd)
+	var r reply
+	if err == nil {
+		r, err = b.ask(ctx, routed)
+	}
+	// A retry's first answer may have deleted what it names (a task, a board, the caller's
+	// own membership): it is still the answer.
+	if m, ok := cmd.(messages.Mutation); ok && messages.ErrorCode(err) == messages.CodeNotFound {
+		if res, found, rerr := replayed(ctx, b.store, m); found || rerr != nil {
+			return res, rerr
+		}
+	}
 	return r.res, err
+}
+
+// route returns cmd addressed to the board that holds the task or list it names (not_found if
+// none). A command addressed by its board id goes as it is.
+func (b *Boards) route(ctx context.Context, cmd messages.Command) (messages.Command, error) {
+	var err error
+	switch c := cmd.(type) {
+	case messages.CreateTask:
+		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
+		return c, err
+	case messages.GetList:
+		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
+		return c, err
+	case messages.UpdateList:
+		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
+		return c, err
+	case messages.DeleteList:
+		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
+		return c, err
+	case messages.GetTask:
+		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
+		return c, err
+	case messages.UpdateTask:
+		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
+		return c, err
+	case messages.MoveTask:
+		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
+		return c, err
+	case messages.DeleteTask:
+		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
+		return c, err
+	}
+	return cmd, nil
 }
 
 // Subscribe opens a subscription to a board's events after s.After, reading from the database
 // the part of the replay the board no longer holds in memory. The caller must Unsubscribe.
 func (b *Boards) Subscribe(ctx context.Context, s messages.Subscribe) (*messages.Subscription, error) {
-	id := lastSubscriberID.Add(1)
+	id := b.lastSubscriber.Add(1)
 	r, err := b.ask(ctx, subscribe{Subscribe: s, id: id})
 	if err != nil {
 		// The board may still register it after this caller stopped waiting.
@@ -149,25 +218,12 @@ func (b *Boards) Unsubscribe(sub *messages.Subscription) {
 	b.system.Root.Send(b.manager, unsubscribe{boardID: sub.BoardID, id: sub.ID})
 }
 
-// Replayed returns the first answer to a mutation whose id was already used for the same
-// request, and a conflict when it was used for another one. Gateways ask it before they
-// resolve a request's board, which a first answer may have deleted.
-func (b *Boards) Replayed(ctx context.Context, meta messages.Meta) (messages.Result, bool, error) {
-	return replayed(ctx, b.store, meta)
-}
-
-// CreateBoard creates a board owned by the caller with the lists To Do, In Progress and Done.
+// createBoard creates a board owned by the caller with the lists To Do, In Progress and Done.
 // It emits no event: the board starts at seq 0. A retry with the same mutation id returns the
 // first board.
-func (b *Boards) CreateBoard(ctx context.Context, c messages.CreateBoard) (messages.Board, error) {
-	if err := c.Validate(); err != nil {
-		return messages.Board{}, err
-	}
-	if res, found, err := replayed(ctx, b.store, c.Meta); found || err != nil {
-		if err != nil || res.Board == nil {
-			return messages.Board{}, err
-		}
-		return *res.Board, nil
+func (b *Boards) createBoard(ctx context.Context, c messages.CreateBoard) (messages.Result, error) {
+	if res, found, err := replayed(ctx, b.store, c); found || err != nil {
+		return res, err
 	}
 	now := messages.NewTime(b.opts.Clock())
 	board := messages.Board{ID: newID("board"), Name: strings.TrimSpace(c.Name), CreatedAt: now, Role: messages.RoleOwner}
@@ -175,30 +231,16 @@ func (b *Boards) CreateBoard(ctx context.Context, c messages.CreateBoard) (messa
 	for i, name := range []string{"To Do", "In Progress", "Done"} {
 		nb.Lists = append(nb.Lists, messages.List{ID: newID("list"), BoardID: board.ID, Name: name, Position: i, CreatedAt: now})
 	}
+	res := messages.Result{Board: &board}
 	var err error
-	if nb.Idempotency, err = idempotency(c.Meta, messages.Result{Board: &board}); err != nil {
-		return messages.Board{}, err
+	if nb.Idempotency, err = idempotency(c, res); err != nil {
+		return messages.Result{}, err
 	}
 	if err := b.store.CreateBoard(ctx, nb); err != nil {
 		if messages.ErrorCode(err) != messages.CodeInternal {
-			return messages.Board{}, err
+			return messages.Result{}, err
 		}
-		return messages.Board{}, fmt.Errorf("create board: %w", err)
+		return messages.Result{}, fmt.Errorf("create board: %w", err)
 	}
-	return board, nil
-}
-
-// ListBoards lists the boards userID is a member of, with the user's role on each.
-func (b *Boards) ListBoards(ctx context.Context, userID string) ([]messages.Board, error) {
-	return b.store.BoardsOf(ctx, userID)
-}
-
-// BoardOfTask returns the board holding a task, or not_found.
-func (b *Boards) BoardOfTask(ctx context.Context, taskID string) (string, error) {
-	return b.store.BoardOfTask(ctx, taskID)
-}
-
-// BoardOfList returns the board holding a list, or not_found.
-func (b *Boards) BoardOfList(ctx context.Context, listID string) (string, error) {
-	return b.store.BoardOfList(ctx, listID)
+	return res, nil
 }

@@ -19,28 +19,22 @@ func (b *board) getList(c messages.GetList) (messages.Result, error) {
 }
 
 func (b *board) createList(c messages.CreateList) (messages.Result, error) {
-	if res, done, err := b.mutate(c.Meta); done {
+	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	at := clamp(c.Position, len(b.st.lists))
 	l := messages.List{ID: newID("list"), BoardID: b.id, Name: strings.TrimSpace(c.Name), CreatedAt: b.now()}
 	next := slices.Insert(slices.Clone(b.st.lists), at, l)
 	changed := renumberLists(next, at)
 	l = next[at]
-	return b.commit(c.Meta, messages.Event{Type: messages.ListCreated, List: &l},
+	return b.commit(c, messages.Event{Type: messages.ListCreated, List: &l},
 		messages.Change{PutLists: changed}, messages.Result{List: &l},
 		func() { b.st.lists = next; b.st.tasks[l.ID] = nil })
 }
 
 func (b *board) updateList(c messages.UpdateList) (messages.Result, error) {
-	if res, done, err := b.mutate(c.Meta); done {
+	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	l, from, ok := b.st.list(c.ListID)
 	if !ok {
@@ -61,7 +55,7 @@ func (b *board) updateList(c messages.UpdateList) (messages.Result, error) {
 	lo, hi := min(from, to), max(from, to)
 	changed := renumberLists(next[:hi+1], lo)
 	l = next[to]
-	return b.commit(c.Meta, messages.Event{Type: messages.ListUpdated, List: &l},
+	return b.commit(c, messages.Event{Type: messages.ListUpdated, List: &l},
 		messages.Change{PutLists: withList(changed, l)}, messages.Result{List: &l},
 		func() { b.st.lists = next })
 }
@@ -78,7 +72,7 @@ func withList(rows []messages.List, l messages.List) []messages.List {
 }
 
 func (b *board) deleteList(c messages.DeleteList) (messages.Result, error) {
-	if res, done, err := b.mutate(c.Meta); done {
+	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
 	}
 	_, at, ok := b.st.list(c.ListID)
@@ -91,7 +85,7 @@ func (b *board) deleteList(c messages.DeleteList) (messages.Result, error) {
 	for _, t := range b.st.tasks[c.ListID] {
 		gone = append(gone, t.ID)
 	}
-	return b.commit(c.Meta, messages.Event{Type: messages.ListDeleted, ListID: c.ListID},
+	return b.commit(c, messages.Event{Type: messages.ListDeleted, ListID: c.ListID},
 		messages.Change{PutLists: changed, DeleteLists: []string{c.ListID}, DeleteTasks: gone}, messages.Result{},
 		func() {
 			b.st.lists = next

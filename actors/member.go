@@ -46,22 +46,9 @@ func (b *board) listMembers(c messages.ListMembers) (messages.Result, error) {
 	return messages.Result{Members: b.st.memberList(), Seq: b.seq}, nil
 }
 
-// manage runs the checks every membership change shares: the role it needs, then an
-// idempotent replay.
-func (b *board) manage(meta messages.Meta, need messages.Role) (messages.Result, bool, error) {
-	if _, err := b.authorize(meta.UserID, need); err != nil {
-		return messages.Result{}, true, err
-	}
-	res, found, err := b.replayed(meta)
-	return res, found || err != nil, err
-}
-
 func (b *board) addMember(c messages.AddMember) (messages.Result, error) {
-	if res, done, err := b.manage(c.Meta, messages.RoleOwner); done {
+	if res, done, err := b.admit(c, messages.RoleOwner); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	u, err := b.findUser(c)
 	if err != nil {
@@ -71,7 +58,7 @@ func (b *board) addMember(c messages.AddMember) (messages.Result, error) {
 		return messages.Result{}, messages.Errorf(messages.CodeConflict, "%s is already a member; change the role instead", u.Name)
 	}
 	m := messages.Member{UserID: u.ID, Name: u.Name, Email: u.Email, Role: c.Role}
-	return b.commit(c.Meta, messages.Event{Type: messages.MemberAdded, Member: &m},
+	return b.commit(c, messages.Event{Type: messages.MemberAdded, Member: &m},
 		messages.Change{PutMembers: []messages.Member{m}}, messages.Result{Member: &m},
 		func() { b.st.members[m.UserID] = m })
 }
@@ -98,11 +85,8 @@ func (b *board) findUser(c messages.AddMember) (messages.User, error) {
 }
 
 func (b *board) updateMember(c messages.UpdateMember) (messages.Result, error) {
-	if res, done, err := b.manage(c.Meta, messages.RoleOwner); done {
+	if res, done, err := b.admit(c, messages.RoleOwner); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	m, ok := b.st.members[c.UserID]
 	if !ok {
@@ -115,7 +99,7 @@ func (b *board) updateMember(c messages.UpdateMember) (messages.Result, error) {
 		return messages.Result{}, errLastOwner()
 	}
 	m.Role = c.Role
-	return b.commit(c.Meta, messages.Event{Type: messages.MemberAdded, Member: &m},
+	return b.commit(c, messages.Event{Type: messages.MemberAdded, Member: &m},
 		messages.Change{PutMembers: []messages.Member{m}}, messages.Result{Member: &m},
 		func() { b.st.members[m.UserID] = m })
 }
@@ -125,7 +109,7 @@ func (b *board) removeMember(c messages.RemoveMember) (messages.Result, error) {
 	if c.UserID == c.Meta.UserID {
 		need = messages.RoleViewer // leaving
 	}
-	if res, done, err := b.manage(c.Meta, need); done {
+	if res, done, err := b.admit(c, need); done {
 		return res, err
 	}
 	if _, ok := b.st.members[c.UserID]; !ok {
@@ -134,13 +118,12 @@ func (b *board) removeMember(c messages.RemoveMember) (messages.Result, error) {
 	if b.st.lastOwner(c.UserID) {
 		return messages.Result{}, errLastOwner()
 	}
-	res, err := b.commit(c.Meta, messages.Event{Type: messages.MemberRemoved, UserID: c.UserID},
+	res, err := b.commit(c, messages.Event{Type: messages.MemberRemoved, UserID: c.UserID},
 		messages.Change{DeleteMembers: []string{c.UserID}}, messages.Result{},
 		func() { delete(b.st.members, c.UserID) })
-	if err != nil {
-		return res, err
+	if err == nil {
+		// After the member_removed event, so that the removed user's clients learn why.
+		b.afterCommit(func() { b.endUser(c.UserID, messages.EndRevoked) })
 	}
-	// The member_removed event went out first, so the removed user's clients learn why.
-	b.endUser(c.UserID, messages.EndRevoked)
-	return res, nil
+	return res, err
 }

@@ -205,9 +205,9 @@ func TestRemoveMemberRevokes(t *testing.T) {
 	if got := reloadedRoles(t, db, "board-1", alice); got[carol] != "" || len(got) != 2 {
 		t.Fatalf("roles in the database %v, want carol gone", got)
 	}
-	boards, err := b.ListBoards(ctx, carol)
-	if err != nil || len(boards) != 1 || boards[0].ID != "board-2" {
-		t.Fatalf("carol's boards %+v, %v, want board-2 only", boards, err)
+	res, err := b.Do(ctx, messages.ListBoards{Meta: meta(carol)})
+	if err != nil || len(res.Boards) != 1 || res.Boards[0].ID != "board-2" {
+		t.Fatalf("carol's boards %+v, %v, want board-2 only", res.Boards, err)
 	}
 }
 

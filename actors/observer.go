@@ -34,15 +34,3 @@ func (noObserver) Committed(int, time.Duration, error) {}
 func (noObserver) Published(messages.EventType, int)   {}
 func (noObserver) Dropped()                            {}
 func (noObserver) Mutated(time.Duration, string)       {}
-
-// mutation reports whether cmd changes a board (as opposed to reading it or touching its room).
-func mutation(cmd messages.Command) bool {
-	if batchable(cmd) {
-		return true
-	}
-	switch cmd.(type) {
-	case messages.UpdateBoard, messages.DeleteBoard, messages.AddMember, messages.UpdateMember, messages.RemoveMember:
-		return true
-	}
-	return false
-}

@@ -57,7 +57,11 @@ func newRoomBoard(t *testing.T) *board {
 
 func (b *board) joinAs(t *testing.T, user string, sink messages.Sink) *messages.Subscription {
 	t.Helper()
-	sub, _, _, err := b.subscribe(messages.Subscribe{Meta: messages.Meta{UserID: user}, BoardID: b.id, Live: true, Sink: sink, Room: true}, lastSubscriberID.Add(1))
+	id := uint64(1)
+	for used := range b.subs {
+		id = max(id, used+1)
+	}
+	sub, _, _, err := b.subscribe(messages.Subscribe{Meta: messages.Meta{UserID: user}, BoardID: b.id, Live: true, Sink: sink, Room: true}, id)
 	if err != nil {
 		t.Fatalf("join as %s: %v", user, err)
 	}

@@ -1,15 +1,9 @@
 package actors
 
-import (
-	"sync/atomic"
-
-	"github.com/taskboard/taskboard/messages"
-)
+import "github.com/taskboard/taskboard/messages"
 
 // DefaultBuffer bounds a subscriber's live queue when Subscribe does not say.
 const DefaultBuffer = 256
-
-var lastSubscriberID atomic.Uint64
 
 // subscriber is one live consumer of a board's events: an SSE stream or a long poll behind a
 // channel, or a WebSocket connection behind its own sink. Only the board delivers to it or

@@ -6,15 +6,6 @@ import (
 	"github.com/taskboard/taskboard/messages"
 )
 
-// mutate runs the checks every mutation shares: role editor, then an idempotent replay.
-func (b *board) mutate(meta messages.Meta) (messages.Result, bool, error) {
-	if _, err := b.authorize(meta.UserID, messages.RoleEditor); err != nil {
-		return messages.Result{}, true, err
-	}
-	res, found, err := b.replayed(meta)
-	return res, found || err != nil, err
-}
-
 func (b *board) getTask(c messages.GetTask) (messages.Result, error) {
 	if _, err := b.authorize(c.UserID, messages.RoleViewer); err != nil {
 		return messages.Result{}, err
@@ -52,11 +43,8 @@ func (b *board) checkAssignee(id *string) error {
 }
 
 func (b *board) createTask(c messages.CreateTask) (messages.Result, error) {
-	if res, done, err := b.mutate(c.Meta); done {
+	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	if _, _, ok := b.st.list(c.ListID); !ok {
 		return messages.Result{}, messages.Errorf(messages.CodeValidation, "list is not on this board").Field("listId", "not_found")
@@ -72,17 +60,14 @@ func (b *board) createTask(c messages.CreateTask) (messages.Result, error) {
 	at := clamp(c.Position, len(b.st.tasks[c.ListID]))
 	rows := b.st.planInsert(t, c.ListID, at)
 	t = rows[0]
-	return b.commit(c.Meta, messages.Event{Type: messages.TaskCreated, Task: &t},
+	return b.commit(c, messages.Event{Type: messages.TaskCreated, Task: &t},
 		messages.Change{PutTasks: rows}, messages.Result{Task: &t},
 		func() { b.st.insertSlot(c.ListID, at); b.st.place(rows) })
 }
 
 func (b *board) updateTask(c messages.UpdateTask) (messages.Result, error) {
-	if res, done, err := b.mutate(c.Meta); done {
+	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	t, _, err := b.currentTask(c.TaskID, c.IfMatch)
 	if err != nil {
@@ -108,7 +93,7 @@ func (b *board) updateTask(c messages.UpdateTask) (messages.Result, error) {
 	}
 	next.Version++
 	next.UpdatedAt = b.now()
-	return b.commit(c.Meta, messages.Event{Type: messages.TaskUpdated, Task: &next},
+	return b.commit(c, messages.Event{Type: messages.TaskUpdated, Task: &next},
 		messages.Change{PutTasks: []messages.Task{next}}, messages.Result{Task: &next},
 		func() { b.st.place([]messages.Task{next}) })
 }
@@ -119,11 +104,8 @@ func sameContent(a, b messages.Task) bool {
 }
 
 func (b *board) moveTask(c messages.MoveTask) (messages.Result, error) {
-	if res, done, err := b.mutate(c.Meta); done {
+	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
-	}
-	if err := c.Validate(); err != nil {
-		return messages.Result{}, err
 	}
 	t, from, err := b.currentTask(c.TaskID, c.IfMatch)
 	if err != nil {
@@ -157,7 +139,7 @@ func (b *board) moveTask(c messages.MoveTask) (messages.Result, error) {
 			moved = r
 		}
 	}
-	return b.commit(c.Meta, messages.Event{Type: messages.TaskMoved, Task: &moved, FromListID: fromList, FromPosition: &fromPos},
+	return b.commit(c, messages.Event{Type: messages.TaskMoved, Task: &moved, FromListID: fromList, FromPosition: &fromPos},
 		messages.Change{PutTasks: rows}, messages.Result{Task: &moved}, apply)
 }
 
@@ -169,7 +151,7 @@ func bump(t messages.Task, now messages.Time) messages.Task {
 }
 
 func (b *board) deleteTask(c messages.DeleteTask) (messages.Result, error) {
-	if res, done, err := b.mutate(c.Meta); done {
+	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
 	}
 	t, i, err := b.currentTask(c.TaskID, c.IfMatch)
@@ -177,7 +159,7 @@ func (b *board) deleteTask(c messages.DeleteTask) (messages.Result, error) {
 		return messages.Result{}, err
 	}
 	rows := b.st.planRemove(t.ListID, i)
-	return b.commit(c.Meta, messages.Event{Type: messages.TaskDeleted, TaskID: t.ID, ListID: t.ListID},
+	return b.commit(c, messages.Event{Type: messages.TaskDeleted, TaskID: t.ID, ListID: t.ListID},
 		messages.Change{PutTasks: rows, DeleteTasks: []string{t.ID}}, messages.Result{},
 		func() { b.st.deleteSlot(t.ListID, i); b.st.place(rows); delete(b.st.taskList, t.ID) })
 }

@@ -8,14 +8,13 @@ import (
 
 // listBoards answers GET /boards: {data:[Board]}, the caller's boards with their role.
 func (s *Server) listBoards(w http.ResponseWriter, r *http.Request) error {
-	user, _ := userFrom(r.Context())
-	boards, err := s.cfg.Boards.ListBoards(r.Context(), user.ID)
+	res, err := s.cfg.Boards.Do(r.Context(), messages.ListBoards{Meta: readMeta(r)})
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Data []messages.Board `json:"data"`
-	}{nonNil(boards)})
+	}{nonNil(res.Boards)})
 	return nil
 }
 
@@ -25,13 +24,11 @@ func (s *Server) createBoard(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
 		return err
 	}
-	board, err := s.cfg.Boards.CreateBoard(r.Context(), c)
+	res, err := s.cfg.Boards.Do(r.Context(), c)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/boards/"+board.ID)
-	writeJSON(w, http.StatusCreated, board)
-	return nil
+	return writeCreated(w, res.Board, "board", func(b *messages.Board) string { return "/boards/" + b.ID })
 }
 
 // getBoard answers GET /boards/{boardId}: the board's Snapshot {board, lists, tasks, seq}.
@@ -95,8 +92,7 @@ func (s *Server) deleteBoard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := messages.DeleteBoard{Meta: m, BoardID: r.PathValue("boardId")}
-	if _, err := s.mutate(r, m, func() (messages.Command, error) { return c, nil }); err != nil {
+	if _, err := s.cfg.Boards.Do(r.Context(), messages.DeleteBoard{Meta: m, BoardID: r.PathValue("boardId")}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

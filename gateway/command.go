@@ -18,28 +18,19 @@ func meta(r *http.Request, bodyKey string) (messages.Meta, error) {
 	if h := r.Header.Get("Idempotency-Key"); h != "" {
 		key = h
 	}
-	if len(key) > maxMutationID {
-		return messages.Meta{}, messages.Errorf(messages.CodeValidation,
-			"the idempotency key must be at most %d bytes", maxMutationID).Field("clientMutationId", "length")
+	if err := checkMutationID(key); err != nil {
+		return messages.Meta{}, err
 	}
-	return messages.Meta{
-		UserID: user.ID, RequestID: requestIDFrom(r.Context()), MutationID: key,
-		Fingerprint: r.Method + " " + r.URL.Path,
-	}, nil
+	return messages.Meta{UserID: user.ID, RequestID: requestIDFrom(r.Context()), MutationID: key}, nil
 }
 
-// mutate answers a mutation on what the path names. A retried mutation id gets its first
-// answer before the path is resolved, since that answer may have deleted what the path names;
-// otherwise resolve returns the command, with its board, for the board to run.
-func (s *Server) mutate(r *http.Request, m messages.Meta, resolve func() (messages.Command, error)) (messages.Result, error) {
-	if res, found, err := s.cfg.Boards.Replayed(r.Context(), m); found || err != nil {
-		return res, err
+// checkMutationID bounds an Idempotency-Key or clientMutationId.
+func checkMutationID(key string) error {
+	if len(key) > maxMutationID {
+		return messages.Errorf(messages.CodeValidation,
+			"the idempotency key must be at most %d bytes", maxMutationID).Field("clientMutationId", "length")
 	}
-	cmd, err := resolve()
-	if err != nil {
-		return messages.Result{}, err
-	}
-	return s.cfg.Boards.Do(r.Context(), cmd)
+	return nil
 }
 
 // readMeta returns the Meta of a read-only command: identity and trace id, no mutation id.
@@ -48,20 +39,15 @@ func readMeta(r *http.Request) messages.Meta {
 	return messages.Meta{UserID: user.ID, RequestID: requestIDFrom(r.Context())}
 }
 
-// validator is a command that can check itself without board state.
-type validator interface{ Validate() error }
-
-// decodeCommand decodes r's body into cmd, fills its Meta (see meta) and validates it. Path
-// values are the caller's to fill afterwards.
-func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request, cmd validator, m *messages.Meta) error {
+// decodeCommand decodes r's body into cmd and fills its Meta (see meta). Path values are the
+// caller's to fill afterwards; Boards.Do validates the whole command.
+func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request, cmd any, m *messages.Meta) error {
 	if err := s.decodeJSON(w, r, cmd); err != nil {
 		return err
 	}
 	var err error
-	if *m, err = meta(r, m.MutationID); err != nil {
-		return err
-	}
-	return cmd.Validate()
+	*m, err = meta(r, m.MutationID)
+	return err
 }
 
 // writeResource answers status with v, the resource a board's result carries; a result

@@ -10,22 +10,13 @@ import (
 // (not_found for a board the user is not a member of, forbidden, validation...), or anything
 // else for internal failures.
 type Boards interface {
-	// Do sends a command to its board and waits for the result.
+	// Do runs a command (validated, routed to the board of the task or list it names,
+	// replayed for a retried mutation id) and returns its result.
 	Do(ctx context.Context, cmd messages.Command) (messages.Result, error)
 	// Subscribe opens a subscription; the caller must Unsubscribe it once done.
 	Subscribe(ctx context.Context, s messages.Subscribe) (*messages.Subscription, error)
-	// Replayed returns the first answer to a mutation whose id (Meta.MutationID) was already
-	// used for the same request (Meta.Fingerprint), or a conflict if it was used for another.
-	Replayed(ctx context.Context, m messages.Meta) (res messages.Result, found bool, err error)
 	// Unsubscribe ends a subscription; it is safe after the board closed it.
 	Unsubscribe(sub *messages.Subscription)
-	// CreateBoard creates a board owned by the caller.
-	CreateBoard(ctx context.Context, c messages.CreateBoard) (messages.Board, error)
-	// ListBoards lists the boards a user is a member of.
-	ListBoards(ctx context.Context, userID string) ([]messages.Board, error)
-	// BoardOfTask and BoardOfList find the board holding a task or list (not_found if none).
-	BoardOfTask(ctx context.Context, taskID string) (string, error)
-	BoardOfList(ctx context.Context, listID string) (string, error)
 }
 
 // Accounts is what the gateway needs of user accounts, sessions and API tokens.

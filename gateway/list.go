@@ -27,15 +27,7 @@ func (s *Server) updateList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c.ListID = r.PathValue("listId")
-	res, err := s.mutate(r, c.Meta, func() (messages.Command, error) {
-		var err error
-		c.BoardID, err = s.boardOfList(r)
-		return c, err
-	})
-	if err != nil {
-		return listNotFound(err)
-	}
-	return writeResource(w, http.StatusOK, res.List, "list")
+	return s.answerList(w, r, c)
 }
 
 // deleteList answers DELETE /lists/{listId}: 204; the list's tasks go too.
@@ -44,13 +36,7 @@ func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := messages.DeleteList{Meta: m, ListID: r.PathValue("listId")}
-	_, err = s.mutate(r, c.Meta, func() (messages.Command, error) {
-		var err error
-		c.BoardID, err = s.boardOfList(r)
-		return c, err
-	})
-	if err != nil {
+	if _, err = s.cfg.Boards.Do(r.Context(), messages.DeleteList{Meta: m, ListID: r.PathValue("listId")}); err != nil {
 		return listNotFound(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -59,22 +45,16 @@ func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) error {
 
 // getList answers GET /lists/{listId}: 200 List, the resource a created list's Location names.
 func (s *Server) getList(w http.ResponseWriter, r *http.Request) error {
-	c := messages.GetList{Meta: readMeta(r), ListID: r.PathValue("listId")}
-	var err error
-	if c.BoardID, err = s.boardOfList(r); err != nil {
-		return err
-	}
+	return s.answerList(w, r, messages.GetList{Meta: readMeta(r), ListID: r.PathValue("listId")})
+}
+
+// answerList runs c and answers 200 with the list it returns.
+func (s *Server) answerList(w http.ResponseWriter, r *http.Request, c messages.Command) error {
 	res, err := s.cfg.Boards.Do(r.Context(), c)
 	if err != nil {
 		return listNotFound(err)
 	}
 	return writeResource(w, http.StatusOK, res.List, "list")
-}
-
-// boardOfList finds the board of the list in r's path.
-func (s *Server) boardOfList(r *http.Request) (string, error) {
-	id, err := s.cfg.Boards.BoardOfList(r.Context(), r.PathValue("listId"))
-	return id, listNotFound(err)
 }
 
 // listNotFound makes every not_found on a /lists/{listId} route the same "list not found", so

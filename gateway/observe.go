@@ -109,13 +109,12 @@ type connectionsAnswer struct {
 // adminConnections answers GET /admin/connections: the live SSE, WebSocket and long-poll
 // connections of each board the caller owns, and their totals (see docs/protocol-notes.md).
 func (s *Server) adminConnections(w http.ResponseWriter, r *http.Request) error {
-	p, _ := principalFrom(r.Context())
-	boards, err := s.cfg.Boards.ListBoards(r.Context(), p.User.ID)
+	res, err := s.cfg.Boards.Do(r.Context(), messages.ListBoards{Meta: readMeta(r)})
 	if err != nil {
 		return err
 	}
 	owned := map[string]bool{}
-	for _, b := range boards {
+	for _, b := range res.Boards {
 		if b.Role == messages.RoleOwner {
 			owned[b.ID] = true
 		}

@@ -148,8 +148,11 @@ type brokenBoards struct {
 	fail func() error
 }
 
-func (b brokenBoards) ListBoards(context.Context, string) ([]messages.Board, error) {
-	return nil, b.fail()
+func (b brokenBoards) Do(ctx context.Context, cmd messages.Command) (messages.Result, error) {
+	if _, ok := cmd.(messages.ListBoards); ok {
+		return messages.Result{}, b.fail()
+	}
+	return b.Boards.Do(ctx, cmd)
 }
 
 func TestInternalErrors(t *testing.T) {

@@ -16,11 +16,7 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeCommand(w, r, &c, &c.Meta); err != nil {
 		return err
 	}
-	res, err := s.mutate(r, c.Meta, func() (messages.Command, error) {
-		var err error
-		c.BoardID, err = s.cfg.Boards.BoardOfList(r.Context(), c.ListID)
-		return c, err
-	})
+	res, err := s.cfg.Boards.Do(r.Context(), c)
 	if err != nil {
 		return unknownList(err)
 	}
@@ -34,51 +30,39 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) error {
 
 // getTask answers GET /tasks/{taskId}: 200 Task with ETag.
 func (s *Server) getTask(w http.ResponseWriter, r *http.Request) error {
-	c := messages.GetTask{Meta: readMeta(r), TaskID: r.PathValue("taskId")}
-	var err error
-	if c.BoardID, err = s.boardOfTask(r); err != nil {
-		return err
-	}
-	return s.answerTask(w, r, c)
+	return s.answerTask(w, r, messages.GetTask{Meta: readMeta(r), TaskID: r.PathValue("taskId")})
 }
 
 // updateTask answers PATCH /tasks/{taskId} {title?, description?, assigneeId?}: 200 Task. An
 // If-Match version that is no longer current answers 412 with the current task.
 func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) error {
 	var c messages.UpdateTask
-	return s.patchTask(w, r, &c, &c.Meta, taskFields{&c.TaskID, &c.IfMatch, &c.BoardID}, func() messages.Command { return c })
+	if err := s.decodeTaskChange(w, r, &c, &c.Meta, &c.TaskID, &c.IfMatch); err != nil {
+		return err
+	}
+	return s.answerTask(w, r, c)
 }
 
 // moveTask answers PATCH /tasks/{taskId}/move {listId, position}: 200 Task. Positions of both
 // lists are renumbered by the board. If-Match works as for updateTask.
 func (s *Server) moveTask(w http.ResponseWriter, r *http.Request) error {
 	var c messages.MoveTask
-	return s.patchTask(w, r, &c, &c.Meta, taskFields{&c.TaskID, &c.IfMatch, &c.BoardID}, func() messages.Command { return c })
+	if err := s.decodeTaskChange(w, r, &c, &c.Meta, &c.TaskID, &c.IfMatch); err != nil {
+		return err
+	}
+	return s.answerTask(w, r, c)
 }
 
-// taskFields are the fields of a task command that come from the request rather than its body.
-type taskFields struct {
-	taskID  *string
-	ifMatch **int
-	boardID *string
-}
-
-// patchTask decodes a PATCH of the task in r's path into cmd, fills f from the path, If-Match
-// and the task's board, runs command() and answers 200 with the task.
-func (s *Server) patchTask(w http.ResponseWriter, r *http.Request, cmd validator, m *messages.Meta, f taskFields, command func() messages.Command) error {
+// decodeTaskChange decodes a PATCH of the task in r's path into cmd and fills what comes from
+// the request rather than its body: the task id and If-Match.
+func (s *Server) decodeTaskChange(w http.ResponseWriter, r *http.Request, cmd any, m *messages.Meta, taskID *string, version **int) error {
 	if err := s.decodeCommand(w, r, cmd, m); err != nil {
 		return err
 	}
+	*taskID = r.PathValue("taskId")
 	var err error
-	*f.taskID = r.PathValue("taskId")
-	if *f.ifMatch, err = ifMatch(r); err != nil {
-		return err
-	}
-	return s.answerMutation(w, r, *m, func() (messages.Command, error) {
-		var err error
-		*f.boardID, err = s.boardOfTask(r)
-		return command(), err
-	})
+	*version, err = ifMatch(r)
+	return err
 }
 
 // deleteTask answers DELETE /tasks/{taskId}: 204. If-Match works as for updateTask.
@@ -91,26 +75,16 @@ func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) error {
 	if c.IfMatch, err = ifMatch(r); err != nil {
 		return err
 	}
-	_, err = s.mutate(r, c.Meta, func() (messages.Command, error) {
-		var err error
-		c.BoardID, err = s.boardOfTask(r)
-		return c, err
-	})
-	if err != nil {
+	if _, err = s.cfg.Boards.Do(r.Context(), c); err != nil {
 		return taskNotFound(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// answerTask sends c and answers 200 with the task it returns.
+// answerTask runs c and answers 200 with the task it returns.
 func (s *Server) answerTask(w http.ResponseWriter, r *http.Request, c messages.Command) error {
-	return s.answerMutation(w, r, messages.Meta{}, func() (messages.Command, error) { return c, nil })
-}
-
-// answerMutation runs a task mutation (see mutate) and answers 200 with the task it returns.
-func (s *Server) answerMutation(w http.ResponseWriter, r *http.Request, m messages.Meta, resolve func() (messages.Command, error)) error {
-	res, err := s.mutate(r, m, resolve)
+	res, err := s.cfg.Boards.Do(r.Context(), c)
 	if err != nil {
 		return taskNotFound(err)
 	}
@@ -125,12 +99,6 @@ func (s *Server) answerMutation(w http.ResponseWriter, r *http.Request, m messag
 func writeTask(w http.ResponseWriter, status int, t messages.Task) {
 	w.Header().Set("ETag", `"`+strconv.Itoa(t.Version)+`"`)
 	writeJSON(w, status, t)
-}
-
-// boardOfTask finds the board of the task in r's path.
-func (s *Server) boardOfTask(r *http.Request) (string, error) {
-	id, err := s.cfg.Boards.BoardOfTask(r.Context(), r.PathValue("taskId"))
-	return id, taskNotFound(err)
 }
 
 // taskNotFound makes every not_found on a /tasks/{taskId} route the same "task not found", so

@@ -174,7 +174,7 @@ func (c *wsConn) dispatch(req string, in wsIn, data []byte, board *string) error
 	case "cursor":
 		return c.cursor(req, in)
 	case "create_task", "update_task", "move_task", "delete_task":
-		return c.mutate(req, in, data, board)
+		return c.changeTask(req, in, data, board)
 	case "":
 		return messages.Errorf(messages.CodeBadRequest, "type is required").Field("type", "required")
 	default:

@@ -50,6 +50,11 @@ type CreateBoard struct {
 // Validate checks the name.
 func (c CreateBoard) Validate() error { return validateName(c.Name) }
 
+// ListBoards asks for the boards a user is a member of, with the user's role on each.
+type ListBoards struct {
+	Meta
+}
+
 // GetSnapshot asks a board for its Snapshot. Needs role viewer.
 type GetSnapshot struct {
 	Meta
