@@ -47,7 +47,7 @@ func (passivate) IgnoreDeadLetterLogging()   {}
 type boardActor struct {
 	*board
 	shutdown   *atomic.Bool
-	timer      *time.Timer
+	stopTimer  func() bool // the idle timer's, while it runs
 	lastActive time.Time
 	waiting    []*actor.PID // the callers of the staged changes, in order
 }
@@ -69,7 +69,7 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		a.stop(messages.EndRestarted)
 		a.opts.OnLifecycle(a.id, Restarting)
 	case *actor.Stopping:
-		a.flush(ctx) // answer what is staged before going
+		a.commitAndAnswer(ctx) // answer what is staged before going
 		reason := messages.EndRestarted
 		if a.shutdown.Load() {
 			reason = messages.EndShutdown
@@ -81,8 +81,8 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		a.checkIdle(ctx)
 	case unsubscribe:
 		a.unsubscribe(msg.id)
-	case flush:
-		a.flush(ctx)
+	case commitDue:
+		a.commitAndAnswer(ctx)
 	case roomTick:
 		a.roomTick()
 	case messages.Command:
@@ -95,27 +95,28 @@ func (a *boardActor) Receive(ctx actor.Context) {
 }
 
 func (a *boardActor) stop(reason string) {
-	if a.timer != nil {
-		a.timer.Stop()
+	if a.stopTimer != nil {
+		a.stopTimer()
 	}
 	a.closeAll(reason)
 }
 
 // touch records activity and arms the idle timer if it is not running.
 func (a *boardActor) touch(ctx actor.Context) {
-	a.lastActive = time.Now()
-	if a.timer == nil {
+	a.lastActive = a.opts.Clock()
+	if a.stopTimer == nil {
 		a.arm(ctx, a.opts.IdleAfter)
 	}
 }
 
+// arm starts the idle timer on the boards' clock, as the room timers are.
 func (a *boardActor) arm(ctx actor.Context, after time.Duration) {
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	a.timer = time.AfterFunc(after, func() { root.Send(self, idleCheck{}) })
+	a.stopTimer = a.opts.AfterFunc(after, func() { root.Send(self, idleCheck{}) })
 }
 
 func (a *boardActor) checkIdle(ctx actor.Context) {
-	idle := time.Since(a.lastActive)
+	idle := a.opts.Clock().Sub(a.lastActive)
 	if len(a.subs) == 0 && idle >= a.opts.IdleAfter {
 		a.log.Debug().Dur("idle", idle).Msg("passivating board")
 		ctx.Send(ctx.Parent(), passivate{pid: ctx.Self()})

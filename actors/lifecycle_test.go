@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/actors/actorstest"
 	"github.com/taskboard/taskboard/messages"
 )
 
@@ -78,11 +79,16 @@ func TestCrashedBoardRestartsFromDatabase(t *testing.T) {
 func TestPassivatedBoardReloadsIdentically(t *testing.T) {
 	db, _ := openStore(t)
 	hooks := make(lifecycle, 64)
-	b := startBoards(t, db, actors.Options{OnLifecycle: hooks.hook, IdleAfter: 20 * time.Millisecond, RingSize: 4})
+	// Passivation runs on the boards' clock: an idle minute passes when the test says so.
+	clock := actorstest.NewClock()
+	opts := clock.Options()
+	opts.OnLifecycle, opts.IdleAfter, opts.RingSize = hooks.hook, time.Minute, 4
+	b := startBoards(t, db, opts)
 	for i := range 6 {
 		createTask(t, b, "list-in-progress", "task "+string(rune('a'+i)))
 	}
 	before := snapshot(t, b, alice, "board-1")
+	clock.Advance(time.Minute)
 	hooks.await(t, "board-1 stopped")
 	after := snapshot(t, b, alice, "board-1")
 	hooks.await(t, "board-1 loaded")

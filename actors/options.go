@@ -33,11 +33,12 @@ type Options struct {
 	// Observer is told about board actors, commits, events and mutations, for metrics
 	// (default: nobody).
 	Observer Observer
-	// Clock is the source of event and task times and of room timings (default time.Now).
+	// Clock is the source of event and task times, of room timings and of idleness
+	// (default time.Now).
 	Clock func() time.Time
-	// AfterFunc arms the boards' room timers (typing expiry, held-back cursors) and returns a
-	// function that stops the timer (default: time.AfterFunc). Its callback only sends the
-	// board a message. Tests replace it, with Clock, by a fake clock.
+	// AfterFunc arms the boards' timers (typing expiry, held-back cursors, passivation) and
+	// returns a function that stops the timer (default: time.AfterFunc). Its callback only
+	// sends the board a message. Tests replace it, with Clock, by a fake clock.
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 	// TypingTimeout and CursorInterval are the room timings (defaults messages.TypingTimeout
 	// and messages.CursorInterval).
