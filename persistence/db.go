@@ -207,10 +207,6 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Bun returns the underlying bun database, for tests and tools. Writes through it bypass the
-// DB's write queue and invariants.
-func (db *DB) Bun() *bun.DB { return db.bun }
-
 // now is the current time at the protocol's precision.
 func (db *DB) now() time.Time { return db.opts.Clock().UTC().Truncate(time.Millisecond) }
 
