@@ -38,6 +38,9 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 				return err
 			}
 		}
+		if err := checkPathIDs(r); err != nil {
+			return err
+		}
 		st := stateFrom(r.Context())
 		st.user, st.token, st.principal, st.authn = p.User, token, p, true
 		return h(w, r)
@@ -263,4 +266,18 @@ func (s *Server) cookie(r *http.Request, token string, expires time.Time) *http.
 		c.MaxAge = -1
 	}
 	return c
+}
+
+// pathIDs are the route wildcards that name a resource.
+var pathIDs = [...]string{"boardId", "listId", "taskId", "userId", "tokenId"}
+
+// checkPathIDs answers not_found for a path whose id could name nothing (a control character,
+// a space, an absurd length), before it reaches a board or the store.
+func checkPathIDs(r *http.Request) error {
+	for _, name := range pathIDs {
+		if v := r.PathValue(name); v != "" && !messages.ValidID(v) {
+			return messages.NotFound(strings.TrimSuffix(name, "Id"))
+		}
+	}
+	return nil
 }

@@ -30,6 +30,10 @@ func checkMutationID(key string) error {
 		return messages.Errorf(messages.CodeValidation,
 			"the idempotency key must be at most %d bytes", maxMutationID).Field("clientMutationId", "length")
 	}
+	if !messages.ValidText(key, false) {
+		return messages.Errorf(messages.CodeValidation,
+			"the idempotency key must be text without control characters").Field("clientMutationId", "control")
+	}
 	return nil
 }
 

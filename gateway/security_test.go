@@ -152,3 +152,77 @@ func TestLoginTimingDoesNotTellEmailsApart(t *testing.T) {
 	}
 	t.Logf("median wrong password %s, unknown email %s", w, u)
 }
+
+// TestHostileStrings: a control character or invalid UTF-8 in an id, a name or a key is a
+// clear 400 or 404 on every route, never a 500 or a board that looks broken; the board goes on
+// serving after it.
+func TestHostileStrings(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	for _, tc := range []struct {
+		name         string
+		method, path string
+		body         any
+		header       []string
+		status       int
+	}{
+		{"NUL in a board id", "GET", "/boards/board-1%00", nil, nil, 404},
+		{"NUL in a board id, SSE", "GET", "/boards/board-1%00/events", nil, nil, 404},
+		{"NUL in a board id, poll", "GET", "/boards/board-1%00/updates?since=0", nil, nil, 404},
+		{"NUL in a task id", "PATCH", "/tasks/task-1%00", map[string]string{"title": "x"}, nil, 404},
+		{"escape in a list id", "DELETE", "/lists/list-todo%1b", nil, nil, 404},
+		{"NUL in a member id", "DELETE", "/boards/board-1/members/user-bob%00", nil, nil, 404},
+		{"NUL in a token id", "DELETE", "/me/tokens/tok%00", nil, nil, 404},
+		{"NUL in a body list id", "POST", "/tasks", map[string]string{"listId": "list-todo\x00", "title": "x"}, nil, 400},
+		{"NUL in a title", "POST", "/tasks", map[string]string{"listId": "list-todo", "title": "a\x00b"}, nil, 400},
+		{"NUL in an assignee", "PATCH", "/tasks/task-1", map[string]any{"assigneeId": "user-bob\x00"}, nil, 400},
+		{"NUL in a list name", "POST", "/boards/board-1/lists", map[string]string{"name": "x\x00"}, nil, 400},
+		{"NUL in a board name", "PATCH", "/boards/board-1", map[string]string{"name": "x\x00"}, nil, 400},
+		{"NUL in a member email", "POST", "/boards/board-1/members", map[string]string{"email": "bob\x00@example.com", "role": "viewer"}, nil, 400},
+		{"NUL in an idempotency key", "POST", "/tasks", map[string]string{"listId": "list-todo", "title": "x", "clientMutationId": "k\x00"}, nil, 400},
+		{"padded description", "PATCH", "/tasks/task-1", map[string]any{"description": "x" + strings.Repeat(" ", messages.MaxDescription)}, nil, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := alice.do(t, tc.method, tc.path, tc.body, tc.header...)
+			code := messages.CodeNotFound
+			if tc.status == 400 {
+				code = messages.CodeValidation
+			}
+			res.wantError(t, tc.status, code)
+		})
+	}
+	anon := e.anon()
+	anon.do(t, "POST", "/auth/login", map[string]string{"email": "alice@example.com\x00", "password": persistence.DemoPassword}).
+		wantError(t, http.StatusUnauthorized, messages.CodeUnauthorized)
+	anon.do(t, "POST", "/auth/register", map[string]string{"email": "eve@example.com", "name": "Eve\x00", "password": "long enough"}).
+		wantError(t, http.StatusBadRequest, messages.CodeValidation)
+	// The board still answers, and nothing was written.
+	var snap messages.Snapshot
+	alice.do(t, "GET", "/boards/board-1", nil).decode(t, &snap)
+	if snap.Seq != 0 || len(snap.Tasks) != 4 {
+		t.Fatalf("board-1 after the hostile requests: seq %d, %d tasks; want seq 0 and 4 tasks", snap.Seq, len(snap.Tasks))
+	}
+}
+
+// TestHostileStringsOverWebSocket: the same rules over WebSocket, answered with error frames on
+// a connection that stays open.
+func TestHostileStringsOverWebSocket(t *testing.T) {
+	e := newServer(t)
+	p := e.as(t, "alice").ws(t, gwsLib)
+	for _, tc := range []struct {
+		msg  map[string]any
+		code string
+	}{
+		{map[string]any{"type": "join", "boardId": "board-1\x00"}, "not_found"},
+		{map[string]any{"type": "typing", "boardId": "board-1", "taskId": "task-1\x1b"}, "validation"},
+		{map[string]any{"type": "update_task", "requestId": "r-1", "taskId": "task-1", "title": "a\x00"}, "validation"},
+		{map[string]any{"type": "create_task", "requestId": "r\x00", "listId": "list-todo", "title": "x"}, "validation"},
+	} {
+		p.send(t, tc.msg)
+		if m := expect(t, p, "error"); m.Code != tc.code {
+			t.Fatalf("%v: error %q, want %q", tc.msg, m.Code, tc.code)
+		}
+	}
+	p.send(t, map[string]any{"type": "ping"})
+	expect(t, p, "pong")
+}

@@ -161,6 +161,15 @@ func (c *wsConn) dispatch(req string, in wsIn, data []byte, board *string) error
 	if len(in.RequestID) > maxRequestID {
 		return messages.Errorf(messages.CodeValidation, "requestId must be at most %d bytes", maxRequestID).Field("requestId", "length")
 	}
+	if !messages.ValidText(in.RequestID, false) {
+		return messages.Errorf(messages.CodeValidation, "requestId must be text without control characters").Field("requestId", "control")
+	}
+	if in.BoardID != "" && !messages.ValidID(in.BoardID) {
+		return messages.NotFound("board")
+	}
+	if in.TaskID != nil && *in.TaskID != "" && !messages.ValidID(*in.TaskID) {
+		return messages.Errorf(messages.CodeValidation, "taskId is not a valid id").Field("taskId", "format")
+	}
 	switch in.Type {
 	case "ping":
 		c.push(wsFrame{data: wsPong})

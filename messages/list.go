@@ -72,7 +72,7 @@ func validateName(name string) error {
 		}
 		return Errorf(CodeValidation, "name must be 1 to 100 characters").Field("name", reason)
 	}
-	return nil
+	return checkText("name", name, false)
 }
 
 func validatePosition(p *int) error {

@@ -27,6 +27,14 @@ func (c AddMember) Validate() error {
 		return Errorf(CodeValidation, "userId or email is required").Field("userId", "required")
 	case id != "" && email != "":
 		return Errorf(CodeValidation, "give userId or email, not both").Field("email", "conflict")
+	case id != "":
+		if err := checkID("userId", id); err != nil {
+			return err
+		}
+	default:
+		if err := checkText("email", email, false); err != nil {
+			return err
+		}
 	}
 	return validateRole(c.Role)
 }

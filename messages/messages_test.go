@@ -43,6 +43,19 @@ func TestValidate(t *testing.T) {
 		{"member with unknown role", messages.AddMember{UserID: "u", Role: "admin"}, "role"},
 		{"role change to nothing", messages.UpdateMember{}, "role"},
 		{"role change", messages.UpdateMember{Role: messages.RoleEditor}, ""},
+		// A description is checked as it is stored: whitespace counts.
+		{"description padded past the limit", messages.CreateTask{ListID: "l", Title: "ok", Description: ptr("x" + strings.Repeat(" ", 10000))}, "description"},
+		{"description of 10000 characters", messages.CreateTask{ListID: "l", Title: "ok", Description: ptr(strings.Repeat("é", 10000))}, ""},
+		{"description with lines and tabs", messages.UpdateTask{Description: messages.Set("a\n\tb\r\n")}, ""},
+		{"NUL in a title", messages.CreateTask{ListID: "l", Title: "a\x00b"}, "title"},
+		{"escape in a description", messages.UpdateTask{Description: messages.Set("\x1b[31mred")}, "description"},
+		{"invalid UTF-8 in a name", messages.CreateList{Name: "a\xffb"}, "name"},
+		{"NUL in a board name", messages.CreateBoard{Name: "a\x00"}, "name"},
+		{"NUL in a list id", messages.CreateTask{ListID: "list\x00", Title: "ok"}, "listId"},
+		{"space in a list id", messages.MoveTask{ListID: "list todo", Position: ptr(0)}, "listId"},
+		{"NUL in an assignee", messages.UpdateTask{AssigneeID: messages.Set("user\x00")}, "assigneeId"},
+		{"NUL in a member's email", messages.AddMember{Email: "a\x00@example.com", Role: messages.RoleViewer}, "email"},
+		{"NUL in a member's id", messages.AddMember{UserID: "u\x00", Role: messages.RoleViewer}, "userId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

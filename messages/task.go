@@ -20,7 +20,7 @@ type Task struct {
 	UpdatedAt   Time    `json:"updatedAt"`
 }
 
-// Limits of task fields, in characters after trimming.
+// Limits of task fields, in characters: a title's after trimming, a description's as written.
 const (
 	MaxTitle       = 200
 	MaxDescription = 10000
@@ -50,10 +50,16 @@ func (c CreateTask) Validate() error {
 	if c.ListID == "" {
 		return Errorf(CodeValidation, "listId is required").Field("listId", "required")
 	}
+	if err := checkID("listId", c.ListID); err != nil {
+		return err
+	}
 	if err := validateTitle(c.Title); err != nil {
 		return err
 	}
 	if err := validateDescription(c.Description); err != nil {
+		return err
+	}
+	if err := validateAssignee(c.AssigneeID); err != nil {
 		return err
 	}
 	return validatePosition(c.Position)
@@ -81,7 +87,10 @@ func (c UpdateTask) Validate() error {
 			return err
 		}
 	}
-	return validateDescription(c.Description.Value)
+	if err := validateDescription(c.Description.Value); err != nil {
+		return err
+	}
+	return validateAssignee(c.AssigneeID.Value)
 }
 
 // MoveTask moves a task to Position in ListID, which may be its own list. Needs role editor.
@@ -100,6 +109,9 @@ func (c MoveTask) Validate() error {
 	if c.ListID == "" {
 		return Errorf(CodeValidation, "listId is required").Field("listId", "required")
 	}
+	if err := checkID("listId", c.ListID); err != nil {
+		return err
+	}
 	if c.Position == nil {
 		return Errorf(CodeValidation, "position is required").Field("position", "required")
 	}
@@ -114,6 +126,7 @@ type DeleteTask struct {
 	IfMatch *int `json:"-"`
 }
 
+// validateTitle checks a title as it is stored: trimmed.
 func validateTitle(title string) error {
 	n := utf8.RuneCountInString(strings.TrimSpace(title))
 	switch {
@@ -122,12 +135,24 @@ func validateTitle(title string) error {
 	case n > MaxTitle:
 		return Errorf(CodeValidation, "title must be at most %d characters", MaxTitle).Field("title", "length")
 	}
-	return nil
+	return checkText("title", title, false)
 }
 
+// validateDescription checks a description as it is stored: as written, every character
+// counted, since whitespace is part of Markdown.
 func validateDescription(d *string) error {
-	if d != nil && utf8.RuneCountInString(strings.TrimSpace(*d)) > MaxDescription {
+	if d == nil {
+		return nil
+	}
+	if utf8.RuneCountInString(*d) > MaxDescription {
 		return Errorf(CodeValidation, "description must be at most %d characters", MaxDescription).Field("description", "length")
 	}
-	return nil
+	return checkText("description", *d, true)
+}
+
+func validateAssignee(id *string) error {
+	if id == nil {
+		return nil
+	}
+	return checkID("assigneeId", *id)
 }

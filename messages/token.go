@@ -76,6 +76,9 @@ func (c *CreateToken) Validate(now time.Time) error {
 		}
 		return Errorf(CodeValidation, "name must be 1 to %d characters", MaxTokenName).Field("name", reason)
 	}
+	if err := checkText("name", c.Name, false); err != nil {
+		return err
+	}
 	switch c.Scope {
 	case "":
 		c.Scope = ScopeReadOnly

@@ -43,7 +43,10 @@ func errBadLogin() error {
 // time: an unknown email is checked against a dummy hash.
 func (db *DB) Login(ctx context.Context, email, password string) (messages.Session, error) {
 	var row userRow
-	err := db.bun.NewSelect().Model(&row).Where("email = ?", strings.TrimSpace(email)).Scan(ctx)
+	err := sql.ErrNoRows // an address no user can have is looked up by nobody
+	if email = strings.TrimSpace(email); messages.ValidText(email, false) && len(email) <= maxEmail {
+		err = db.bun.NewSelect().Model(&row).Where("email = ?", email).Scan(ctx)
+	}
 	found := err == nil
 	if errors.Is(err, sql.ErrNoRows) {
 		row.PasswordHash, err = db.hasher.dummy, nil
@@ -185,7 +188,7 @@ func validateAccount(email, name, password string) error {
 	switch addr, err := mail.ParseAddress(email); {
 	case email == "":
 		fail("email", "required", "email is required")
-	case err != nil || addr.Address != email || len(email) > maxEmail:
+	case err != nil || addr.Address != email || len(email) > maxEmail || !messages.ValidText(email, false):
 		fail("email", "format", "email is not a valid address")
 	}
 	switch n := utf8.RuneCountInString(name); {
@@ -193,6 +196,8 @@ func validateAccount(email, name, password string) error {
 		fail("name", "required", "name is required")
 	case n > MaxName:
 		fail("name", "length", fmt.Sprintf("name must be 1 to %d characters", MaxName))
+	case !messages.ValidText(name, false):
+		fail("name", "control", "name must be text without control characters")
 	}
 	if utf8.RuneCountInString(password) < MinPassword {
 		fail("password", "length", fmt.Sprintf("password must be at least %d characters", MinPassword))
