@@ -291,3 +291,8 @@ func (b *board) deleteBoard(c messages.DeleteBoard) (messages.Result, error) {
 	}
 	return res, err
 }
+
+// overQuota is the conflict of a change that would take the board past one of its quotas.
+func overQuota(what string, limit int) error {
+	return messages.Errorf(messages.CodeConflict, "this board has reached its limit of %d %s", limit, what)
+}

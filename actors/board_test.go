@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -335,5 +336,45 @@ func TestConcurrentWritersOnOneBoard(t *testing.T) {
 	}
 	if s.Seq != writers*each || len(s.Tasks) != 4+writers*each {
 		t.Fatalf("seq %d with %d tasks, want %d and %d", s.Seq, len(s.Tasks), writers*each, 4+writers*each)
+	}
+}
+
+// TestQuotas: each quota lets a board or a user reach it and refuses the change past it with a
+// conflict that says which limit, leaving nothing half-written.
+func TestQuotas(t *testing.T) {
+	db, _ := openStore(t)
+	// The demo board-1 has 4 tasks, 3 lists and 3 members; Alice owns one board.
+	b := startBoards(t, db, actors.Options{MaxTasks: 5, MaxLists: 3, MaxMembers: 3, MaxBoards: 2})
+	ctx := context.Background()
+	if _, err := db.Register(ctx, "dave@example.com", "Dave", "dave-password"); err != nil {
+		t.Fatal(err)
+	}
+	createTask(t, b, "list-todo", "the fifth")
+	for _, tc := range []struct {
+		name string
+		cmd  messages.Command
+		want string
+	}{
+		{"tasks", messages.CreateTask{Meta: meta(alice), ListID: "list-todo", Title: "the sixth"}, "limit of 5 tasks"},
+		{"lists", messages.CreateList{Meta: meta(alice), BoardID: "board-1", Name: "Later"}, "limit of 3 lists"},
+		{"members", messages.AddMember{Meta: meta(carol), BoardID: "board-2", Email: "bob@example.com", Role: messages.RoleViewer}, ""},
+		{"members", messages.AddMember{Meta: meta(alice), BoardID: "board-1", Email: "dave@example.com", Role: messages.RoleViewer}, "limit of 3 members"},
+		{"boards", messages.CreateBoard{Meta: meta(alice), Name: "Second"}, ""},
+		{"boards", messages.CreateBoard{Meta: meta(alice), Name: "Third"}, "limit of 2 boards"},
+	} {
+		_, err := b.Do(ctx, tc.cmd)
+		if tc.want == "" {
+			if err != nil {
+				t.Fatalf("%s below the quota: %v", tc.name, err)
+			}
+			continue
+		}
+		if e := messages.AsError(err); e == nil || e.Code != messages.CodeConflict || !strings.Contains(e.Message, tc.want) {
+			t.Fatalf("%s past the quota: %v, want a conflict saying %q", tc.name, err, tc.want)
+		}
+	}
+	s := snapshot(t, b, alice, "board-1")
+	if len(s.Tasks) != 5 || len(s.Lists) != 3 || s.Seq != 1 {
+		t.Fatalf("board-1 after the refusals: %d tasks, %d lists, seq %d; want 5, 3 and 1", len(s.Tasks), len(s.Lists), s.Seq)
 	}
 }

@@ -131,8 +131,7 @@ func (b *Boards) do(ctx context.Context, cmd messages.Command) (messages.Result,
 	case messages.CreateBoard:
 		return b.createBoard(ctx, c)
 	case messages.ListBoards:
-		boards, err := b.store.BoardsOf(ctx, c.UserID)
-		return messages.Result{Boards: boards}, err
+		return b.listBoards(ctx, c)
 	}
 	routed, err := b.route(ctx, cmd)
 	var r reply
@@ -225,6 +224,9 @@ func (b *Boards) createBoard(ctx context.Context, c messages.CreateBoard) (messa
 	if res, found, err := replayed(ctx, b.store, c); found || err != nil {
 		return res, err
 	}
+	if err := b.checkBoardQuota(ctx, c.UserID); err != nil {
+		return messages.Result{}, err
+	}
 	now := messages.NewTime(b.opts.Clock())
 	board := messages.Board{ID: newID("board"), Name: strings.TrimSpace(c.Name), CreatedAt: now, Role: messages.RoleOwner}
 	nb := messages.NewBoard{Board: board, OwnerID: c.UserID}
@@ -241,6 +243,37 @@ func (b *Boards) createBoard(ctx context.Context, c messages.CreateBoard) (messa
 			return messages.Result{}, err
 		}
 		return messages.Result{}, fmt.Errorf("create board: %w", err)
+	}
+	return res, nil
+}
+
+// checkBoardQuota refuses a new board to a user who owns MaxBoards already.
+func (b *Boards) checkBoardQuota(ctx context.Context, userID string) error {
+	owned, err := b.store.OwnedBoards(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if owned >= b.opts.MaxBoards {
+		return messages.Errorf(messages.CodeConflict, "you have reached the limit of %d boards you own", b.opts.MaxBoards)
+	}
+	return nil
+}
+
+// listBoards answers one page of the boards a user is a member of; Next names where the next
+// page starts, or is empty on the last.
+func (b *Boards) listBoards(ctx context.Context, c messages.ListBoards) (messages.Result, error) {
+	limit := c.Limit
+	if limit <= 0 || limit > messages.MaxPage {
+		limit = messages.DefaultPage
+	}
+	boards, err := b.store.BoardsOf(ctx, c.UserID, c.After, limit+1)
+	if err != nil {
+		return messages.Result{}, err
+	}
+	res := messages.Result{Boards: boards}
+	if len(boards) > limit {
+		res.Boards = boards[:limit]
+		res.Next = boards[limit-1].ID
 	}
 	return res, nil
 }

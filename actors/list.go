@@ -22,6 +22,9 @@ func (b *board) createList(c messages.CreateList) (messages.Result, error) {
 	if res, done, err := b.admit(c, messages.RoleEditor); done {
 		return res, err
 	}
+	if len(b.st.lists) >= b.opts.MaxLists {
+		return messages.Result{}, overQuota("lists", b.opts.MaxLists)
+	}
 	at := clamp(c.Position, len(b.st.lists))
 	l := messages.List{ID: newID("list"), BoardID: b.id, Name: strings.TrimSpace(c.Name), CreatedAt: b.now()}
 	next := slices.Insert(slices.Clone(b.st.lists), at, l)

@@ -57,6 +57,9 @@ func (b *board) addMember(c messages.AddMember) (messages.Result, error) {
 	if _, ok := b.st.members[u.ID]; ok {
 		return messages.Result{}, messages.Errorf(messages.CodeConflict, "%s is already a member; change the role instead", u.Name)
 	}
+	if len(b.st.members) >= b.opts.MaxMembers {
+		return messages.Result{}, overQuota("members", b.opts.MaxMembers)
+	}
 	m := messages.Member{UserID: u.ID, Name: u.Name, Email: u.Email, Role: c.Role}
 	return b.commit(c, messages.Event{Type: messages.MemberAdded, Member: &m},
 		messages.Change{PutMembers: []messages.Member{m}}, messages.Result{Member: &m},

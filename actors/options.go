@@ -8,6 +8,15 @@ import (
 	"github.com/taskboard/taskboard/messages"
 )
 
+// The default quotas: far above what a team uses, low enough that one account cannot make a
+// board too large to load or a snapshot too large to send.
+const (
+	DefaultMaxTasks   = 50000
+	DefaultMaxLists   = 500
+	DefaultMaxMembers = 1000
+	DefaultMaxBoards  = 1000
+)
+
 // Options configures Boards. Zero values take the defaults.
 type Options struct {
 	Logger zerolog.Logger
@@ -23,6 +32,10 @@ type Options struct {
 	// MaxBatch bounds how many queued changes a board commits in one transaction
 	// (default 256).
 	MaxBatch int
+	// Quotas, each refused past it with a conflict that names it: tasks (archived ones
+	// included) and lists on one board, members of one board, and boards one user owns
+	// (defaults DefaultMaxTasks, DefaultMaxLists, DefaultMaxMembers, DefaultMaxBoards).
+	MaxTasks, MaxLists, MaxMembers, MaxBoards int
 	// MaxRestarts crashes within RestartWindow stop a board until its next use
 	// (defaults 5 in 10 s).
 	MaxRestarts   int
@@ -61,6 +74,18 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256
+	}
+	if o.MaxTasks <= 0 {
+		o.MaxTasks = DefaultMaxTasks
+	}
+	if o.MaxLists <= 0 {
+		o.MaxLists = DefaultMaxLists
+	}
+	if o.MaxMembers <= 0 {
+		o.MaxMembers = DefaultMaxMembers
+	}
+	if o.MaxBoards <= 0 {
+		o.MaxBoards = DefaultMaxBoards
 	}
 	if o.MaxRestarts <= 0 {
 		o.MaxRestarts = 5

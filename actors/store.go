@@ -24,8 +24,11 @@ type Store interface {
 	// CreateBoard inserts a board, its lists, its owner and the idempotency record, if any,
 	// in one transaction, at seq 0.
 	CreateBoard(ctx context.Context, b messages.NewBoard) error
-	// BoardsOf lists the boards a user is a member of, with the user's role, oldest first.
-	BoardsOf(ctx context.Context, userID string) ([]messages.Board, error)
+	// BoardsOf lists the boards a user is a member of, with the user's role, oldest first: at
+	// most limit, after the board whose id is after (from the start when empty).
+	BoardsOf(ctx context.Context, userID, after string, limit int) ([]messages.Board, error)
+	// OwnedBoards counts the boards a user owns.
+	OwnedBoards(ctx context.Context, userID string) (int, error)
 	// BoardOfTask and BoardOfList return the board holding a task or list, or not_found.
 	BoardOfTask(ctx context.Context, taskID string) (string, error)
 	BoardOfList(ctx context.Context, listID string) (string, error)

@@ -52,6 +52,9 @@ func (b *board) createTask(c messages.CreateTask) (messages.Result, error) {
 	if err := b.checkAssignee(c.AssigneeID); err != nil {
 		return messages.Result{}, err
 	}
+	if len(b.st.taskList) >= b.opts.MaxTasks {
+		return messages.Result{}, overQuota("tasks", b.opts.MaxTasks)
+	}
 	now := b.now()
 	t := messages.Task{
 		ID: newID("task"), BoardID: b.id, ListID: c.ListID, Title: strings.TrimSpace(c.Title),

@@ -2,19 +2,37 @@ package gateway
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/taskboard/taskboard/messages"
 )
 
-// listBoards answers GET /boards: {data:[Board]}, the caller's boards with their role.
+// listBoards answers GET /boards?limit=&after=: {data:[Board], next}, a page of the caller's
+// boards with their role, oldest first; next is the after of the next page, or null.
 func (s *Server) listBoards(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.cfg.Boards.Do(r.Context(), messages.ListBoards{Meta: readMeta(r)})
+	c := messages.ListBoards{Meta: readMeta(r), After: r.URL.Query().Get("after")}
+	if c.After != "" && !messages.ValidID(c.After) {
+		return messages.Errorf(messages.CodeValidation, "after must be a board id").Field("after", "format")
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > messages.MaxPage {
+			return messages.Errorf(messages.CodeValidation, "limit must be 1 to %d", messages.MaxPage).Field("limit", "range")
+		}
+		c.Limit = n
+	}
+	res, err := s.cfg.Boards.Do(r.Context(), c)
 	if err != nil {
 		return err
 	}
+	var next *string
+	if res.Next != "" {
+		next = &res.Next
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Data []messages.Board `json:"data"`
-	}{nonNil(res.Boards)})
+		Next *string          `json:"next"`
+	}{nonNil(res.Boards), next})
 	return nil
 }
 

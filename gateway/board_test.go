@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -140,5 +142,52 @@ func TestBoardAccess(t *testing.T) {
 	body := bob.do(t, "POST", "/boards", map[string]any{"name": " "}).wantError(t, http.StatusBadRequest, messages.CodeValidation)
 	if body.Error.Fields["name"] == "" {
 		t.Fatalf("fields %v, want name", body.Error.Fields)
+	}
+}
+
+// TestBoardsArePaged: GET /boards answers pages of at most limit boards, oldest first, and
+// next leads from one page to the next until it is null.
+func TestBoardsArePaged(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	for i := range 3 {
+		alice.do(t, "POST", "/boards", map[string]string{"name": fmt.Sprintf("Board %d", i)}).want(t, http.StatusCreated)
+	}
+	var all []string
+	path := "/boards?limit=2"
+	for pages := 0; ; pages++ {
+		if pages > 3 {
+			t.Fatalf("more pages than boards: %v", all)
+		}
+		var page struct {
+			Data []messages.Board
+			Next *string
+		}
+		alice.do(t, "GET", path, nil).decode(t, &page)
+		if len(page.Data) > 2 {
+			t.Fatalf("a page of %d boards, want at most 2", len(page.Data))
+		}
+		for _, b := range page.Data {
+			all = append(all, b.Name)
+		}
+		if page.Next == nil {
+			break
+		}
+		path = "/boards?limit=2&after=" + url.QueryEscape(*page.Next)
+	}
+	want := []string{"Launch", "Side project", "Board 0", "Board 1", "Board 2"}
+	if diff := cmp.Diff(want, all); diff != "" {
+		t.Fatalf("boards over the pages (-want +got):\n%s", diff)
+	}
+	var whole struct {
+		Data []messages.Board
+		Next *string
+	}
+	alice.do(t, "GET", "/boards", nil).decode(t, &whole)
+	if len(whole.Data) != 5 || whole.Next != nil {
+		t.Fatalf("the default page: %d boards, next %v; want all 5 and null", len(whole.Data), whole.Next)
+	}
+	for _, bad := range []string{"/boards?limit=0", "/boards?limit=1001", "/boards?limit=x", "/boards?after=a%00b"} {
+		alice.do(t, "GET", bad, nil).wantError(t, http.StatusBadRequest, messages.CodeValidation)
 	}
 }

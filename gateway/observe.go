@@ -109,14 +109,19 @@ type connectionsAnswer struct {
 // adminConnections answers GET /admin/connections: the live SSE, WebSocket and long-poll
 // connections of each board the caller owns, and their totals (see docs/protocol-notes.md).
 func (s *Server) adminConnections(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.cfg.Boards.Do(r.Context(), messages.ListBoards{Meta: readMeta(r)})
-	if err != nil {
-		return err
-	}
 	owned := map[string]bool{}
-	for _, b := range res.Boards {
-		if b.Role == messages.RoleOwner {
-			owned[b.ID] = true
+	for page := (messages.ListBoards{Meta: readMeta(r), Limit: messages.MaxPage}); ; {
+		res, err := s.cfg.Boards.Do(r.Context(), page)
+		if err != nil {
+			return err
+		}
+		for _, b := range res.Boards {
+			if b.Role == messages.RoleOwner {
+				owned[b.ID] = true
+			}
+		}
+		if page.After = res.Next; page.After == "" {
+			break
 		}
 	}
 	if len(owned) == 0 {

@@ -50,10 +50,20 @@ type CreateBoard struct {
 // Validate checks the name.
 func (c CreateBoard) Validate() error { return validateName(c.Name) }
 
-// ListBoards asks for the boards a user is a member of, with the user's role on each.
+// ListBoards asks for a page of the boards a user is a member of, with the user's role on
+// each, oldest first: at most Limit (DefaultPage when 0, at most MaxPage), after the board
+// whose id is After.
 type ListBoards struct {
 	Meta
+	After string
+	Limit int
 }
+
+// Page sizes of lists a client reads in pages.
+const (
+	DefaultPage = 200
+	MaxPage     = 1000
+)
 
 // GetSnapshot asks a board for its Snapshot. Needs role viewer.
 type GetSnapshot struct {

@@ -133,5 +133,7 @@ type Result struct {
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
 	Member   *Member   `json:"member,omitempty"`
 	Members  []Member  `json:"members,omitempty"`
-	Seq      int64     `json:"seq"`
+	// Next is where the next page of a paged answer starts; empty on the last page.
+	Next string `json:"next,omitempty"`
+	Seq  int64  `json:"seq"`
 }

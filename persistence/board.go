@@ -131,20 +131,26 @@ func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) error {
 	return nil
 }
 
-// BoardsOf lists the boards a user is a member of, with the user's role, oldest first
-// (created_at, then id). Deleted boards are left out.
-func (db *DB) BoardsOf(ctx context.Context, userID string) ([]messages.Board, error) {
+// BoardsOf lists the boards a user is a member of, with the user's role, oldest first: at most
+// limit of them, after the board whose id is after (from the start when empty).
+func (db *DB) BoardsOf(ctx context.Context, userID, after string, limit int) ([]messages.Board, error) {
 	var rows []struct {
 		ID        string `bun:"id"`
 		Name      string `bun:"name"`
 		CreatedAt int64  `bun:"created_at"`
 		Role      string `bun:"role"`
 	}
-	err := db.bun.NewRaw(`SELECT b.id, b.name, b.created_at, m.role
+	q := `SELECT b.id, b.name, b.created_at, m.role
 		FROM board_members AS m JOIN boards AS b ON b.id = m.board_id
-		WHERE m.user_id = ? AND b.deleted_at IS NULL
-		ORDER BY b.created_at, b.id`, userID).Scan(ctx, &rows)
-	if err != nil {
+		WHERE m.user_id = ? AND b.deleted_at IS NULL`
+	args := []any{userID}
+	if after != "" {
+		q += ` AND (b.created_at, b.id) > (SELECT created_at, id FROM boards WHERE id = ?)`
+		args = append(args, after)
+	}
+	q += ` ORDER BY b.created_at, b.id LIMIT ?`
+	args = append(args, limit)
+	if err := db.bun.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("boards of %s: %w", userID, err)
 	}
 	boards := make([]messages.Board, len(rows))
@@ -152,6 +158,17 @@ func (db *DB) BoardsOf(ctx context.Context, userID string) ([]messages.Board, er
 		boards[i] = messages.Board{ID: r.ID, Name: r.Name, CreatedAt: fromMillis(r.CreatedAt), Role: messages.Role(r.Role)}
 	}
 	return boards, nil
+}
+
+// OwnedBoards counts the boards a user owns.
+func (db *DB) OwnedBoards(ctx context.Context, userID string) (int, error) {
+	var n int
+	err := db.bun.NewRaw(`SELECT count(*) FROM board_members AS m JOIN boards AS b ON b.id = m.board_id
+		WHERE m.user_id = ? AND m.role = ? AND b.deleted_at IS NULL`, userID, string(messages.RoleOwner)).Scan(ctx, &n)
+	if err != nil {
+		return 0, fmt.Errorf("boards owned by %s: %w", userID, err)
+	}
+	return n, nil
 }
 
 // BoardOfTask returns the board holding a task, or messages.NotFound("task") when there is

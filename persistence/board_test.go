@@ -44,7 +44,7 @@ func TestCreateBoard(t *testing.T) {
 		t.Errorf("LoadBoard mismatch (-want +got):\n%s", diff)
 	}
 
-	boards, err := db.BoardsOf(ctx, "user-bob")
+	boards, err := db.BoardsOf(ctx, "user-bob", "", 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,7 +197,7 @@ func TestDeleteBoard(t *testing.T) {
 	if _, err := db.BoardOfList(ctx, "list-todo"); messages.ErrorCode(err) != messages.CodeNotFound {
 		t.Errorf("BoardOfList on a deleted board: %v, want not_found", err)
 	}
-	boards, err := db.BoardsOf(ctx, "user-alice")
+	boards, err := db.BoardsOf(ctx, "user-alice", "", 100)
 	if err != nil || len(boards) != 1 || boards[0].ID != "board-2" {
 		t.Errorf("BoardsOf(alice) = %v, %v, want only board-2", boards, err)
 	}

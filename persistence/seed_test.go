@@ -81,7 +81,7 @@ func TestSeedDemo(t *testing.T) {
 		"user-nobody": nil,
 	}
 	for user, w := range boards {
-		got, err := db.BoardsOf(ctx, user)
+		got, err := db.BoardsOf(ctx, user, "", 100)
 		if err != nil {
 			t.Fatalf("BoardsOf(%s): %v", user, err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/persistence"
 )
@@ -44,6 +45,8 @@ type config struct {
 	WSRate          float64
 	WSBurst         int
 	Pprof           string
+	// Quotas (actors.Options).
+	MaxTasks, MaxLists, MaxMembers, MaxBoards int
 }
 
 // originList is a comma-separated list of origins; setting it replaces the list, so that a
@@ -94,6 +97,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.WSWriteTimeout, "ws-write-timeout", gateway.DefaultWSWriteTimeout, "bound of each write to a WebSocket")
 	fs.Float64Var(&cfg.WSRate, "ws-rate", gateway.DefaultWSRate, "messages per second a WebSocket client may send; faster for longer closes with 1008")
 	fs.IntVar(&cfg.WSBurst, "ws-burst", gateway.DefaultWSBurst, "messages a WebSocket client may send at once")
+	fs.IntVar(&cfg.MaxTasks, "max-tasks-per-board", actors.DefaultMaxTasks, "tasks one board may hold")
+	fs.IntVar(&cfg.MaxLists, "max-lists-per-board", actors.DefaultMaxLists, "lists one board may hold")
+	fs.IntVar(&cfg.MaxMembers, "max-members-per-board", actors.DefaultMaxMembers, "members one board may have")
+	fs.IntVar(&cfg.MaxBoards, "max-boards-per-user", actors.DefaultMaxBoards, "boards one user may own")
 	fs.StringVar(&cfg.Pprof, "pprof", "", "serve net/http/pprof on this loopback address (127.0.0.1:6060); off when empty")
 
 	var envErr error
@@ -203,5 +210,7 @@ func (c config) log(logger zerolog.Logger) {
 		Strs("allowed_origins", c.AllowedOrigins).Bool("secure_cookies", c.SecureCookies).
 		Stringer("ws_ping_interval", c.WSPingInterval).Int("ws_send_queue", c.WSSendQueue).
 		Stringer("ws_write_timeout", c.WSWriteTimeout).Float64("ws_rate", c.WSRate).Int("ws_burst", c.WSBurst).
+		Int("max_tasks_per_board", c.MaxTasks).Int("max_lists_per_board", c.MaxLists).
+		Int("max_members_per_board", c.MaxMembers).Int("max_boards_per_user", c.MaxBoards).
 		Str("pprof", c.Pprof).Msg("configuration")
 }

@@ -94,6 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Retention: cfg.Retention,
 		IdleAfter: cfg.IdleAfter,
 		Observer:  m,
+		MaxTasks:  cfg.MaxTasks, MaxLists: cfg.MaxLists, MaxMembers: cfg.MaxMembers, MaxBoards: cfg.MaxBoards,
 	})
 	defer func() { err = errors.Join(err, shutdownBoards(boards, cfg.ShutdownTimeout)) }()
 

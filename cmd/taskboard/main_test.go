@@ -288,6 +288,7 @@ func TestConfig(t *testing.T) {
 		Heartbeat: 15 * time.Second, RingSize: 1000, Retention: 10000, IdleAfter: 5 * time.Minute,
 		AllowSignup: true, ShutdownTimeout: 10 * time.Second, SessionTTL: 30 * 24 * time.Hour,
 		WSPingInterval: 30 * time.Second, WSSendQueue: 256, WSWriteTimeout: 10 * time.Second, WSRate: 100, WSBurst: 200,
+		MaxTasks: 50000, MaxLists: 500, MaxMembers: 1000, MaxBoards: 1000,
 	}
 	env := map[string]string{
 		"TASKBOARD_ADDR": ":5000", "TASKBOARD_DB": "/env.db", "TASKBOARD_DEMO": "true",
@@ -298,6 +299,8 @@ func TestConfig(t *testing.T) {
 		"TASKBOARD_SECURE_COOKIES":   "true",
 		"TASKBOARD_WS_PING_INTERVAL": "5s", "TASKBOARD_WS_SEND_QUEUE": "32", "TASKBOARD_WS_WRITE_TIMEOUT": "2s",
 		"TASKBOARD_WS_RATE": "12.5", "TASKBOARD_WS_BURST": "25",
+		"TASKBOARD_MAX_TASKS_PER_BOARD": "10", "TASKBOARD_MAX_LISTS_PER_BOARD": "4",
+		"TASKBOARD_MAX_MEMBERS_PER_BOARD": "5", "TASKBOARD_MAX_BOARDS_PER_USER": "2",
 	}
 	fromEnv := config{
 		Addr: ":5000", DB: "/env.db", Demo: true, LogLevel: "debug", LogFormat: "console",
@@ -305,6 +308,7 @@ func TestConfig(t *testing.T) {
 		AllowSignup: false, ShutdownTimeout: 3 * time.Second, SessionTTL: 12 * time.Hour,
 		AllowedOrigins: originList{"https://app.example.com", "http://localhost:5173"}, SecureCookies: true,
 		WSPingInterval: 5 * time.Second, WSSendQueue: 32, WSWriteTimeout: 2 * time.Second, WSRate: 12.5, WSBurst: 25,
+		MaxTasks: 10, MaxLists: 4, MaxMembers: 5, MaxBoards: 2,
 	}
 	flagsOverEnv := fromEnv
 	flagsOverEnv.Addr, flagsOverEnv.RingSize, flagsOverEnv.AllowSignup, flagsOverEnv.Demo = "127.0.0.1:9", 9, true, false
@@ -358,7 +362,8 @@ func TestConfig(t *testing.T) {
 // The access settings reach the accounts and the gateway.
 func TestRunWiresAccessSettings(t *testing.T) {
 	p := start(t, "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "tb.db"), "--demo",
-		"--session-ttl", "1h", "--allowed-origins", "https://app.example.com", "--secure-cookies")
+		"--session-ttl", "1h", "--allowed-origins", "https://app.example.com", "--secure-cookies",
+		"--max-tasks-per-board", "5")
 	url := strings.TrimPrefix(nextLine(t, p.lines), "listening on ")
 	client := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(client.CloseIdleConnections)
@@ -399,6 +404,10 @@ func TestRunWiresAccessSettings(t *testing.T) {
 	}
 	if got := post("https://evil.example"); got != http.StatusForbidden {
 		t.Errorf("POST from a foreign origin: %d, want 403", got)
+	}
+	// board-1 holds 5 tasks now: the quota refuses a sixth.
+	if got := post("https://app.example.com"); got != http.StatusConflict {
+		t.Errorf("POST past --max-tasks-per-board: %d, want 409", got)
 	}
 	if err := p.stop(t); err != nil {
 		t.Fatal(err)
