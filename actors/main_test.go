@@ -17,6 +17,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// cheapHash keeps opening and seeding a database fast under -race; the hashing code is the
+// real one.
+var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
+
 const (
 	alice = "user-alice"
 	bob   = "user-bob"
@@ -36,7 +40,7 @@ func openStore(t testing.TB) (*persistence.DB, string) {
 
 func openPath(t testing.TB, path string) *persistence.DB {
 	t.Helper()
-	db, err := persistence.Open(context.Background(), path, persistence.Options{Logger: zerolog.Nop()})
+	db, err := persistence.Open(context.Background(), path, persistence.Options{Logger: zerolog.Nop(), HashParams: cheapHash})
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
