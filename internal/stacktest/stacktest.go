@@ -90,8 +90,9 @@ func Start(t testing.TB, opts Options) *Server {
 // Options.HTTP2); Stop closes its idle connections.
 func (s *Server) Client() *http.Client { return s.HTTP.Client() }
 
-// Restart stops the server and starts it again on the same address and database, as a
-// restarted program would.
+// Restart starts the server again on the same address and database, as a restarted program
+// would, stopping it first if it runs. Clients see their connections end, then the server
+// back at the same URL.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
