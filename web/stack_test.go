@@ -117,15 +117,15 @@ func (s *stack) webSocket(token string) (bool, string) {
 	return false, fmt.Sprintf("GET /ws with a WebSocket handshake answered %d, not 101", resp.StatusCode)
 }
 
-// requireWebSocket skips a test that needs the WebSocket endpoint when the server has none.
+// requireWebSocket fails a test that needs the WebSocket endpoint when the server has none.
 func requireWebSocket(t *testing.T, s *stack) {
 	t.Helper()
 	if ok, why := s.webSocket(s.login("alice")); !ok {
-		t.Skipf("needs the WebSocket endpoint (PROTOCOL.md, GET /ws): %s", why)
+		t.Fatalf("needs the WebSocket endpoint (PROTOCOL.md, GET /ws): %s", why)
 	}
 }
 
-// requireMembers skips a test that needs the members endpoints when the server has none.
+// requireMembers fails a test that needs the members endpoints when the server has none.
 func requireMembers(t *testing.T, s *stack) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.URL+"/boards/board-1/members", nil)
@@ -136,6 +136,6 @@ func requireMembers(t *testing.T, s *stack) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
-		t.Skipf("needs the members endpoints (PROTOCOL.md, GET /boards/{boardId}/members answered %d)", resp.StatusCode)
+		t.Fatalf("needs the members endpoints (PROTOCOL.md, GET /boards/{boardId}/members answered %d)", resp.StatusCode)
 	}
 }
