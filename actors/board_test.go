@@ -284,7 +284,7 @@ func TestConcurrentWritersOnOneBoard(t *testing.T) {
 		}()
 	}
 	for range writers {
-		if err := <-errs; err != nil {
+		if err, _ := recv(t, errs, "writer's end"); err != nil {
 			t.Fatal(err)
 		}
 	}

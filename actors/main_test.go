@@ -17,6 +17,9 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// wait bounds every wait of these tests; nothing here sleeps to synchronise.
+const wait = 5 * time.Second
+
 // cheapHash keeps opening and seeding a database fast under -race; the hashing code is the
 // real one.
 var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
@@ -131,6 +134,19 @@ func next(t *testing.T, sub *messages.Subscription) messages.Encoded {
 		t.Fatal("no event within 5s")
 	}
 	return messages.Encoded{}
+}
+
+// recv receives from ch, failing t with what if nothing comes within wait. ok is false if ch
+// was closed.
+func recv[T any](t testing.TB, ch <-chan T, what string) (v T, ok bool) {
+	t.Helper()
+	select {
+	case v, ok = <-ch:
+		return v, ok
+	case <-time.After(wait):
+		t.Fatalf("no %s within %s", what, wait)
+	}
+	return v, false
 }
 
 // checkPositions fails unless every list's tasks, and the lists, are numbered 0..n-1.
