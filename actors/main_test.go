@@ -149,6 +149,23 @@ func recv[T any](t testing.TB, ch <-chan T, what string) (v T, ok bool) {
 	return v, false
 }
 
+// drain receives from ch until it is closed and returns how many values it held, failing t
+// with what if ch is still open after wait.
+func drain[T any](t testing.TB, ch <-chan T, what string) int {
+	t.Helper()
+	deadline := time.After(wait)
+	for n := 0; ; n++ {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return n
+			}
+		case <-deadline:
+			t.Fatalf("%s still open after %s", what, wait)
+		}
+	}
+}
+
 // checkPositions fails unless every list's tasks, and the lists, are numbered 0..n-1.
 func checkPositions(t *testing.T, s messages.Snapshot) {
 	t.Helper()
