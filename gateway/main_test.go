@@ -32,6 +32,30 @@ func TestMain(m *testing.M) {
 // wait bounds every wait of these tests; nothing here sleeps to synchronise.
 const wait = 10 * time.Second
 
+// recv receives from ch, failing t with what if nothing comes within wait. ok is false if ch
+// was closed.
+func recv[T any](t testing.TB, ch <-chan T, what string) (v T, ok bool) {
+	t.Helper()
+	select {
+	case v, ok = <-ch:
+		return v, ok
+	case <-time.After(wait):
+		t.Fatalf("no %s within %s", what, wait)
+	}
+	return v, false
+}
+
+// within reports whether ch receives or is closed within wait, for waits without a test to
+// fail (a cleanup's): a goroutine left behind is goleak's to report.
+func within[T any](ch <-chan T) bool {
+	select {
+	case <-ch:
+		return true
+	case <-time.After(wait):
+		return false
+	}
+}
+
 // env is a real server (internal/stacktest): SQLite in a temp file, the board actors and the
 // gateway behind httptest, with a clock tests can advance and the gateway's log lines.
 type env struct {
