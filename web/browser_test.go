@@ -155,7 +155,11 @@ func (b *browser) open(t testing.TB, s *stack, who, path string) *page {
 	}()
 	t.Cleanup(func() {
 		p.close()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(wait):
+			t.Errorf("%s's console still read %s after the page closed", who, wait)
+		}
 		p.checkConsole()
 	})
 	p.run(chromedp.Navigate(s.URL + path))
