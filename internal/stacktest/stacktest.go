@@ -32,8 +32,8 @@ const shutdownWait = 10 * time.Second
 type Options struct {
 	// Path is the database file; empty means a new file under t.TempDir().
 	Path string
-	// Empty leaves the database as it is instead of seeding the demo data into it when it is
-	// empty.
+	// Empty leaves the database as it is; by default the demo data is seeded into a database
+	// that has none.
 	Empty bool
 	// DB is the database's options; zero HashParams mean CheapHash.
 	DB persistence.Options
