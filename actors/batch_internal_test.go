@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/taskboard/taskboard/messages"
@@ -81,8 +82,13 @@ func TestStagedChangesCommitInOneTransaction(t *testing.T) {
 		if replies[i].err != nil || replies[i].res.Task.Title != want || replies[i].res.Seq != int64(i+1) {
 			t.Fatalf("reply %d: %+v, want %s at seq %d", i, replies[i], want, i+1)
 		}
-		if e := <-events; e.Seq != int64(i+1) {
-			t.Fatalf("published seq %d, want %d", e.Seq, i+1)
+		select {
+		case e := <-events:
+			if e.Seq != int64(i+1) {
+				t.Fatalf("published seq %d, want %d", e.Seq, i+1)
+			}
+		default: // the flush publishes before it returns
+			t.Fatalf("seq %d was not published", i+1)
 		}
 	}
 }
@@ -99,8 +105,13 @@ func TestFailedBatchFailsEveryChangeAndReloads(t *testing.T) {
 			t.Fatalf("reply %d: %v, want unavailable", i, r.err)
 		}
 	}
-	if _, ok := <-events; ok {
-		t.Fatal("an event of a failed batch was published")
+	select {
+	case _, ok := <-events:
+		if ok {
+			t.Fatal("an event of a failed batch was published")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the subscription outlived a failed batch")
 	}
 	res, err := b.snapshot(messages.GetSnapshot{Meta: messages.Meta{UserID: "user-alice"}, BoardID: "board-1"})
 	if err != nil || res.Snapshot.Seq != 0 || len(res.Snapshot.Tasks) != 4 {

@@ -284,10 +284,7 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 			t.Fatalf("fast subscriber got seq %d, want %d", e.Seq, i+1)
 		}
 	}
-	got := 0
-	for range slow.Events {
-		got++
-	}
+	got := drain(t, slow.Events, "slow subscription")
 	if got != 2 || slow.Err() != messages.EndSlow {
 		t.Fatalf("slow subscriber got %d events and ended with %q, want 2 and %q", got, slow.Err(), messages.EndSlow)
 	}
@@ -317,7 +314,7 @@ func TestConcurrentWritersOnOneBoard(t *testing.T) {
 		}()
 	}
 	for range writers {
-		if err := <-errs; err != nil {
+		if err, _ := recv(t, errs, "writer's end"); err != nil {
 			t.Fatal(err)
 		}
 	}

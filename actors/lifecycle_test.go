@@ -2,6 +2,7 @@ package actors_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestCrashedBoardRestartsFromDatabase(t *testing.T) {
 		hooks.await(t, "board-1 loaded")
 		if i == 0 {
 			// A subscriber of the crashed instance is told to subscribe again.
-			if _, ok := <-sub.Events; ok || sub.Err() != messages.EndRestarted {
+			if _, ok := recv(t, sub.Events, "end of the subscription"); ok || sub.Err() != messages.EndRestarted {
 				t.Fatalf("subscription after a crash: ended %v, reason %q", !ok, sub.Err())
 			}
 		}
@@ -171,7 +172,7 @@ func TestDeletedBoardEndsSubscriptions(t *testing.T) {
 	if e := next(t, sub); e.Type != messages.BoardDeleted {
 		t.Fatalf("got %s, want board_deleted", e.Type)
 	}
-	if _, ok := <-sub.Events; ok || sub.Err() != messages.EndDeleted {
+	if _, ok := recv(t, sub.Events, "end of the subscription"); ok || sub.Err() != messages.EndDeleted {
 		t.Fatalf("subscription still open or wrong reason %q", sub.Err())
 	}
 	_, err := b.Do(context.Background(), messages.GetSnapshot{Meta: meta(alice), BoardID: "board-1"})
@@ -214,7 +215,7 @@ func TestStaleBoardReloadsAfterAFailedCommit(t *testing.T) {
 	if messages.ErrorCode(err) != messages.CodeUnavailable {
 		t.Fatalf("commit on a stale board: %v, want unavailable", err)
 	}
-	if _, ok := <-sub.Events; ok || sub.Err() != messages.EndRestarted {
+	if _, ok := recv(t, sub.Events, "end of the subscription"); ok || sub.Err() != messages.EndRestarted {
 		t.Fatalf("subscriber of a stale board: reason %q, want %q", sub.Err(), messages.EndRestarted)
 	}
 	if got := createTask(t, stale, "list-todo", "here"); got.Position != 3 {
@@ -225,14 +226,18 @@ func TestStaleBoardReloadsAfterAFailedCommit(t *testing.T) {
 	}
 }
 
-// slowStore holds the first LoadBoard until release is closed.
+// slowStore holds each LoadBoard until release is closed, or fails it after wait.
 type slowStore struct {
 	actors.Store
 	release chan struct{}
 }
 
 func (s slowStore) LoadBoard(ctx context.Context, id string, recent int) (messages.BoardState, error) {
-	<-s.release
+	select {
+	case <-s.release:
+	case <-time.After(wait):
+		return messages.BoardState{}, errors.New("slowStore: not released in time")
+	}
 	return s.Store.LoadBoard(ctx, id, recent)
 }
 

@@ -17,6 +17,13 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// wait bounds every wait of these tests; nothing here sleeps to synchronise.
+const wait = 5 * time.Second
+
+// cheapHash keeps opening and seeding a database fast under -race; the hashing code is the
+// real one.
+var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
+
 const (
 	alice = "user-alice"
 	bob   = "user-bob"
@@ -36,7 +43,7 @@ func openStore(t testing.TB) (*persistence.DB, string) {
 
 func openPath(t testing.TB, path string) *persistence.DB {
 	t.Helper()
-	db, err := persistence.Open(context.Background(), path, persistence.Options{Logger: zerolog.Nop()})
+	db, err := persistence.Open(context.Background(), path, persistence.Options{Logger: zerolog.Nop(), HashParams: cheapHash})
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
@@ -127,6 +134,36 @@ func next(t *testing.T, sub *messages.Subscription) messages.Encoded {
 		t.Fatal("no event within 5s")
 	}
 	return messages.Encoded{}
+}
+
+// recv receives from ch, failing t with what if nothing comes within wait. ok is false if ch
+// was closed.
+func recv[T any](t testing.TB, ch <-chan T, what string) (v T, ok bool) {
+	t.Helper()
+	select {
+	case v, ok = <-ch:
+		return v, ok
+	case <-time.After(wait):
+		t.Fatalf("no %s within %s", what, wait)
+	}
+	return v, false
+}
+
+// drain receives from ch until it is closed and returns how many values it held, failing t
+// with what if ch is still open after wait.
+func drain[T any](t testing.TB, ch <-chan T, what string) int {
+	t.Helper()
+	deadline := time.After(wait)
+	for n := 0; ; n++ {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return n
+			}
+		case <-deadline:
+			t.Fatalf("%s still open after %s", what, wait)
+		}
+	}
 }
 
 // checkPositions fails unless every list's tasks, and the lists, are numbered 0..n-1.

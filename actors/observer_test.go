@@ -71,8 +71,7 @@ func TestObserverSeesBoardsCommitsEventsAndDrops(t *testing.T) {
 	}
 	next(t, live)
 	next(t, live)
-	for range slow.Events {
-	}
+	drain(t, slow.Events, "slow subscription")
 	if slow.Err() != messages.EndSlow {
 		t.Fatalf("slow subscriber ended with %q, want %q", slow.Err(), messages.EndSlow)
 	}

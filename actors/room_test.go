@@ -177,7 +177,7 @@ func TestRoomPresenceIsPerUser(t *testing.T) {
 	if m := sb.take(t, "presence"); !cmp.Equal(m.Viewers, viewers("Bob")) {
 		t.Fatalf("presence after alice left: %+v", m.Viewers)
 	}
-	if reason := <-s1.ended; reason != messages.EndUnsubscribed {
+	if reason, _ := recv(t, s1.ended, "end of tab1"); reason != messages.EndUnsubscribed {
 		t.Fatalf("tab1 ended with %q", reason)
 	}
 	select {

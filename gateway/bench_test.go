@@ -9,16 +9,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lxzan/gws"
 	"github.com/rs/zerolog"
 
-	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
-	"github.com/taskboard/taskboard/persistence"
+	"github.com/taskboard/taskboard/internal/stacktest"
 )
 
 // BenchmarkSSEFanOut measures one task creation, from the POST until each of n real SSE
@@ -74,7 +72,6 @@ func benchSSEFanOut(b *testing.B, n int) {
 	transport.CloseIdleConnections()
 }
 
-// benchServer starts a real server on a demo database and logs in as alice.
 // postTask creates a task over REST and fails b unless it was created.
 func postTask(b *testing.B, transport http.RoundTripper, url, token string, body []byte) {
 	req, _ := http.NewRequest(http.MethodPost, url+"/tasks", bytes.NewReader(body))
@@ -87,28 +84,14 @@ func postTask(b *testing.B, transport http.RoundTripper, url, token string, body
 	resp.Body.Close()
 }
 
+// benchServer starts a real server on a demo database and logs in as alice.
 func benchServer(b *testing.B, opts ...option) (*httptest.Server, string) {
-	ctx := context.Background()
-	db, err := persistence.Open(ctx, filepath.Join(b.TempDir(), "taskboard.db"), persistence.Options{HashParams: cheapHash})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.SeedDemo(ctx); err != nil {
-		b.Fatal(err)
-	}
-	boards := actors.NewBoards(db, actors.Options{Logger: zerolog.Nop()})
-	cfg := gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db, Ready: db.Ping}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	gw := gateway.New(cfg)
-	srv := httptest.NewServer(gw)
-	b.Cleanup(func() {
-		gw.Close()
-		srv.Close()
-		boards.Shutdown(ctx)
-		db.Close()
-	})
+	srv := stacktest.Start(b, stacktest.Options{Gateway: func(c *gateway.Config) {
+		c.Logger = zerolog.Nop()
+		for _, o := range opts {
+			o(c)
+		}
+	}}).HTTP
 	resp, err := http.Post(srv.URL+"/auth/login", "application/json",
 		strings.NewReader(`{"email":"alice@example.com","password":"taskboard-demo"}`))
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/internal/stacktest"
 	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/persistence"
 )
@@ -31,21 +32,40 @@ func TestMain(m *testing.M) {
 // wait bounds every wait of these tests; nothing here sleeps to synchronise.
 const wait = 10 * time.Second
 
-// cheapHash keeps logins fast under -race; the hashing code is the real one.
-var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
+// recv receives from ch, failing t with what if nothing comes within wait. ok is false if ch
+// was closed.
+func recv[T any](t testing.TB, ch <-chan T, what string) (v T, ok bool) {
+	t.Helper()
+	select {
+	case v, ok = <-ch:
+		return v, ok
+	case <-time.After(wait):
+		t.Fatalf("no %s within %s", what, wait)
+	}
+	return v, false
+}
 
-// env is a real server: SQLite in a temp file, the board actors and the gateway behind
-// httptest.
+// within reports whether ch receives or is closed within wait, for waits without a test to
+// fail (a cleanup's): a goroutine left behind is goleak's to report.
+func within[T any](ch <-chan T) bool {
+	select {
+	case <-ch:
+		return true
+	case <-time.After(wait):
+		return false
+	}
+}
+
+// env is a real server (internal/stacktest): SQLite in a temp file, the board actors and the
+// gateway behind httptest, with a clock tests can advance and the gateway's log lines.
 type env struct {
-	path   string
-	clock  *offsetClock
-	db     *persistence.DB
-	boards *actors.Boards
-	gw     *gateway.Server
-	srv    *httptest.Server
-	logs   *logSink
-	once   sync.Once
-	t      *testing.T
+	stack *stacktest.Server
+	path  string
+	clock *offsetClock
+	db    *persistence.DB
+	gw    *gateway.Server
+	srv   *httptest.Server
+	logs  *logSink
 }
 
 type option func(*gateway.Config)
@@ -109,69 +129,32 @@ func startServerDB(t *testing.T, path string, dbOpts persistence.Options, opts .
 
 func startServerWith(t *testing.T, path string, st setup, opts ...option) *env {
 	t.Helper()
-	ctx := context.Background()
 	clock := &offsetClock{}
-	dbOpts := st.db
-	if dbOpts.HashParams == (persistence.HashParams{}) {
-		dbOpts.HashParams = cheapHash
-	}
-	dbOpts.Clock = clock.Now
-	db, err := persistence.Open(ctx, path, dbOpts)
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	if _, err := db.SeedDemo(ctx); err != nil {
-		db.Close()
-		t.Fatalf("seed: %v", err)
-	}
+	st.db.Clock = clock.Now
 	logs := newLogSink()
-	var store actors.Store = db
-	if st.store != nil {
-		store = st.store(db)
+	configure := func(c *gateway.Config) {
+		c.Logger = zerolog.New(logs).Level(zerolog.DebugLevel)
+		c.AllowSignup = true
+		c.LoginPerIP = gateway.RateLimit{Every: time.Millisecond, Burst: 1000}
+		c.LoginPerAccount = gateway.RateLimit{Every: time.Millisecond, Burst: 1000}
+		for _, o := range opts {
+			o(c)
+		}
 	}
-	boards := actors.NewBoards(store, st.actors)
-	cfg := gateway.Config{
-		Logger:          zerolog.New(logs).Level(zerolog.DebugLevel),
-		Boards:          boards,
-		Accounts:        db,
-		Ready:           db.Ping,
-		AllowSignup:     true,
-		LoginPerIP:      gateway.RateLimit{Every: time.Millisecond, Burst: 1000},
-		LoginPerAccount: gateway.RateLimit{Every: time.Millisecond, Burst: 1000},
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	e := &env{path: path, clock: clock, db: db, boards: boards, gw: gateway.New(cfg), logs: logs, t: t}
-	e.srv = httptest.NewUnstartedServer(e.gw)
-	if st.listen != nil {
-		e.srv.Listener = st.listen(e.srv.Listener)
-	}
-	if st.http2 {
-		e.srv.EnableHTTP2 = true
-		e.srv.StartTLS()
-	} else {
-		e.srv.Start()
-	}
-	t.Cleanup(e.stop)
-	return e
+	s := stacktest.Start(t, stacktest.Options{
+		Path:    path,
+		DB:      st.db,
+		Actors:  st.actors,
+		Store:   st.store,
+		Gateway: configure,
+		Listen:  st.listen,
+		HTTP2:   st.http2,
+	})
+	return &env{stack: s, path: path, clock: clock, db: s.DB, gw: s.Gateway, srv: s.HTTP, logs: logs}
 }
 
 // stop shuts the server down; it may be called before cleanup, as a restart does.
-func (e *env) stop() {
-	e.once.Do(func() {
-		e.gw.Close()
-		e.srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		if err := e.boards.Shutdown(ctx); err != nil {
-			e.t.Errorf("boards shutdown: %v", err)
-		}
-		if err := e.db.Close(); err != nil {
-			e.t.Errorf("db close: %v", err)
-		}
-	})
-}
+func (e *env) stop() { e.stack.Stop() }
 
 // client makes requests as one user (or anonymously, with an empty token).
 type client struct {

@@ -88,7 +88,7 @@ func TestAdminConnectionsCountsLiveConnectionsOfOwnedBoards(t *testing.T) {
 	awaitConnections(t, carol, "board-2", [3]int{0, 1, 0})
 
 	cancel()
-	<-polled
+	recv(t, polled, "end of the canceled poll")
 	sse.close()
 	ws.send(t, map[string]any{"type": "leave", "boardId": "board-2"})
 	awaitConnections(t, alice, "board-1", [3]int{0, 1, 0})

@@ -80,7 +80,7 @@ func TestLongPollWaitsForEvent(t *testing.T) {
 			answer := alice.asyncPoll(t, context.Background(), "/boards/board-1/poll"+query, "poll-1")
 			e.logs.await(t, map[string]any{"req": "poll-1", "message": "long poll waiting"})
 			task := alice.createTask(t, "list-todo", "awaited")
-			res := <-answer
+			res, _ := recv(t, answer, "poll answer")
 			res.want(t, http.StatusOK)
 			var a pollAnswer
 			res.decode(t, &a)
@@ -120,7 +120,7 @@ func TestLongPollReleasedWhenClientLeaves(t *testing.T) {
 	}
 
 	cancel()
-	if res := <-answer; res.Status != -1 {
+	if res, _ := recv(t, answer, "answer of the canceled poll"); res.Status != -1 {
 		t.Fatalf("canceled poll answered %d", res.Status)
 	}
 	// The handler returns (its access line is written once it has) and frees the slot.
@@ -137,7 +137,7 @@ func TestLongPollEndsOnServerClose(t *testing.T) {
 	answer := alice.asyncPoll(t, context.Background(), "/boards/board-1/poll", "poll-closing")
 	e.logs.await(t, map[string]any{"req": "poll-closing", "message": "long poll waiting"})
 	e.gw.Close()
-	res := <-answer
+	res, _ := recv(t, answer, "poll answer")
 	res.want(t, http.StatusOK)
 	if string(res.Body) != `{"data":[],"seq":0}`+"\n" {
 		t.Fatalf("poll answer %s, want {data:[], seq:0}", res.Body)
@@ -206,7 +206,7 @@ func TestLongPollLeavesNoSubscriber(t *testing.T) {
 	answer := alice.asyncPoll(t, ctx, "/boards/board-1/poll", "poll-gone")
 	e.logs.await(t, map[string]any{"req": "poll-gone", "message": "long poll waiting"})
 	cancel()
-	<-answer
+	recv(t, answer, "answer of the canceled poll")
 	// An idle board without subscribers leaves memory: the poll's subscription is gone.
 	idle.awaitStopped(t, "board-1", "board-1 still has the subscriber of a long poll whose client left")
 }

@@ -32,8 +32,14 @@ func TestSendPoolFlushesEachScheduledConnection(t *testing.T) {
 		p.schedule(flushFunc(func() { done <- i }))
 	}
 	seen := make(map[int]bool, n)
+	deadline := time.After(10 * time.Second)
 	for range n {
-		seen[<-done] = true
+		select {
+		case i := <-done:
+			seen[i] = true
+		case <-deadline:
+			t.Fatalf("%d of %d flushes within 10 s", len(seen), n)
+		}
 	}
 	if len(seen) != n {
 		t.Fatalf("%d distinct flushes, want %d", len(seen), n)
@@ -89,7 +95,12 @@ func TestWriteNowStopsAtAFullSocketAndTheRestFollows(t *testing.T) {
 		t.Fatalf("the rest: %v", err)
 	}
 	server.Close()
-	if b := <-got; !bytes.Equal(b, want) {
-		t.Fatalf("read %d bytes, want the %d written, in order", len(b), len(want))
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, want) {
+			t.Fatalf("read %d bytes, want the %d written, in order", len(b), len(want))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader did not see the end within 10 s")
 	}
 }

@@ -204,6 +204,8 @@ func TestSSEResumeWhileWriting(t *testing.T) {
 	case <-started:
 	case err := <-failed:
 		t.Fatal(err)
+	case <-time.After(wait):
+		t.Fatalf("bob's first writes took over %s", wait)
 	}
 	last := int64(2)
 	s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", strconv.FormatInt(last, 10))

@@ -113,7 +113,7 @@ func (s *sseStream) send(f sseFrame) bool {
 // close disconnects the client and waits for its reader to stop.
 func (s *sseStream) close() {
 	s.cancel()
-	<-s.done
+	within(s.done)
 }
 
 // next returns the next frame, comments included.

@@ -5,8 +5,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taskboard/taskboard/gateway"
 	"github.com/taskboard/taskboard/messages"
 )
+
+// TestRevokedRoomCloses4003 checks the revocation hook's last step: a board ending a room's
+// subscription with EndRevoked closes the connection with 4003.
+func TestRevokedRoomCloses4003(t *testing.T) {
+	e := newServer(t)
+	p := e.as(t, "bob").joined(t, gwsLib, "board-1")
+	gateway.EndRooms(e.gw, "board-1", messages.EndRevoked)
+	if code := p.awaitClose(t); code != 4003 {
+		t.Fatalf("closed with %d, want 4003", code)
+	}
+}
 
 // A removed member's WebSocket is closed with 4003 within a second, after member_removed;
 // joining the board again then finds no board.

@@ -3,6 +3,7 @@ package persistence
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -22,6 +23,9 @@ type checkpointer struct {
 	stop    chan struct{}
 	done    chan struct{}
 	stopped sync.Once
+	// checkpointed, if set, is called after each checkpoint: tests wait on it
+	// (export_test.go).
+	checkpointed atomic.Pointer[func()]
 }
 
 // startCheckpointer checkpoints db every interval until stopped.
@@ -48,6 +52,9 @@ func (c *checkpointer) run(db *DB, every time.Duration) {
 		// A checkpoint with nothing new to copy reads the WAL's header and returns.
 		if _, err := c.conn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
 			db.log.Warn().Err(err).Msg("WAL checkpoint failed")
+		}
+		if f := c.checkpointed.Load(); f != nil {
+			(*f)()
 		}
 	}
 }

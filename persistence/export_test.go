@@ -5,3 +5,18 @@ import "github.com/uptrace/bun"
 // Bun returns the underlying bun database, for the tests' own queries. Writes through it
 // bypass the DB's write queue and invariants.
 func (db *DB) Bun() *bun.DB { return db.bun }
+
+// Checkpoints returns a channel that receives after each of db's background WAL checkpoints
+// from now on. A receiver that falls behind misses none that matter: a pending value stands
+// for every checkpoint since it was sent.
+func Checkpoints(db *DB) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	f := func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	db.checkpoints.checkpointed.Store(&f)
+	return ch
+}

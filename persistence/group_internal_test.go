@@ -36,6 +36,29 @@ func taskChange(t *testing.T, board, list, id string, seq int64) messages.Change
 	return messages.Change{BoardID: board, Event: e, Encoded: enc, PutTasks: []messages.Task{tk}}
 }
 
+// recv receives from ch, failing t with what if nothing comes within 10 s.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s within 10 s", what)
+	}
+	var zero T
+	return zero
+}
+
+// takeLock takes back the write lock's token the test put there, failing t if it is gone.
+func takeLock(t *testing.T, db *DB) {
+	t.Helper()
+	select {
+	case <-db.writeLock:
+	default:
+		t.Fatal("the write lock the test held was released by someone else")
+	}
+}
+
 // A caller that gives up while its change waits for the lock takes the change back.
 func TestCommitCancelledWhileQueued(t *testing.T) {
 	db := openInternal(t)
@@ -55,10 +78,10 @@ func TestCommitCancelledWhileQueued(t *testing.T) {
 		runtime.Gosched()
 	}
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	if err := recv(t, done, "Commit's return"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Commit = %v, want context.Canceled", err)
 	}
-	<-db.writeLock
+	takeLock(t, db)
 	if n := len(db.commits.take(maxGroup)); n != 0 {
 		t.Fatalf("%d changes left in the queue", n)
 	}
@@ -84,10 +107,10 @@ func TestCommitGroupIsolatesFailures(t *testing.T) {
 	}
 	db.writeLock <- struct{}{}
 	db.commitGroup(ctx, batch)
-	<-db.writeLock
+	takeLock(t, db)
 
 	for i, wantOK := range []bool{true, false, true, false, true} {
-		if err := <-batch[i].done; (err == nil) != wantOK {
+		if err := recv(t, batch[i].done, "commit result"); (err == nil) != wantOK {
 			t.Errorf("change %d (%s): err = %v, want ok %v", i, batch[i].changes[0].PutTasks[0].ID, err, wantOK)
 		}
 	}
@@ -138,10 +161,10 @@ func TestCommitGroupFailureIsNotHalfApplied(t *testing.T) {
 	}
 	db.writeLock <- struct{}{}
 	db.commitGroup(ctx, batch)
-	<-db.writeLock
+	takeLock(t, db)
 
 	for i, want := range []messages.Code{"", messages.CodeInternal, messages.CodeConflict, ""} {
-		err := <-batch[i].done
+		err := recv(t, batch[i].done, "commit result")
 		if (err == nil) != (want == "") || (err != nil && messages.ErrorCode(err) != want) {
 			t.Errorf("caller %d: err = %v, want code %q", i, err, want)
 		}

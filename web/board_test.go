@@ -158,9 +158,9 @@ func TestServerRestartResumesWithoutReload(t *testing.T) {
 	s, alice, bob := twoUsers(t, "")
 	alice.run(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`, chromedp.EvalIgnoreExceptions))
 
-	s.stop()
+	s.Stop()
 	alice.until("the page to notice the server is gone", `document.querySelector('[data-testid=connection-status]').dataset.state !== 'live'`)
-	s.start()
+	s.Restart()
 	alice.live()
 	bob.live()
 

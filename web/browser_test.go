@@ -18,8 +18,18 @@ import (
 	"github.com/taskboard/taskboard/persistence"
 )
 
+// TestMain runs the tests, then closes the shared browser before goleak looks for goroutines
+// left behind.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(closingBrowser{m})
+}
+
+// closingBrowser runs the tests and closes the browser they shared.
+type closingBrowser struct{ m *testing.M }
+
+func (c closingBrowser) Run() int {
+	defer shared.close()
+	return c.m.Run()
 }
 
 // wait bounds every wait for the page; nothing here sleeps to synchronise.
@@ -28,14 +38,26 @@ const wait = 15 * time.Second
 // chromium is Debian's browser, which .ci/run installs.
 const chromium = "/usr/bin/chromium"
 
-// browser is one headless Chromium with a fresh profile; each user gets a browser context of
-// their own (cookies, storage), as two people on two machines would.
+// browser is one headless Chromium with a fresh profile, shared by the package's tests; each
+// user gets a browser context of their own (cookies, storage), as two people on two machines
+// would.
 type browser struct {
 	ctx context.Context
 }
 
-// newBrowser starts Chromium for t. Without it the test skips, except under CI=true, where a
-// missing browser fails.
+// shared is the package's browser, started by the first test that needs one.
+var shared sharedBrowser
+
+type sharedBrowser struct {
+	once    sync.Once
+	b       *browser
+	err     error // why Chromium did not start
+	cancel  func()
+	profile string
+}
+
+// newBrowser returns the package's Chromium, starting it for the first test that asks.
+// Without it the test skips, except under CI=true, where a missing browser fails.
 func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
@@ -43,6 +65,19 @@ func newBrowser(t testing.TB) *browser {
 			t.Fatalf("browser tests need %s (apt-get install chromium): %v", chromium, err)
 		}
 		t.Skipf("browser tests need %s (apt-get install chromium); skipping", chromium)
+	}
+	shared.once.Do(shared.start)
+	if shared.err != nil {
+		t.Fatalf("start %s: %v", chromium, shared.err)
+	}
+	return shared.b
+}
+
+func (s *sharedBrowser) start() {
+	profile, err := os.MkdirTemp("", "taskboard-chromium-")
+	if err != nil {
+		s.err = err
+		return
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
@@ -59,21 +94,31 @@ func newBrowser(t testing.TB) *browser {
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	if err := chromedp.Do(ctx); err != nil {
+	s.profile = profile
+	s.cancel = func() {
 		cancel()
 		cancelAlloc()
-		t.Fatalf("start %s: %v", chromium, err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	return &browser{ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil {
+		s.err = err
+		return
+	}
+	s.b = &browser{ctx: ctx}
+}
+
+// close stops Chromium, if it was started, and removes its profile.
+func (s *sharedBrowser) close() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.profile != "" {
+		os.RemoveAll(s.profile)
+	}
 }
 
 // page is one user's tab.
@@ -110,7 +155,11 @@ func (b *browser) open(t testing.TB, s *stack, who, path string) *page {
 	}()
 	t.Cleanup(func() {
 		p.close()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(wait):
+			t.Errorf("%s's console still read %s after the page closed", who, wait)
+		}
 		p.checkConsole()
 	})
 	p.run(chromedp.Navigate(s.URL + path))

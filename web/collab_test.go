@@ -9,7 +9,7 @@ import (
 )
 
 // These tests need the WebSocket endpoint (presence, typing and cursors travel only over it)
-// and skip, saying so, on a server without one.
+// and fail, saying so, on a server without one.
 
 // twoLiveOverWebSocket opens board-1 for Alice and Bob, both live over WebSocket.
 func twoLiveOverWebSocket(t *testing.T) (*stack, *page, *page) {

@@ -2,108 +2,40 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/internal/stacktest"
 	"github.com/taskboard/taskboard/persistence"
 	"github.com/taskboard/taskboard/web"
 )
 
-// cheapHash keeps logins fast under -race; the hashing code is the real one.
-var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
-
-// stack is the real server with the embedded UI: SQLite in a temp file, the board actors and
-// the gateway, listening on a loopback port that survives a restart.
+// stack is the real server with the embedded UI (internal/stacktest): SQLite in a temp file,
+// the board actors and the gateway, listening on a loopback port that survives a restart.
 type stack struct {
-	t      testing.TB
-	path   string
-	addr   string
-	URL    string
-	db     *persistence.DB
-	boards *actors.Boards
-	gw     *gateway.Server
-	srv    *http.Server
-	served chan error
+	*stacktest.Server
+	t testing.TB
 }
 
 // newStack starts a server on a fresh demo database; cleanup stops it. Tests register it
-// before they start a browser, so that the browser (whose cleanup runs first) has closed its
+// before they open pages, so that the pages (whose cleanup runs first) have closed their
 // streams by the time the server drains.
 func newStack(t testing.TB) *stack {
 	t.Helper()
-	s := &stack{t: t, path: filepath.Join(t.TempDir(), "taskboard.db"), addr: "127.0.0.1:0"}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *stack) start() {
-	s.t.Helper()
-	ctx := context.Background()
-	db, err := persistence.Open(ctx, s.path, persistence.Options{HashParams: cheapHash})
-	if err != nil {
-		s.t.Fatalf("open %s: %v", s.path, err)
-	}
-	if _, err := db.SeedDemo(ctx); err != nil {
-		s.t.Fatalf("seed: %v", err)
-	}
-	s.db = db
-	s.boards = actors.NewBoards(db, actors.Options{})
-	s.gw = gateway.New(gateway.Config{
-		Logger:      zerolog.Nop(),
-		Boards:      s.boards,
-		Accounts:    db,
-		Ready:       db.Ping,
-		AllowSignup: true,
-		UI:          web.Dist(),
-	})
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		s.t.Fatalf("listen %s: %v", s.addr, err)
-	}
-	s.addr = ln.Addr().String()
-	s.URL = "http://" + s.addr
-	s.srv = &http.Server{Handler: s.gw, ReadHeaderTimeout: 10 * time.Second}
-	s.served = make(chan error, 1)
-	go func() { s.served <- s.srv.Serve(ln) }()
-}
-
-// stop shuts the server down as the program does: streams, HTTP, boards, database. It is
-// idempotent, so a test may stop the server before cleanup does.
-func (s *stack) stop() {
-	if s.srv == nil {
-		return
-	}
-	s.gw.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := s.srv.Shutdown(ctx); err != nil {
-		_ = s.srv.Close()
-	}
-	if err := <-s.served; !errors.Is(err, http.ErrServerClosed) {
-		s.t.Errorf("serve: %v", err)
-	}
-	if err := s.boards.Shutdown(ctx); err != nil {
-		s.t.Errorf("boards shutdown: %v", err)
-	}
-	if err := s.db.Close(); err != nil {
-		s.t.Errorf("db close: %v", err)
-	}
-	s.srv = nil
+	t.Cleanup(client.CloseIdleConnections) // after the server has stopped
+	return &stack{t: t, Server: stacktest.Start(t, stacktest.Options{Gateway: func(c *gateway.Config) {
+		c.Logger = zerolog.Nop()
+		c.AllowSignup = true
+		c.UI = web.Dist()
+	}})}
 }
 
 // login returns a session token of a demo user ("alice", "bob", "carol").
@@ -185,15 +117,15 @@ func (s *stack) webSocket(token string) (bool, string) {
 	return false, fmt.Sprintf("GET /ws with a WebSocket handshake answered %d, not 101", resp.StatusCode)
 }
 
-// requireWebSocket skips a test that needs the WebSocket endpoint when the server has none.
+// requireWebSocket fails a test that needs the WebSocket endpoint when the server has none.
 func requireWebSocket(t *testing.T, s *stack) {
 	t.Helper()
 	if ok, why := s.webSocket(s.login("alice")); !ok {
-		t.Skipf("needs the WebSocket endpoint (PROTOCOL.md, GET /ws): %s", why)
+		t.Fatalf("needs the WebSocket endpoint (PROTOCOL.md, GET /ws): %s", why)
 	}
 }
 
-// requireMembers skips a test that needs the members endpoints when the server has none.
+// requireMembers fails a test that needs the members endpoints when the server has none.
 func requireMembers(t *testing.T, s *stack) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.URL+"/boards/board-1/members", nil)
@@ -204,6 +136,6 @@ func requireMembers(t *testing.T, s *stack) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
-		t.Skipf("needs the members endpoints (PROTOCOL.md, GET /boards/{boardId}/members answered %d)", resp.StatusCode)
+		t.Fatalf("needs the members endpoints (PROTOCOL.md, GET /boards/{boardId}/members answered %d)", resp.StatusCode)
 	}
 }

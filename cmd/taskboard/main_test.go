@@ -61,6 +61,19 @@ func nextLine(t *testing.T, lines <-chan string) string {
 	return ""
 }
 
+// recv receives from ch, failing t with what if nothing comes within wait.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(wait):
+		t.Fatalf("no %s within %s", what, wait)
+	}
+	var zero T
+	return zero
+}
+
 // program is run() started in the background.
 type program struct {
 	cancel context.CancelFunc

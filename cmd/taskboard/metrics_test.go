@@ -123,7 +123,7 @@ func TestMetricsMoveWithConnectionsEventsAndCommits(t *testing.T) {
 	if err := p.stop(t); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	<-ws.closed
+	recv(t, ws.closed, "close of the WebSocket")
 }
 
 func TestPprofServesOnLoopbackOnly(t *testing.T) {

@@ -54,7 +54,7 @@ func TestShutdownLosesNothingAcknowledged(t *testing.T) {
 			}
 		}()
 	}
-	<-enough
+	recv(t, enough, "40 acknowledged tasks")
 	if err := p.stop(t); err != nil {
 		t.Fatalf("run returned %v", err)
 	}

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +15,8 @@ import (
 
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/internal/stacktest"
 	"github.com/taskboard/taskboard/metrics"
-	"github.com/taskboard/taskboard/persistence"
 )
 
 func TestMain(m *testing.M) {
@@ -32,26 +30,15 @@ func TestMain(m *testing.M) {
 // startServer starts a real server (demo data, SQLite in a temp dir) and returns its URL.
 func startServer(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	db, err := persistence.Open(ctx, filepath.Join(t.TempDir(), "tb.db"), persistence.Options{HashParams: persistence.HashParams{Time: 1, Memory: 64, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
 	m := metrics.New()
-	boards := actors.NewBoards(db, actors.Options{Logger: zerolog.Nop(), Observer: m})
-	gw := gateway.New(gateway.Config{Logger: zerolog.Nop(), Boards: boards, Accounts: db, Observer: m, Metrics: m.Handler(),
-		Heartbeat: 50 * time.Millisecond, WSPingInterval: 50 * time.Millisecond})
-	srv := httptest.NewServer(gw)
-	t.Cleanup(func() {
-		gw.Close()
-		srv.Close()
-		_ = boards.Shutdown(ctx)
-		db.Close()
+	s := stacktest.Start(t, stacktest.Options{
+		Actors: actors.Options{Logger: zerolog.Nop(), Observer: m},
+		Gateway: func(c *gateway.Config) {
+			c.Logger, c.Observer, c.Metrics = zerolog.Nop(), m, m.Handler()
+			c.Heartbeat, c.WSPingInterval = 50*time.Millisecond, 50*time.Millisecond
+		},
 	})
-	return srv.URL
+	return s.URL
 }
 
 // TestWSRun runs the WebSocket mode against a real server, small.
