@@ -33,7 +33,7 @@ func (s *Server) auth(h handlerFunc) http.Handler {
 		if fromCookie && (!safeMethod(r.Method) || isUpgrade(r)) && !s.originAllowed(r) {
 			return errForeignOrigin()
 		}
-		if !safeMethod(r.Method) {
+		if !safeMethod(r.Method) && !endsItself(r) {
 			if err := mayWrite(p); err != nil {
 				return err
 			}
@@ -68,7 +68,9 @@ func credentials(r *http.Request) (token string, fromCookie bool, err error) {
 		}
 		return token, false, nil
 	}
-	if isWebSocketUpgrade(r) {
+	if isWebSocketUpgrade(r) && (r.URL.Path == "/ws" || r.URL.Path == "/") {
+		// Browsers cannot set headers on a WebSocket: the token may come in the URL there, and
+		// nowhere else, where it would end up in logs and histories for nothing.
 		if token := r.URL.Query().Get("token"); token != "" {
 			return token, false, nil
 		}
@@ -155,6 +157,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setSession(w, r, sess)
+	noStore(w)
 	writeJSON(w, http.StatusOK, sess)
 	return nil
 }
@@ -189,6 +192,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setSession(w, r, sess)
+	noStore(w)
 	writeJSON(w, http.StatusCreated, sess)
 	return nil
 }
@@ -280,4 +284,10 @@ func checkPathIDs(r *http.Request) error {
 		}
 	}
 	return nil
+}
+
+// endsItself reports a request that only ends the credential it carries (logout), which a
+// read-only token may do: being able to revoke a leaked token is not a write to anything else.
+func endsItself(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/auth/logout"
 }

@@ -5,13 +5,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"time"
+	"strings"
 
 	"github.com/taskboard/taskboard/messages"
 )
-
-// bodyReadTimeout bounds how long reading a request body may take.
-const bodyReadTimeout = 30 * time.Second
 
 // writeJSON answers v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -20,7 +17,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		// Only our own types are encoded here; failing is a programming error.
 		panic(err)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
 }
@@ -29,9 +28,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // are ignored. A body over cfg.MaxBody is too_large; an empty body, malformed JSON or a value of
 // the wrong type is bad_request.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	// A client trickling its body must not hold the handler: bound the read. Not every
-	// ResponseWriter supports deadlines (recorders in tests); then there is none.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	// A client trickling its body is cut off by the request's read deadline (deadline.go).
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	dec := json.NewDecoder(body)
 	err := dec.Decode(dst)
@@ -59,8 +56,16 @@ func decodeError(err error) error {
 	case errors.Is(err, io.EOF):
 		return messages.Errorf(messages.CodeBadRequest, "a JSON body is required")
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return messages.Errorf(messages.CodeBadRequest, "%s has the wrong type", typeErr.Field).Field(typeErr.Field, "type")
+		// The path names an embedded struct by its Go name (Meta.clientMutationId): the wire
+		// has no such level.
+		field := strings.TrimPrefix(typeErr.Field, "Meta.")
+		return messages.Errorf(messages.CodeBadRequest, "%s has the wrong type", field).Field(field, "type")
 	default:
 		return messages.Errorf(messages.CodeBadRequest, "malformed JSON")
 	}
+}
+
+// noStore keeps an answer that carries a secret (a session or API token) out of every cache.
+func noStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
 }

@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -225,4 +227,46 @@ func TestHostileStringsOverWebSocket(t *testing.T) {
 	}
 	p.send(t, map[string]any{"type": "ping"})
 	expect(t, p, "pong")
+}
+
+// TestConnectionsThatNeverFinish: a request that declares a body it never sends, or sends half
+// of one, is cut off within the read timeout, before authentication; a body on a method that
+// takes none is refused at once instead of waited for.
+func TestConnectionsThatNeverFinish(t *testing.T) {
+	e := newServer(t, func(c *gateway.Config) { c.ReadTimeout = 300 * time.Millisecond })
+	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	exchange := func(raw string) (string, time.Duration) {
+		t.Helper()
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		start := time.Now()
+		if _, err := conn.Write([]byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		// The server must answer and close, or just close: either ends this read.
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(conn)
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatalf("%q: the connection was still open after 10 s", raw)
+		}
+		return string(got), time.Since(start)
+	}
+	answer, _ := exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n")
+	if !strings.HasPrefix(answer, "HTTP/1.1 400") || !strings.Contains(answer, "takes no request body") {
+		t.Fatalf("GET with a body that never comes: %q, want 400 at once", answer)
+	}
+	for _, raw := range []string{
+		"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+		"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":",
+		"PATCH /tasks/task-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nobody\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"ti",
+	} {
+		if answer, took := exchange(raw); strings.HasPrefix(answer, "HTTP/1.1 2") {
+			t.Fatalf("%q answered %q after %s", raw, answer, took)
+		}
+	}
+	// The server still answers everyone else.
+	e.anon().do(t, "GET", "/healthz", nil).want(t, http.StatusOK)
 }

@@ -46,6 +46,10 @@ type Config struct {
 	SSEBuffer int
 	// MaxBody bounds request bodies; larger ones answer 413.
 	MaxBody int64
+	// ReadTimeout and WriteTimeout bound reading a request that is not a stream and writing
+	// its answer, from its start (defaults DefaultReadTimeout, DefaultWriteTimeout; see
+	// deadline.go).
+	ReadTimeout, WriteTimeout time.Duration
 	// AllowSignup enables POST /auth/register.
 	AllowSignup bool
 	// SecureCookies marks the session cookie Secure even on plain-HTTP requests (behind a
@@ -115,6 +119,12 @@ func New(cfg Config) *Server {
 	if cfg.LongPollTimeout <= 0 || cfg.LongPollTimeout > DefaultLongPollTimeout {
 		cfg.LongPollTimeout = DefaultLongPollTimeout
 	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
 	if cfg.MaxLongPolls <= 0 {
 		cfg.MaxLongPolls = DefaultMaxLongPolls
 	}
@@ -153,7 +163,7 @@ func New(cfg Config) *Server {
 			s.log.Error().Err(err).Msg("serving the API without the UI")
 		}
 	}
-	s.handler = s.requestID(s.accessLog(s.recover(s.withUI(s.routes()))))
+	s.handler = s.requestID(s.accessLog(s.recover(s.deadlines(s.withUI(s.routes())))))
 	return s
 }
 

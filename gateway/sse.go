@@ -41,6 +41,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	if s.closed() {
 		return messages.Errorf(messages.CodeUnavailable, "shutting down")
 	}
+	if r.Method == http.MethodHead {
+		return s.eventsHead(w, r)
+	}
 	if r.ProtoMajor == 1 {
 		return s.takeOver(w, r, after)
 	}
@@ -70,6 +73,20 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	st.open(after)
 	st.run()
 	st.finish()
+	return nil
+}
+
+// eventsHead answers HEAD on a board's stream with the headers a GET would start with, and no
+// stream: the caller's access is checked as for GET.
+func (s *Server) eventsHead(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.cfg.Boards.Do(r.Context(), messages.ListMembers{Meta: readMeta(r), BoardID: r.PathValue("boardId")}); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
 	return nil
 }
 

@@ -36,6 +36,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/me/tokens/"+tok.ID)
+	noStore(w)
 	writeJSON(w, http.StatusCreated, tok)
 	return nil
 }

@@ -291,6 +291,9 @@ func (c *wsConn) typing(req string, in wsIn) error {
 	if err := requireBoard(in); err != nil {
 		return err
 	}
+	if err := mayWrite(messages.Principal{ReadOnly: c.readOnly}); err != nil {
+		return err
+	}
 	sub, err := c.roomSubscription(in.BoardID)
 	if err != nil {
 		return err
@@ -309,6 +312,9 @@ func (c *wsConn) cursor(req string, in wsIn) error {
 	}
 	if in.X == nil || in.Y == nil {
 		return messages.Errorf(messages.CodeValidation, "x and y are required").Field("x", "required")
+	}
+	if err := mayWrite(messages.Principal{ReadOnly: c.readOnly}); err != nil {
+		return err
 	}
 	sub, err := c.roomSubscription(in.BoardID)
 	if err != nil {

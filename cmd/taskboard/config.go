@@ -45,6 +45,8 @@ type config struct {
 	WSRate          float64
 	WSBurst         int
 	Pprof           string
+	// Deadlines of requests that are not streams (gateway.Config).
+	ReadTimeout, WriteTimeout time.Duration
 	// Quotas (actors.Options).
 	MaxTasks, MaxLists, MaxMembers, MaxBoards int
 }
@@ -97,6 +99,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.WSWriteTimeout, "ws-write-timeout", gateway.DefaultWSWriteTimeout, "bound of each write to a WebSocket")
 	fs.Float64Var(&cfg.WSRate, "ws-rate", gateway.DefaultWSRate, "messages per second a WebSocket client may send; faster for longer closes with 1008")
 	fs.IntVar(&cfg.WSBurst, "ws-burst", gateway.DefaultWSBurst, "messages a WebSocket client may send at once")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", gateway.DefaultReadTimeout, "bound of reading a request that is not a stream, body included")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", gateway.DefaultWriteTimeout, "bound of writing the answer to a request that is not a stream")
 	fs.IntVar(&cfg.MaxTasks, "max-tasks-per-board", actors.DefaultMaxTasks, "tasks one board may hold")
 	fs.IntVar(&cfg.MaxLists, "max-lists-per-board", actors.DefaultMaxLists, "lists one board may hold")
 	fs.IntVar(&cfg.MaxMembers, "max-members-per-board", actors.DefaultMaxMembers, "members one board may have")
@@ -210,6 +214,7 @@ func (c config) log(logger zerolog.Logger) {
 		Strs("allowed_origins", c.AllowedOrigins).Bool("secure_cookies", c.SecureCookies).
 		Stringer("ws_ping_interval", c.WSPingInterval).Int("ws_send_queue", c.WSSendQueue).
 		Stringer("ws_write_timeout", c.WSWriteTimeout).Float64("ws_rate", c.WSRate).Int("ws_burst", c.WSBurst).
+		Stringer("read_timeout", c.ReadTimeout).Stringer("write_timeout", c.WriteTimeout).
 		Int("max_tasks_per_board", c.MaxTasks).Int("max_lists_per_board", c.MaxLists).
 		Int("max_members_per_board", c.MaxMembers).Int("max_boards_per_user", c.MaxBoards).
 		Str("pprof", c.Pprof).Msg("configuration")
