@@ -85,7 +85,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	lock, err := lockFile(path + ".lock")
+	// The lock is on the database file itself, so a second server reaching it by another path
+	// (a symlink, a hard link, a relative path) is refused too. flock and SQLite's fcntl locks
+	// do not meet; the descriptor stays open until SQLite has closed the file.
+	lock, err := lockFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -181,8 +184,9 @@ func (db *DB) Close() error {
 // a single writer, so a second server on the same file is refused.
 var ErrInUse = errors.New("the database is in use by another taskboard server")
 
-// lockFile takes an exclusive, non-blocking lock on the file at path, created if needed. The
-// kernel releases it when the process ends, however it ends.
+// lockFile takes an exclusive, non-blocking lock on the file at path, created empty if needed
+// (SQLite takes an empty file for a new database). The kernel releases it when the process
+// ends, however it ends.
 func lockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {

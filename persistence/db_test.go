@@ -150,6 +150,23 @@ func TestOpenRefusesASecondWriter(t *testing.T) {
 		}
 		t.Fatalf("second Open while the first is open: %v, want ErrInUse", err)
 	}
+	// Reached by another path, it is the same file, and still in use.
+	link := filepath.Join(t.TempDir(), "link.db")
+	hard := filepath.Join(filepath.Dir(path), "hard.db")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(path, hard); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []string{link, hard} {
+		if second, err := persistence.Open(ctx, other, persistence.Options{HashParams: cheapHash}); !errors.Is(err, persistence.ErrInUse) {
+			if second != nil {
+				second.Close()
+			}
+			t.Fatalf("Open through %s while the first is open: %v, want ErrInUse", filepath.Base(other), err)
+		}
+	}
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
