@@ -202,11 +202,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 // sessions of the user stay.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	st := stateFrom(r.Context())
-	if err := s.cfg.Accounts.Logout(r.Context(), st.token); err != nil {
-		return err
-	}
+	// A logout the store could not write still ends the session (Accounts.Logout refuses it
+	// from now on): its streams end and its cookie goes, whatever the answer.
+	err := s.cfg.Accounts.Logout(r.Context(), st.token)
 	s.live.revokeCredential(st.principal.CredentialID)
 	http.SetCookie(w, s.cookie(r, "", time.Unix(0, 0)))
+	if err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -79,7 +79,7 @@ func TestRoomMessagesFollowTheRules(t *testing.T) {
 		}
 	}
 	w := alice.joined(t, gwsLib, "board-1")
-	for _, xy := range [][2]float64{{-1, 5}, {5, 2e6}} {
+	for _, xy := range [][2]float64{{-2e6, 5}, {5, 2e6}} {
 		w.send(t, map[string]any{"type": "cursor", "boardId": "board-1", "x": xy[0], "y": xy[1]})
 		if m := expect(t, w, "error"); m.Code != "validation" {
 			t.Fatalf("cursor at %v: %q, want validation", xy, m.Code)

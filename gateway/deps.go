@@ -28,7 +28,8 @@ type Accounts interface {
 	Register(ctx context.Context, email, name, password string) (messages.Session, error)
 	// Authenticate returns the principal of a live session or API token, or unauthorized.
 	Authenticate(ctx context.Context, token string) (messages.Principal, error)
-	// Logout ends the session, or revokes the API token, of token.
+	// Logout ends the session, or revokes the API token, of token. When it fails (unavailable),
+	// the credential is refused all the same.
 	Logout(ctx context.Context, token string) error
 	// ChangePassword replaces a user's password after checking the current one (a wrong one
 	// is a validation error) and ends the user's sessions other than keepSession.

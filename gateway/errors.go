@@ -68,9 +68,12 @@ func (s *Server) publicError(r *http.Request, err error) *messages.Error {
 	var e *messages.Error
 	switch {
 	case errors.As(err, &e):
-		if e.Code == messages.CodeInternal {
+		switch {
+		case e.Code == messages.CodeInternal:
 			logFrom(r.Context()).Error().Err(err).Msg("internal error")
 			return &messages.Error{Code: messages.CodeInternal, Message: "internal error"}
+		case e.Unwrap() != nil:
+			logFrom(r.Context()).Warn().Err(err).Msg("dependency unavailable")
 		}
 		return e
 	case errors.Is(err, context.DeadlineExceeded):

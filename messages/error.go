@@ -32,7 +32,18 @@ type Error struct {
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Current *Task             `json:"-"`
+	// Cause is the failure behind an unavailable error, for the log; never shown.
+	Cause error `json:"-"`
 }
+
+// Unavailable returns the unavailable error of a dependency that failed in a way that may
+// pass (a full disk, a read-only or locked database); the cause stays for the log.
+func Unavailable(cause error) *Error {
+	return &Error{Code: CodeUnavailable, Message: "the database cannot be used right now, try again", Cause: cause}
+}
+
+// Unwrap returns the cause of an unavailable error, if any.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Errorf returns an Error with the given code and formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
@@ -40,7 +51,12 @@ func Errorf(code Code, format string, args ...any) *Error {
 }
 
 // Error implements error.
-func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return string(e.Code) + ": " + e.Message + ": " + e.Cause.Error()
+	}
+	return string(e.Code) + ": " + e.Message
+}
 
 // Field records that field failed for reason and returns e for chaining.
 func (e *Error) Field(field, reason string) *Error {

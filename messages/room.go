@@ -95,17 +95,19 @@ type Cursor struct {
 	TaskID       *string
 }
 
-// MaxCoordinate bounds a cursor's x and y: CSS pixels from the top-left of a board's area.
+// MaxCoordinate bounds a cursor's x and y, either way: CSS pixels from the top-left of a
+// board's area (a pointer dragged past its edge is a little negative).
 const MaxCoordinate = 1_000_000
 
-// Validate checks that the position is on a board: 0 to MaxCoordinate on both axes.
+// Validate checks that the position is a number near a board: within MaxCoordinate of its
+// corner on both axes.
 func (c Cursor) Validate() error {
 	for _, v := range []struct {
 		name string
 		v    float64
 	}{{"x", c.X}, {"y", c.Y}} {
-		if !(v.v >= 0 && v.v <= MaxCoordinate) { // NaN fails too
-			return Errorf(CodeValidation, "%s must be 0 to %d", v.name, MaxCoordinate).Field(v.name, "range")
+		if !(v.v >= -MaxCoordinate && v.v <= MaxCoordinate) { // NaN fails too
+			return Errorf(CodeValidation, "%s must be -%d to %d", v.name, MaxCoordinate, MaxCoordinate).Field(v.name, "range")
 		}
 	}
 	return nil

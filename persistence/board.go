@@ -94,7 +94,8 @@ func membersOf(ctx context.Context, q bun.IDB, boardID string) ([]messages.Membe
 // CreateBoard inserts a board at seq 0, its lists, its owner's membership and the idempotency
 // record, if any, in one transaction. A zero CreatedAt on the board or a list means now. A
 // board id that exists, or a mutation id the user already used, is a conflict *messages.Error.
-func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) error {
+func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) (err error) {
+	defer classify(&err)
 	now := db.now()
 	board := boardRow{ID: nb.Board.ID, Name: nb.Board.Name, CreatedAt: millisOr(nb.Board.CreatedAt, now)}
 	lists := make([]listRow, len(nb.Lists))
@@ -105,7 +106,7 @@ func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) error {
 		lists[i] = newListRow(l, board.ID, fromMillis(board.CreatedAt).Time)
 	}
 	owner := memberRow{BoardID: board.ID, UserID: nb.OwnerID, Role: string(messages.RoleOwner), CreatedAt: board.CreatedAt}
-	err := db.write(ctx, func(tx bun.Tx) error {
+	err = db.write(ctx, func(tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(&board).Exec(ctx); err != nil {
 			if isUniqueViolation(err) {
 				return messages.Errorf(messages.CodeConflict, "board already exists")
@@ -133,7 +134,8 @@ func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) error {
 
 // BoardsOf lists the boards a user is a member of, with the user's role, oldest first: at most
 // limit of them, after the board whose id is after (from the start when empty).
-func (db *DB) BoardsOf(ctx context.Context, userID, after string, limit int) ([]messages.Board, error) {
+func (db *DB) BoardsOf(ctx context.Context, userID, after string, limit int) (_ []messages.Board, err error) {
+	defer classify(&err)
 	var rows []struct {
 		ID        string `bun:"id"`
 		Name      string `bun:"name"`
@@ -161,9 +163,10 @@ func (db *DB) BoardsOf(ctx context.Context, userID, after string, limit int) ([]
 }
 
 // OwnedBoards counts the boards a user owns.
-func (db *DB) OwnedBoards(ctx context.Context, userID string) (int, error) {
+func (db *DB) OwnedBoards(ctx context.Context, userID string) (_ int, err error) {
+	defer classify(&err)
 	var n int
-	err := db.bun.NewRaw(`SELECT count(*) FROM board_members AS m JOIN boards AS b ON b.id = m.board_id
+	err = db.bun.NewRaw(`SELECT count(*) FROM board_members AS m JOIN boards AS b ON b.id = m.board_id
 		WHERE m.user_id = ? AND m.role = ? AND b.deleted_at IS NULL`, userID, string(messages.RoleOwner)).Scan(ctx, &n)
 	if err != nil {
 		return 0, fmt.Errorf("boards owned by %s: %w", userID, err)
@@ -173,13 +176,15 @@ func (db *DB) OwnedBoards(ctx context.Context, userID string) (int, error) {
 
 // BoardOfTask returns the board holding a task, or messages.NotFound("task") when there is
 // no such task or its board is deleted.
-func (db *DB) BoardOfTask(ctx context.Context, taskID string) (string, error) {
+func (db *DB) BoardOfTask(ctx context.Context, taskID string) (_ string, err error) {
+	defer classify(&err)
 	return db.boardOf(ctx, "tasks", "task", taskID)
 }
 
 // BoardOfList returns the board holding a list, or messages.NotFound("list") when there is
 // no such list or its board is deleted.
-func (db *DB) BoardOfList(ctx context.Context, listID string) (string, error) {
+func (db *DB) BoardOfList(ctx context.Context, listID string) (_ string, err error) {
+	defer classify(&err)
 	return db.boardOf(ctx, "lists", "list", listID)
 }
 

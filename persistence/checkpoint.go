@@ -43,6 +43,7 @@ func (c *checkpointer) run(db *DB, every time.Duration) {
 	defer close(c.done)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	failing := false
 	for {
 		select {
 		case <-tick.C:
@@ -50,9 +51,15 @@ func (c *checkpointer) run(db *DB, every time.Duration) {
 			return
 		}
 		// A checkpoint with nothing new to copy reads the WAL's header and returns.
-		if _, err := c.conn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
-			db.log.Warn().Err(err).Msg("WAL checkpoint failed")
+		// A failure is logged when it starts and when it ends, not five times a second.
+		_, err := c.conn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+		switch {
+		case err != nil && !failing:
+			db.log.Warn().Err(err).Msg("WAL checkpoints failing")
+		case err == nil && failing:
+			db.log.Info().Msg("WAL checkpoints succeed again")
 		}
+		failing = err != nil
 		if f := c.checkpointed.Load(); f != nil {
 			(*f)()
 		}

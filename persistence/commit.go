@@ -28,7 +28,8 @@ var ErrSeqConflict = errors.New("board is missing, deleted or not at the previou
 //
 // Several changes are applied in order, all or none: a board commits the commands queued in
 // its mailbox together.
-func (db *DB) Commit(ctx context.Context, changes ...messages.Change) error {
+func (db *DB) Commit(ctx context.Context, changes ...messages.Change) (err error) {
+	defer classify(&err)
 	if len(changes) == 0 {
 		return nil
 	}

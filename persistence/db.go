@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,7 +67,11 @@ type DB struct {
 	hasher    *hasher
 	lock      *os.File // held for as long as the DB is open
 	sessions  principalCache
-	owners    ownerCache
+	loggedOut loggedOut
+	// unwritable is set while the last write failed for want of a writable database (see
+	// noteWrite): readiness then tries a write of its own.
+	unwritable atomic.Bool
+	owners     ownerCache
 	// checkpoints copies the WAL into the database file in the background.
 	checkpoints *checkpointer
 }
@@ -111,6 +117,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
 	}
 	db.lock = lock
+	// A database that cannot be written is refused now, in one clear error, rather than at
+	// every change and every checkpoint.
+	if err := db.probeWrite(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), db.Close())
+	}
 	db.log.Info().Str("path", path).Int("schema_from", from).Int("schema", to).Msg("database open")
 	return db, nil
 }
@@ -202,13 +213,47 @@ func lockFile(path string) (*os.File, error) {
 	return f, nil
 }
 
-// Ping reports whether the database file can be read, for readiness checks.
-func (db *DB) Ping(ctx context.Context) error {
+// Ping reports whether the database can be read and, after a write failed for want of a
+// writable database (a full disk, a read-only file), whether it can be written again: for
+// readiness checks.
+func (db *DB) Ping(ctx context.Context) (err error) {
+	defer classify(&err)
 	var n int
 	if err := db.bun.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
+	if db.unwritable.Load() {
+		return db.probeWrite(ctx)
+	}
 	return nil
+}
+
+// probeWrite writes the schema version over itself: a real write to the database's first
+// page that changes nothing.
+func (db *DB) probeWrite(ctx context.Context) error {
+	err := db.write(ctx, func(tx bun.Tx) error {
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(v))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("database cannot be written: %w", err)
+	}
+	return nil
+}
+
+// noteWrite records how a write transaction ended: a failure for want of a writable
+// database marks the database unwritable, a success writable again.
+func (db *DB) noteWrite(err error) {
+	switch {
+	case err == nil:
+		db.unwritable.Store(false)
+	case unavailable(err):
+		db.unwritable.Store(true)
+	}
 }
 
 // now is the current time at the protocol's precision.
@@ -225,6 +270,12 @@ func (db *DB) write(ctx context.Context, fn func(tx bun.Tx) error) error {
 	}
 	defer func() { <-db.writeLock }()
 
+	err := db.writeTx(ctx, fn)
+	db.noteWrite(err)
+	return err
+}
+
+func (db *DB) writeTx(ctx context.Context, fn func(tx bun.Tx) error) error {
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -35,7 +35,8 @@ func encodedAll(rows []eventRow) []messages.Encoded {
 
 // Events returns a board's kept events with after < seq <= upTo, oldest first, as stored.
 // A board without such events gives an empty slice.
-func (db *DB) Events(ctx context.Context, boardID string, after, upTo int64) ([]messages.Encoded, error) {
+func (db *DB) Events(ctx context.Context, boardID string, after, upTo int64) (_ []messages.Encoded, err error) {
+	defer classify(&err)
 	var rows []eventRow
 	if err := db.bun.NewSelect().Model(&rows).
 		Where("board_id = ? AND seq > ? AND seq <= ?", boardID, after, upTo).
@@ -73,9 +74,10 @@ func firstSeq(ctx context.Context, q bun.IDB, boardID string, seq int64) (int64,
 }
 
 // Idempotent returns the stored result of a user's mutation id, if there is one.
-func (db *DB) Idempotent(ctx context.Context, userID, key string) ([]byte, bool, error) {
+func (db *DB) Idempotent(ctx context.Context, userID, key string) (_ []byte, _ bool, err error) {
+	defer classify(&err)
 	var result string
-	err := db.bun.DB.QueryRowContext(ctx, // the driver binds the arguments: see boardOf
+	err = db.bun.DB.QueryRowContext(ctx, // the driver binds the arguments: see boardOf
 		`SELECT result FROM idempotency_keys WHERE user_id = ? AND "key" = ?`, userID, key).Scan(&result)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

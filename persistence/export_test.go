@@ -1,6 +1,10 @@
 package persistence
 
-import "github.com/uptrace/bun"
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
 
 // Bun returns the underlying bun database, for the tests' own queries. Writes through it
 // bypass the DB's write queue and invariants.
@@ -19,4 +23,15 @@ func Checkpoints(db *DB) <-chan struct{} {
 	}
 	db.checkpoints.checkpointed.Store(&f)
 	return ch
+}
+
+// SetReadOnly makes every write of db fail as on a read-only database (SQLITE_READONLY), or
+// lets them succeed again: the writer connection's query_only switch.
+func SetReadOnly(db *DB, on bool) error {
+	v := "OFF"
+	if on {
+		v = "ON"
+	}
+	_, err := db.writer.ExecContext(context.Background(), "PRAGMA query_only = "+v)
+	return err
 }

@@ -117,6 +117,9 @@ func (db *DB) commitGroup(ctx context.Context, batch []*pendingCommit) {
 		for _, p := range batch {
 			db.owners.forgetEnded(p.changes)
 		}
+		for _, err := range results {
+			db.noteWrite(err)
+		}
 		for i, p := range batch {
 			p.done <- results[i]
 		}

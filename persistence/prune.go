@@ -32,5 +32,23 @@ func (db *DB) Prune(ctx context.Context, keep time.Duration) (int64, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		err = db.finishLogouts(ctx)
+	}
 	return n, err
+}
+
+// finishLogouts deletes the rows of the logouts that could not be written when they happened.
+func (db *DB) finishLogouts(ctx context.Context) error {
+	for hash, table := range db.loggedOut.all() {
+		err := db.write(ctx, func(tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE token_hash = ?", hash)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("finish logout: %w", err)
+		}
+		db.loggedOut.done(hash)
+	}
+	return nil
 }

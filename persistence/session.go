@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -70,11 +72,15 @@ func errBadSession() error {
 // credential's id (the token hash for a session, the token id for an API token), kind, scope
 // and expiry. An unknown, expired, logged-out or revoked token is an unauthorized
 // *messages.Error.
-func (db *DB) Authenticate(ctx context.Context, token string) (messages.Principal, error) {
+func (db *DB) Authenticate(ctx context.Context, token string) (_ messages.Principal, err error) {
+	defer classify(&err)
 	if token == "" || len(token) > maxTokenLen {
 		return messages.Principal{}, errBadSession()
 	}
 	hash := tokenHash(token)
+	if db.loggedOut.has(hash) {
+		return messages.Principal{}, errBadSession()
+	}
 	now := db.now()
 	cached, ok, gen := db.sessions.get(hash, now)
 	if ok {
@@ -82,7 +88,6 @@ func (db *DB) Authenticate(ctx context.Context, token string) (messages.Principa
 	}
 	p := messages.Principal{Kind: messages.CredentialSession, CredentialID: hash}
 	var expires int64
-	var err error
 	if strings.HasPrefix(token, apiTokenPrefix) {
 		var scope string
 		p.Kind = messages.CredentialToken
@@ -110,7 +115,8 @@ func (db *DB) Authenticate(ctx context.Context, token string) (messages.Principa
 
 // Logout ends the session, or revokes the API token, of token, and only that one. An unknown
 // token is not an error.
-func (db *DB) Logout(ctx context.Context, token string) error {
+func (db *DB) Logout(ctx context.Context, token string) (err error) {
+	defer classify(&err)
 	if token == "" || len(token) > maxTokenLen {
 		return nil
 	}
@@ -118,13 +124,53 @@ func (db *DB) Logout(ctx context.Context, token string) error {
 	if strings.HasPrefix(token, apiTokenPrefix) {
 		table = "api_tokens"
 	}
-	err := db.write(ctx, func(tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE token_hash = ?", tokenHash(token))
+	hash := tokenHash(token)
+	err = db.write(ctx, func(tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE token_hash = ?", hash)
 		return err
 	})
 	if err != nil {
+		// The session ends all the same: refused from now on, its row deleted by Prune.
+		db.loggedOut.add(table, hash)
+		db.sessions.forget()
 		return fmt.Errorf("logout: %w", err)
 	}
 	db.sessions.forget()
 	return nil
+}
+
+// loggedOut holds the credentials whose logout could not be written (a full disk, say): they
+// are refused as if deleted until Prune deletes their rows. It is safe for concurrent use.
+type loggedOut struct {
+	mu     sync.Mutex
+	hashes map[string]string // token hash → its table
+}
+
+func (l *loggedOut) add(table, hash string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hashes == nil {
+		l.hashes = map[string]string{}
+	}
+	l.hashes[hash] = table
+}
+
+func (l *loggedOut) has(hash string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.hashes[hash]
+	return ok
+}
+
+// all returns a copy of the pending logouts.
+func (l *loggedOut) all() map[string]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.hashes)
+}
+
+func (l *loggedOut) done(hash string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.hashes, hash)
 }

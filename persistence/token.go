@@ -39,7 +39,8 @@ func (r apiTokenRow) token() messages.APIToken {
 // CreateToken creates a personal API token for userID and returns it with its secret, which
 // is not stored and cannot be shown again. Bad fields are a validation *messages.Error (see
 // messages.CreateToken.Validate); more than MaxAPITokens live tokens is a conflict.
-func (db *DB) CreateToken(ctx context.Context, userID string, c messages.CreateToken) (messages.NewAPIToken, error) {
+func (db *DB) CreateToken(ctx context.Context, userID string, c messages.CreateToken) (_ messages.NewAPIToken, err error) {
+	defer classify(&err)
 	now := db.now()
 	if err := c.Validate(now); err != nil {
 		return messages.NewAPIToken{}, err
@@ -49,7 +50,7 @@ func (db *DB) CreateToken(ctx context.Context, userID string, c messages.CreateT
 		ID: "tok_" + ulid.Make().String(), TokenHash: hash, UserID: userID, Name: c.Name,
 		Scope: string(c.Scope), CreatedAt: millis(now), ExpiresAt: millis(c.ExpiresAt.Time),
 	}
-	err := db.write(ctx, func(tx bun.Tx) error {
+	err = db.write(ctx, func(tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM api_tokens WHERE user_id = ? AND expires_at <= ?",
 			userID, millis(now)); err != nil {
 			return fmt.Errorf("drop expired tokens: %w", err)
@@ -73,7 +74,8 @@ func (db *DB) CreateToken(ctx context.Context, userID string, c messages.CreateT
 }
 
 // Tokens lists a user's live API tokens, oldest first, without their secrets.
-func (db *DB) Tokens(ctx context.Context, userID string) ([]messages.APIToken, error) {
+func (db *DB) Tokens(ctx context.Context, userID string) (_ []messages.APIToken, err error) {
+	defer classify(&err)
 	var rows []apiTokenRow
 	if err := db.bun.NewSelect().Model(&rows).
 		Where("user_id = ? AND expires_at > ?", userID, millis(db.now())).
@@ -89,9 +91,10 @@ func (db *DB) Tokens(ctx context.Context, userID string) ([]messages.APIToken, e
 
 // RevokeToken deletes one of userID's API tokens. A token that does not exist, or is
 // another user's, is messages.NotFound("token").
-func (db *DB) RevokeToken(ctx context.Context, userID, tokenID string) error {
+func (db *DB) RevokeToken(ctx context.Context, userID, tokenID string) (err error) {
+	defer classify(&err)
 	var n int64
-	err := db.write(ctx, func(tx bun.Tx) error {
+	err = db.write(ctx, func(tx bun.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", tokenID, userID)
 		if err != nil {
 			return err

@@ -41,9 +41,10 @@ func errBadLogin() error {
 // Login checks an email (case-insensitive) and password and opens a session. An unknown email
 // and a wrong password are the same unauthorized *messages.Error and take about the same
 // time: an unknown email is checked against a dummy hash.
-func (db *DB) Login(ctx context.Context, email, password string) (messages.Session, error) {
+func (db *DB) Login(ctx context.Context, email, password string) (_ messages.Session, err error) {
+	defer classify(&err)
 	var row userRow
-	err := sql.ErrNoRows // an address no user can have is looked up by nobody
+	err = sql.ErrNoRows // an address no user can have is looked up by nobody
 	if email = strings.TrimSpace(email); messages.ValidText(email, false) && len(email) <= maxEmail {
 		err = db.bun.NewSelect().Model(&row).Where("email = ?", email).Scan(ctx)
 	}
@@ -75,7 +76,8 @@ func (db *DB) Login(ctx context.Context, email, password string) (messages.Sessi
 // Register creates a user with a generated id and opens a session. Malformed fields are a
 // validation *messages.Error naming every bad field; a taken email (case-insensitive) is a
 // conflict. Email and name are stored trimmed; the password is not trimmed.
-func (db *DB) Register(ctx context.Context, email, name, password string) (messages.Session, error) {
+func (db *DB) Register(ctx context.Context, email, name, password string) (_ messages.Session, err error) {
+	defer classify(&err)
 	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
 	if err := validateAccount(email, name, password); err != nil {
 		return messages.Session{}, err
@@ -115,7 +117,8 @@ func (db *DB) Register(ctx context.Context, email, name, password string) (messa
 
 // FindUser returns the user with userID or, when userID is empty, with email
 // (case-insensitive, trimmed); messages.NotFound("user") when there is none.
-func (db *DB) FindUser(ctx context.Context, userID, email string) (messages.User, error) {
+func (db *DB) FindUser(ctx context.Context, userID, email string) (_ messages.User, err error) {
+	defer classify(&err)
 	var row userRow
 	q := db.bun.NewSelect().Model(&row)
 	if userID != "" {
@@ -123,7 +126,7 @@ func (db *DB) FindUser(ctx context.Context, userID, email string) (messages.User
 	} else {
 		q = q.Where("email = ?", strings.TrimSpace(email))
 	}
-	err := q.Scan(ctx)
+	err = q.Scan(ctx)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return messages.User{}, messages.NotFound("user")
@@ -137,7 +140,8 @@ func (db *DB) FindUser(ctx context.Context, userID, email string) (messages.User
 // session of the user but keepSession (the token hash of the session making the change, if
 // it is one). API tokens stay: they are separate credentials their owner lists and revokes.
 // A wrong current password or a too short new one is a validation *messages.Error.
-func (db *DB) ChangePassword(ctx context.Context, userID, keepSession, current, next string) error {
+func (db *DB) ChangePassword(ctx context.Context, userID, keepSession, current, next string) (err error) {
+	defer classify(&err)
 	if utf8.RuneCountInString(next) < MinPassword {
 		return messages.Errorf(messages.CodeValidation, "the new password must be at least %d characters", MinPassword).
 			Field("newPassword", "length")
