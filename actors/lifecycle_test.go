@@ -285,3 +285,38 @@ func TestCrashAnswersTheStagedChanges(t *testing.T) {
 		t.Fatalf("got %v, want the crashed board's own unavailable, not a timeout", err)
 	}
 }
+
+// TestReplayIsBoundedByLimit: a poll's subscription reads at most Limit events after its
+// point, from the database, the ring or both, so that an old since costs what one answer does.
+func TestReplayIsBoundedByLimit(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{RingSize: 4})
+	for i := range 10 {
+		createTask(t, b, "list-todo", "task "+string(rune('a'+i)))
+	}
+	// The ring holds 7 to 10; 1 to 6 are read from the database.
+	for _, tc := range []struct {
+		after int64
+		want  []int64
+	}{
+		{0, []int64{1, 2, 3}},
+		{4, []int64{5, 6, 7}},
+		{6, []int64{7, 8, 9}},
+		{8, []int64{9, 10}},
+		{10, nil},
+	} {
+		after := tc.after
+		sub, err := b.Subscribe(context.Background(), messages.Subscribe{Meta: meta(alice), BoardID: "board-1", After: &after, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, e := range sub.Replay {
+			got = append(got, e.Seq)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" || sub.Seq != 10 {
+			t.Fatalf("replay after %d, limit 3 (-want +got):\n%s(seq %d)", tc.after, diff, sub.Seq)
+		}
+		b.Unsubscribe(sub)
+	}
+}

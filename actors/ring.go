@@ -35,11 +35,11 @@ func (r *ring) oldest(next int64) int64 {
 	return r.buf[r.start].Seq
 }
 
-// after returns a copy of the buffered events with a seq greater than seq.
-func (r *ring) after(seq int64) []messages.Encoded {
+// between returns a copy of the buffered events with after < seq <= upTo.
+func (r *ring) between(after, upTo int64) []messages.Encoded {
 	var out []messages.Encoded
 	for i := 0; i < r.n; i++ {
-		if e := r.buf[(r.start+i)%len(r.buf)]; e.Seq > seq {
+		if e := r.buf[(r.start+i)%len(r.buf)]; e.Seq > after && e.Seq <= upTo {
 			out = append(out, e)
 		}
 	}

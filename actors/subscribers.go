@@ -131,15 +131,19 @@ func (b *board) subscribe(c messages.Subscribe, id uint64) (sub *messages.Subscr
 	sub.Seq = b.seq
 	if c.After != nil {
 		after := *c.After
+		upTo := b.seq
+		if c.Limit > 0 {
+			upTo = min(upTo, after+int64(c.Limit))
+		}
 		oldestInRing := b.ring.oldest(b.seq + 1)
 		switch {
 		case after > b.seq || after < b.firstSeq-1:
 			sub.Resync = true
 		case after >= oldestInRing-1:
-			sub.Replay = b.ring.after(after)
+			sub.Replay = b.ring.between(after, upTo)
 		default:
-			sub.Replay = b.ring.after(after)
-			fetchAfter, fetchUpTo = after, oldestInRing-1
+			sub.Replay = b.ring.between(after, upTo)
+			fetchAfter, fetchUpTo = after, min(oldestInRing-1, upTo)
 		}
 	}
 	switch {

@@ -55,7 +55,8 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request) error {
 	}
 	r, done := s.hold(r) // revoking the credential answers the poll
 	defer done()
-	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since, Live: true, Buffer: pollBuffer}
+	// A poll answers at once when there is a replay, so reading more than it sends is waste.
+	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since, Limit: maxPollEvents, Live: true, Buffer: pollBuffer}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), c)
 	if err != nil {
 		return err
@@ -119,7 +120,7 @@ func (s *Server) shortPoll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since}
+	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since, Limit: maxPollEvents}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), c)
 	if err != nil {
 		return err

@@ -6,7 +6,11 @@ type Subscribe struct {
 	Meta
 	BoardID string
 	After   *int64
-	Live    bool
+	// Limit, when positive, bounds the replay to the Limit events after After, so that a poll
+	// reads no more than it answers; the rest is for the next poll. Only a subscriber that
+	// ends once it has a replay may set it: one that went on live would see a gap.
+	Limit int
+	Live  bool
 	// Buffer bounds the live queue; a subscriber whose queue is full is dropped.
 	Buffer int
 	// Sink, when set, receives the live events in place of Subscription.Events (which is then
