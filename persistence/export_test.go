@@ -35,3 +35,10 @@ func SetReadOnly(db *DB, on bool) error {
 	_, err := db.writer.ExecContext(context.Background(), "PRAGMA query_only = "+v)
 	return err
 }
+
+// ExecWriter runs a statement on the connection every write transaction uses: for TEMP
+// triggers that inject a failure at one step of a commit.
+func ExecWriter(db *DB, stmt string) error {
+	_, err := db.writer.ExecContext(context.Background(), stmt)
+	return err
+}
