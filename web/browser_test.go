@@ -298,9 +298,14 @@ func (p *page) center(sel string) (float64, float64) {
 // drag drags a card with the mouse and drops it at the bottom of a list.
 func (p *page) drag(taskID, listID string) {
 	p.t.Helper()
-	fx, fy := p.center(fmt.Sprintf(`[data-testid=task-card][data-task-id=%s]`, js(taskID)))
 	tx, ty := p.center(fmt.Sprintf(`[data-testid=list][data-list-id=%s] [data-testid=new-task-input]`, js(listID)))
-	ty -= 30 // just above the input: the end of the list's cards
+	p.dragTo(taskID, tx, ty-30) // just above the input: the end of the list's cards
+}
+
+// dragTo drags a card with the mouse and drops it at the viewport point (tx, ty).
+func (p *page) dragTo(taskID string, tx, ty float64) {
+	p.t.Helper()
+	fx, fy := p.center(fmt.Sprintf(`[data-testid=task-card][data-task-id=%s]`, js(taskID)))
 	mouse := func(typ input.DispatchMouseEventType, x, y float64, buttons int64) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			params := input.DispatchMouseEventParams{Type: typ, X: x, Y: y, Button: input.MouseButtonLeft, Buttons: buttons, ClickCount: 1}

@@ -3,6 +3,7 @@ package stacktest_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,11 +21,15 @@ func TestMain(m *testing.M) {
 // do sends a JSON request with token and returns the status and the decoded body.
 func do(t *testing.T, s *stacktest.Server, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	b, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(b))
+	req, err := http.NewRequest(method, s.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}

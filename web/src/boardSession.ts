@@ -185,14 +185,14 @@ export class BoardSession {
     return m?.name ?? "Someone";
   }
 
-  /** moveTask moves a task to position in listId (its final index there). */
-  moveTask(taskId: string, listId: string, position: number): void {
+  /** moveTask moves a task to position in listId (its final index there); it reports whether that moves anything. */
+  moveTask(taskId: string, listId: string, position: number): boolean {
     const t = this.task(taskId);
     const v = this.store.view.value;
-    if (!t || !v) return;
+    if (!t || !v) return false;
     const max = tasksOf(v, listId).filter((x) => x.id !== taskId).length;
     const pos = Math.max(0, Math.min(position, max));
-    if (t.listId === listId && t.position === pos) return;
+    if (t.listId === listId && t.position === pos) return false;
     this.push({
       kind: "moveTask",
       id: randomId("m-"),
@@ -202,6 +202,7 @@ export class BoardSession {
       listId,
       position: pos,
     });
+    return true;
   }
 
   deleteTask(taskId: string): void {

@@ -35,6 +35,13 @@ export function BoardPage({ boardId }: { boardId: string }) {
 
   const view = session.store.view.value;
   const gone = session.store.gone.value;
+  const name = view?.board.name;
+  useEffect(() => {
+    document.title = name ? `${name} · taskboard` : "taskboard";
+    return () => {
+      document.title = "taskboard";
+    };
+  }, [name]);
   if (gone) {
     return (
       <section class="message">
@@ -60,6 +67,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
 
   const role = view.board.role;
   const owner = role === "owner";
+  const readOnly = role === "viewer";
   const pendingCount = session.store.pendingCount.value;
   return (
     <div class="board-page">
@@ -72,19 +80,17 @@ export function BoardPage({ boardId }: { boardId: string }) {
             <span data-testid="pending-count">{pendingCount}</span> pending
           </span>
           <Status conn={session.conn} />
-          {owner && (
-            <button type="button" aria-expanded={membersOpen} aria-controls="members" onClick={() => setMembersOpen(!membersOpen)}>
-              Members
-            </button>
-          )}
+          <button type="button" aria-expanded={membersOpen} aria-controls="members" onClick={() => setMembersOpen(!membersOpen)}>
+            Members
+          </button>
         </div>
       </div>
       <p id="card-help" class="sr-only">
-        Enter opens the card. Alt with the arrow keys moves it up, down or to the next list.
+        {readOnly ? "Enter opens the card." : "Enter opens the card. Alt with the arrow keys moves it up, down or to the next list."}
       </p>
-      <Canvas session={session} />
-      {membersOpen && owner && <MembersPanel session={session} onClose={() => setMembersOpen(false)} />}
-      <TaskDialog session={session} />
+      <Canvas session={session} readOnly={readOnly} />
+      {membersOpen && <MembersPanel session={session} onClose={() => setMembersOpen(false)} />}
+      <TaskDialog session={session} readOnly={readOnly} />
       <DragGhost />
     </div>
   );
@@ -116,7 +122,7 @@ function BoardTitle({ session, name, editable }: { session: BoardSession; name: 
   );
 }
 
-function Canvas({ session }: { session: BoardSession }) {
+function Canvas({ session, readOnly }: { session: BoardSession; readOnly: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const view = session.store.view.value!;
   const pending = session.store.pending.value;
@@ -143,8 +149,10 @@ function Canvas({ session }: { session: BoardSession }) {
             lists={view.lists}
             pending={pending}
             typists={typists}
+            readOnly={readOnly}
           />
         ))}
+        {!readOnly && (
         <li class="add-list">
           <form
             onSubmit={(e) => {
@@ -157,6 +165,7 @@ function Canvas({ session }: { session: BoardSession }) {
             <input id="new-list" value={newList} maxLength={100} placeholder="List name" onInput={(e) => setNewList(e.currentTarget.value)} />
           </form>
         </li>
+        )}
       </ol>
       <Cursors collab={session.collab} />
     </div>

@@ -15,9 +15,11 @@ interface ColumnProps {
   lists: List[];
   pending: Set<string>;
   typists: Typist[];
+  /** readOnly hides every control that would change the board (viewers). */
+  readOnly: boolean;
 }
 
-export function Column({ session, list, tasks, lists, pending, typists }: ColumnProps) {
+export function Column({ session, list, tasks, lists, pending, typists, readOnly }: ColumnProps) {
   const [title, setTitle] = useState("");
   const [renaming, setRenaming] = useState(false);
   const d = drag.value;
@@ -44,6 +46,7 @@ export function Column({ session, list, tasks, lists, pending, typists }: Column
               {list.name} <span class="count">{tasks.length}</span>
             </h2>
           )}
+          {!readOnly && (
           <details class="menu">
             <summary aria-label={`Actions for list ${list.name}`}>⋯</summary>
             <div class="menu-items">
@@ -66,14 +69,16 @@ export function Column({ session, list, tasks, lists, pending, typists }: Column
               </button>
             </div>
           </details>
+          )}
         </header>
         <ol class="cards" aria-labelledby={headingId}>
           {shown.flatMap((t, i) => [
             i === target ? <li key="drop" class="drop-line" aria-hidden="true" /> : null,
-            <Card key={t.id} session={session} task={t} lists={lists} pending={pending.has(t.id)} typists={typists} />,
+            <Card key={t.id} session={session} task={t} lists={lists} pending={pending.has(t.id)} typists={typists} readOnly={readOnly} />,
           ])}
           {target >= shown.length && <li key="drop" class="drop-line" aria-hidden="true" />}
         </ol>
+        {!readOnly && (
         <form
           class="new-task"
           onSubmit={(e) => {
@@ -95,6 +100,7 @@ export function Column({ session, list, tasks, lists, pending, typists }: Column
             onInput={(e) => setTitle(e.currentTarget.value)}
           />
         </form>
+        )}
       </section>
     </li>
   );
@@ -110,9 +116,10 @@ interface CardProps {
   lists: List[];
   pending: boolean;
   typists: Typist[];
+  readOnly: boolean;
 }
 
-function Card({ session, task, lists, pending, typists }: CardProps) {
+function Card({ session, task, lists, pending, typists, readOnly }: CardProps) {
   const typing = typists.filter((x) => x.taskId === task.id);
   const members = session.store.view.value?.members;
   const assignee = task.assigneeId ? members?.find((m) => m.userId === task.assigneeId)?.name ?? task.assigneeId : null;
@@ -123,16 +130,18 @@ function Card({ session, task, lists, pending, typists }: CardProps) {
       editing.value = task.id;
       return;
     }
-    if (!e.altKey) return;
+    if (!e.altKey || !["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(e.key)) return;
+    // Alt with an arrow is a move here, even where none is possible: never the browser's
+    // back or forward.
+    e.preventDefault();
+    if (readOnly) return;
     const li = lists.findIndex((l) => l.id === task.listId);
     let to: { listId: string; position: number } | null = null;
     if (e.key === "ArrowUp" && task.position > 0) to = { listId: task.listId, position: task.position - 1 };
     if (e.key === "ArrowDown") to = { listId: task.listId, position: task.position + 1 };
     if (e.key === "ArrowLeft" && li > 0) to = { listId: lists[li - 1].id, position: task.position };
     if (e.key === "ArrowRight" && li < lists.length - 1) to = { listId: lists[li + 1].id, position: task.position };
-    if (!to) return;
-    e.preventDefault();
-    session.moveTask(task.id, to.listId, to.position);
+    if (!to || !session.moveTask(task.id, to.listId, to.position)) return;
     const moved = session.store.view.value?.tasks.find((t) => t.id === task.id);
     const list = lists.find((l) => l.id === moved?.listId);
     if (moved && list) announce(`Moved to ${list.name}, position ${moved.position + 1}.`);
@@ -150,7 +159,9 @@ function Card({ session, task, lists, pending, typists }: CardProps) {
       aria-describedby="card-help"
       onKeyDown={keys}
       onPointerDown={(e) =>
-        startPress(e, e.currentTarget, task.id, task.title, (listId, index) => session.moveTask(task.id, listId, index))
+        readOnly
+          ? undefined
+          : startPress(e, e.currentTarget, task.id, task.title, (listId, index) => void session.moveTask(task.id, listId, index))
       }
       onClick={() => (editing.value = task.id)}
     >

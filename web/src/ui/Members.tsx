@@ -1,15 +1,23 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, request } from "../api";
+import { me } from "../app";
 import type { BoardSession } from "../boardSession";
+import { navigate } from "../router";
 import type { Role } from "../types";
 import { colorOf, initials } from "./people";
 
 const roles: Role[] = ["viewer", "editor", "owner"];
 
-/** MembersPanel lets an owner see, add, re-role and remove the board's members. */
+/**
+ * MembersPanel lists the board's members. An owner also adds, re-roles and removes them and
+ * may delete the board; anyone may leave it.
+ */
 export function MembersPanel({ session, onClose }: { session: BoardSession; onClose: () => void }) {
   const available = session.membersAvailable.value;
   const members = session.store.view.value?.members ?? null;
+  const owner = session.store.view.value?.board.role === "owner";
+  const self = me.value;
+  const [confirming, setConfirming] = useState<"leave" | "delete" | null>(null);
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("editor");
   const [error, setError] = useState("");
@@ -21,12 +29,27 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
     return () => window.removeEventListener("keydown", esc);
   }, [onClose]);
 
-  async function act(f: () => Promise<unknown>) {
+  /** act runs a change of the members and reports whether it went through. */
+  async function act(f: () => Promise<unknown>): Promise<boolean> {
     setError("");
     try {
       await f();
       await session.reloadMembers();
+      return true;
     } catch (e) {
+      setError(e instanceof ApiError ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + "." : "Cannot reach the server.");
+      return false;
+    }
+  }
+
+  async function leaveOrDelete(what: "leave" | "delete") {
+    setError("");
+    try {
+      if (what === "delete") await request("DELETE", `/boards/${encodeURIComponent(session.boardId)}`);
+      else await request("DELETE", `${base}/${encodeURIComponent(self?.id ?? "")}`);
+      navigate("/");
+    } catch (e) {
+      setConfirming(null);
       setError(e instanceof ApiError ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + "." : "Cannot reach the server.");
     }
   }
@@ -52,9 +75,13 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
                 {m.name}
                 {m.email && <small>{m.email}</small>}
               </span>
+              {!owner && <span class={`role ${m.role}`}>{m.role}</span>}
+              {owner && (
               <label class="sr-only" for={`role-${m.userId}`}>
                 Role of {m.name}
               </label>
+              )}
+              {owner && (
               <select
                 id={`role-${m.userId}`}
                 value={m.role}
@@ -69,6 +96,8 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
                   </option>
                 ))}
               </select>
+              )}
+              {owner && (
               <button
                 type="button"
                 class="icon danger"
@@ -77,16 +106,18 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
               >
                 ×
               </button>
+              )}
             </li>
           ))}
         </ul>
       )}
-      {available && (
+      {available && owner && (
         <form
           class="stack"
           onSubmit={(e) => {
             e.preventDefault();
-            void act(() => request("POST", base, { email: email.trim(), role })).then(() => setEmail(""));
+            // A failed invite keeps the typed email, to correct it.
+            void act(() => request("POST", base, { email: email.trim(), role })).then((ok) => ok && setEmail(""));
           }}
         >
           <label>
@@ -113,6 +144,30 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
           {error}
         </p>
       )}
+      <div class="board-actions">
+        {confirming ? (
+          <>
+            <span>{confirming === "delete" ? "Delete this board and everything on it for everyone?" : "Leave this board?"}</span>
+            <button type="button" onClick={() => setConfirming(null)}>
+              Cancel
+            </button>
+            <button type="button" class="danger" data-testid={`confirm-${confirming}`} onClick={() => void leaveOrDelete(confirming)}>
+              {confirming === "delete" ? "Delete board" : "Leave"}
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" data-testid="leave-board" onClick={() => setConfirming("leave")}>
+              Leave board
+            </button>
+            {owner && (
+              <button type="button" class="danger" data-testid="delete-board" onClick={() => setConfirming("delete")}>
+                Delete board
+              </button>
+            )}
+          </>
+        )}
+      </div>
     </aside>
   );
 }

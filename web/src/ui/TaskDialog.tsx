@@ -14,7 +14,7 @@ export const editing = signal<string | null>(null);
  * the user has not touched show in place, a field both changed asks "keep mine / use theirs",
  * and a save sends only what the user changed. A card deleted meanwhile keeps the typed text.
  */
-export function TaskDialog({ session }: { session: BoardSession }) {
+export function TaskDialog({ session, readOnly = false }: { session: BoardSession; readOnly?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = editing.value ? session.resolve(editing.value) : null;
   const view = session.store.view.value;
@@ -110,7 +110,7 @@ export function TaskDialog({ session }: { session: BoardSession }) {
     finish();
   }
 
-  const typing = () => id && !gone && session.collab.typing(id);
+  const typing = () => id && !gone && !readOnly && session.collab.typing(id);
   const set = (f: m.Field, v: string) => setDraft((d) => d && m.edit(d, f, v));
   const self = me.value;
   const people = view?.members ?? (self ? [{ userId: self.id, name: self.name }] : []);
@@ -169,7 +169,7 @@ export function TaskDialog({ session }: { session: BoardSession }) {
     >
       {draft && mine && (
         <form method="dialog" onSubmit={save} class="stack">
-          <h2 id="task-dialog-title">{gone ? "Card deleted" : "Edit task"}</h2>
+          <h2 id="task-dialog-title">{gone ? "Card deleted" : readOnly ? "Task" : "Edit task"}</h2>
           {gone && (
             <p role="alert" class="gone" data-testid="task-gone">
               {gone} deleted this card while you had it open. Your text is still here: copy it, or save it as a new card.
@@ -180,6 +180,7 @@ export function TaskDialog({ session }: { session: BoardSession }) {
             <input
               data-testid="task-title-input"
               value={mine.title}
+              readOnly={readOnly}
               required
               maxLength={200}
               onInput={(e) => {
@@ -194,6 +195,7 @@ export function TaskDialog({ session }: { session: BoardSession }) {
             <textarea
               data-testid="task-description-input"
               value={mine.description}
+              readOnly={readOnly}
               rows={5}
               maxLength={10000}
               onInput={(e) => {
@@ -206,7 +208,7 @@ export function TaskDialog({ session }: { session: BoardSession }) {
           <div class="row">
             <label class={conflictOn("assigneeId")}>
               Assignee
-              <select data-testid="task-assignee-select" value={mine.assigneeId} onChange={(e) => set("assigneeId", e.currentTarget.value)}>
+              <select data-testid="task-assignee-select" value={mine.assigneeId} disabled={readOnly} onChange={(e) => set("assigneeId", e.currentTarget.value)}>
                 <option value="">Nobody</option>
                 {people.map((p) => (
                   <option key={p.userId} value={p.userId}>
@@ -219,7 +221,7 @@ export function TaskDialog({ session }: { session: BoardSession }) {
             </label>
             <label class={conflictOn("listId")}>
               List
-              <select data-testid="task-list-select" value={mine.listId} onChange={(e) => set("listId", e.currentTarget.value)}>
+              <select data-testid="task-list-select" value={mine.listId} disabled={readOnly} onChange={(e) => set("listId", e.currentTarget.value)}>
                 {view?.lists.map((l) => (
                   <option key={l.id} value={l.id}>
                     {l.name}
@@ -244,6 +246,13 @@ export function TaskDialog({ session }: { session: BoardSession }) {
               </button>
               <button type="button" class="danger" data-testid="discard" onClick={finish}>
                 Discard
+              </button>
+            </div>
+          ) : readOnly ? (
+            <div class="actions">
+              <span class="spacer" />
+              <button type="button" data-testid="task-cancel" onClick={finish}>
+                Close
               </button>
             </div>
           ) : gone ? (

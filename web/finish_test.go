@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestViewerSeesNoControls: a viewer's board is read-only: no inputs to add, no menus, no
+// dragging, a dialog that only shows, and Alt+arrows that move nothing (nor the browser).
+func TestViewerSeesNoControls(t *testing.T) {
+	s := newStack(t)
+	carol := newBrowser(t).open(t, s, "carol", "/b/board-1")
+	carol.live()
+	for what, sel := range map[string]string{
+		"new task inputs":   "[data-testid=new-task-input]",
+		"the add-list form": ".add-list",
+		"list menus":        "details.menu",
+		"rename board":      "button[aria-label='Rename board']",
+	} {
+		if eval[bool](carol, `!!document.querySelector("`+sel+`")`) {
+			t.Errorf("a viewer sees %s", what)
+		}
+	}
+	carol.openCard("task-1")
+	if !eval[bool](carol, `document.querySelector('[data-testid=task-title-input]').readOnly && !document.querySelector('[data-testid=task-save]')`) {
+		t.Fatal("a viewer's dialog can edit")
+	}
+	carol.run(chromedp.Click(`[data-testid=task-cancel]`))
+	carol.until("the dialog closed", dialogClosed)
+	history := eval[int](carol, `history.length`)
+	carol.run(chromedp.Focus(`[data-testid=task-card][data-task-id=task-1]`), chromedp.KeyEvent(kb.ArrowRight, chromedp.KeyModifiers(1)))
+	x, y := carol.center(`[data-testid=list][data-list-id=list-done] h2`)
+	carol.dragTo("task-1", x, y)
+	if !eval[bool](carol, taskIn("task-1", "list-todo")) || eval[int](carol, `history.length`) != history ||
+		eval[string](carol, `location.pathname`) != "/b/board-1" {
+		t.Fatal("a viewer's Alt+→ or drag moved something")
+	}
+	if n := eval[string](carol, `document.querySelector('[data-testid=pending-count]').textContent`); n != "0" {
+		t.Fatalf("a viewer has %s changes pending", n)
+	}
+}
+
+// TestBoardEdgesAndTitle: Alt+← on the first list moves nothing, announces nothing and never
+// goes back in history; the tab is titled with the board's name.
+func TestBoardEdgesAndTitle(t *testing.T) {
+	s := newStack(t)
+	alice := newBrowser(t).open(t, s, "alice", "/")
+	alice.run(chromedp.Click(`a[href='/b/board-1']`))
+	alice.live()
+	alice.until("the board's name as the title", `document.title === 'Launch · taskboard'`)
+	alice.run(chromedp.Focus(`[data-testid=task-card][data-task-id=task-1]`), chromedp.KeyEvent(kb.ArrowLeft, chromedp.KeyModifiers(1)))
+	alice.run(chromedp.KeyEvent(kb.ArrowUp, chromedp.KeyModifiers(1)))
+	if eval[string](alice, `location.pathname`) != "/b/board-1" || !eval[bool](alice, taskIn("task-1", "list-todo")) {
+		t.Fatal("Alt+← at the first list left the board or moved the card")
+	}
+	if got := eval[string](alice, `document.querySelector('[aria-live=polite][aria-atomic=true]').textContent`); got != "" {
+		t.Fatalf("a move that moved nothing announced %q", got)
+	}
+}
+
+// TestMenusCloseAndOneIsOpen: opening a menu closes the other; a click outside or Esc closes it.
+func TestMenusCloseAndOneIsOpen(t *testing.T) {
+	s := newStack(t)
+	alice := newBrowser(t).open(t, s, "alice", "/b/board-1")
+	alice.live()
+	menu := func(list string) string { return `[data-testid=list][data-list-id=` + list + `] details.menu` }
+	open := `document.querySelectorAll('details.menu[open]').length`
+	alice.run(chromedp.Click(menu("list-todo") + " summary"))
+	alice.until("one menu open", open+" === 1")
+	alice.run(chromedp.Click(menu("list-done") + " summary"))
+	alice.until("only the second open", open+` === 1 && document.querySelector('`+menu("list-done")+`').open`)
+	alice.run(chromedp.Click(`.board-bar h1`))
+	alice.until("closed by a click outside", open+" === 0")
+	alice.run(chromedp.Click(menu("list-todo")+" summary"), chromedp.KeyEvent(kb.Escape))
+	alice.until("closed by Esc", open+" === 0")
+}
+
+// TestMembersPanelForEveryone: an editor sees the members without controls; a failed invite
+// keeps the typed email; anyone may leave the board.
+func TestMembersPanelForEveryone(t *testing.T) {
+	s := newStack(t)
+	b := newBrowser(t)
+	bob := b.open(t, s, "bob", "/b/board-1")
+	bob.live()
+	bob.run(chromedp.Click(`button[aria-controls=members]`))
+	bob.until("the members listed", `document.querySelectorAll('[data-testid=members-panel] [data-testid=member]').length === 3`)
+	if eval[bool](bob, `!!document.querySelector('[data-testid=members-panel] select, [data-testid=member-email]')`) {
+		t.Fatal("an editor sees the owner's member controls")
+	}
+
+	alice := b.open(t, s, "alice", "/b/board-1")
+	alice.live()
+	alice.run(
+		chromedp.Click(`button[aria-controls=members]`),
+		chromedp.SendKeys(`[data-testid=member-email]`, "nobody@example.com"),
+		chromedp.Click(`[data-testid=member-add]`),
+	)
+	alice.until("the invite refused", `!!document.querySelector('[data-testid=members-panel] .error')`)
+	if got := eval[string](alice, `document.querySelector('[data-testid=member-email]').value`); got != "nobody@example.com" {
+		t.Fatalf("the email field holds %q after a failed invite, want what was typed", got)
+	}
+
+	bob.run(chromedp.Click(`[data-testid=leave-board]`), chromedp.Click(`[data-testid=confirm-leave]`))
+	bob.until("back on the boards page", `location.pathname === '/'`)
+	var members struct{ Data []struct{ UserID string } }
+	s.api(s.login("alice"), "GET", "/boards/board-1/members", nil, http.StatusOK, &members)
+	for _, m := range members.Data {
+		if m.UserID == "user-bob" {
+			t.Fatal("Bob is still a member after leaving")
+		}
+	}
+}
