@@ -30,9 +30,14 @@ type Observer interface {
 	// Delivered reports one board event written to a connection. committed is when the board
 	// committed it, zero for an event replayed to catch up, whose latency means nothing.
 	Delivered(transport string, committed time.Time)
+	// Refused reports a live connection refused past a cap: reason is RefusedUser,
+	// RefusedAddr or RefusedTotal.
+	Refused(transport, reason string)
 }
 
 type noObserver struct{}
+
+func (noObserver) Refused(string, string) {}
 
 func (noObserver) Connected(string)            {}
 func (noObserver) Disconnected(string)         {}

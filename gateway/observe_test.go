@@ -122,6 +122,7 @@ func (r *recorder) update(f func()) {
 
 func (r *recorder) Connected(tr string)    { r.update(func() { r.open[tr]++ }) }
 func (r *recorder) Disconnected(tr string) { r.update(func() { r.open[tr]-- }) }
+func (r *recorder) Refused(string, string) {}
 func (r *recorder) Delivered(tr string, at time.Time) {
 	r.update(func() {
 		r.delivered[tr]++

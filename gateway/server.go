@@ -46,6 +46,11 @@ type Config struct {
 	SSEBuffer int
 	// MaxBody bounds request bodies; larger ones answer 413.
 	MaxBody int64
+	// MaxConnsPerUser and MaxConnsPerAddr cap the live connections (SSE streams, WebSockets,
+	// waiting long polls) of one user and of one client address: past them, 429 rate_limited
+	// (defaults DefaultMaxConnsPerUser, DefaultMaxConnsPerAddr). MaxConns caps them all, for
+	// 503 past it (default: the open file limit less a reserve, see liveConnsBudget).
+	MaxConnsPerUser, MaxConnsPerAddr, MaxConns int
 	// ReadTimeout and WriteTimeout bound reading a request that is not a stream and writing
 	// its answer, from its start (defaults DefaultReadTimeout, DefaultWriteTimeout; see
 	// deadline.go).
@@ -108,6 +113,8 @@ type Server struct {
 	obs  Observer
 	// conns counts each board's live connections for GET /admin/connections.
 	conns *connCounts
+	// limits caps the live connections per user, per address and in all (limits.go).
+	limits *connLimits
 }
 
 // New returns a Server for cfg. cfg.Boards and cfg.Accounts are required. A cfg.UI that
@@ -118,6 +125,15 @@ func New(cfg Config) *Server {
 	}
 	if cfg.LongPollTimeout <= 0 || cfg.LongPollTimeout > DefaultLongPollTimeout {
 		cfg.LongPollTimeout = DefaultLongPollTimeout
+	}
+	if cfg.MaxConnsPerUser <= 0 {
+		cfg.MaxConnsPerUser = DefaultMaxConnsPerUser
+	}
+	if cfg.MaxConnsPerAddr <= 0 {
+		cfg.MaxConnsPerAddr = DefaultMaxConnsPerAddr
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = liveConnsBudget()
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = DefaultReadTimeout
@@ -145,6 +161,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		obs:     cfg.Observer,
 		conns:   newConnCounts(),
+		limits:  newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.MaxConns),
 		cfg:     cfg,
 		log:     cfg.Logger,
 		polls:   make(chan struct{}, cfg.MaxLongPolls),

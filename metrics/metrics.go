@@ -36,6 +36,7 @@ type Metrics struct {
 	mutation    *prometheus.HistogramVec
 
 	connections map[string]prometheus.Gauge
+	refused     *prometheus.CounterVec
 	delivered   map[string]prometheus.Counter
 	latency     map[string]prometheus.Observer
 }
@@ -72,6 +73,9 @@ func New() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(100e-6, 2, 16),
 		}, []string{"outcome"}),
 		connections: map[string]prometheus.Gauge{},
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskboard_connections_refused_total", Help: "Live connections refused past a cap, by transport and reason (user, address, total).",
+		}, []string{"transport", "reason"}),
 		delivered:   map[string]prometheus.Counter{},
 		latency:     map[string]prometheus.Observer{},
 	}
@@ -93,7 +97,7 @@ func New() *Metrics {
 		m.latency[tr] = latency.WithLabelValues(tr)
 	}
 	m.reg.MustRegister(m.boards, m.published, m.fannedOut, m.dropped, m.commit, m.commitFails, m.changes, m.mutation,
-		connections, delivered, latency,
+		connections, delivered, latency, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -142,6 +146,11 @@ func (m *Metrics) Mutated(d time.Duration, code string) {
 		code = "ok"
 	}
 	m.mutation.WithLabelValues(code).Observe(d.Seconds())
+}
+
+// Refused implements gateway.Observer.
+func (m *Metrics) Refused(transport, reason string) {
+	m.refused.WithLabelValues(transport, reason).Inc()
 }
 
 // Connected implements gateway.Observer.

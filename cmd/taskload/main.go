@@ -91,7 +91,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("taskload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:3000", "server URL")
-	fs.StringVar(&cfg.Mode, "mode", "ws", "transport: ws, sse, longpoll or mix (sse, longpoll and mix need -rate)")
+	fs.StringVar(&cfg.Mode, "mode", "ws", "transport: ws, sse, longpoll or mix (sse, longpoll and mix need -rate); or abuse: the first user attacks with -conns connections while the second's REST latency is measured, quiet and under attack, for -idle each")
 	fs.IntVar(&cfg.Rate, "rate", 0, "mutations per second of the drive mode (0: the ws idle and fan-out run)")
 	fs.IntVar(&cfg.Mutations, "mutations", 100, "mutations of the drive mode, at -rate per second")
 	fs.IntVar(&cfg.InFlight, "inflight", 512, "mutations sent and not answered yet, at most")
@@ -124,9 +124,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case fs.NArg() > 0:
 		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
-	case cfg.Mode != "ws" && cfg.Mode != "sse" && cfg.Mode != "longpoll" && cfg.Mode != "mix":
-		return config{}, fmt.Errorf("-mode %q: want ws, sse, longpoll or mix", cfg.Mode)
-	case cfg.Mode != "ws" && cfg.Rate == 0:
+	case cfg.Mode != "ws" && cfg.Mode != "sse" && cfg.Mode != "longpoll" && cfg.Mode != "mix" && cfg.Mode != "abuse":
+		return config{}, fmt.Errorf("-mode %q: want ws, sse, longpoll, mix or abuse", cfg.Mode)
+	case cfg.Mode != "ws" && cfg.Mode != "abuse" && cfg.Rate == 0:
 		return config{}, fmt.Errorf("-mode %s needs -rate", cfg.Mode)
 	case cfg.Rate < 0 || cfg.Rate > 20000 || cfg.Mutations < 0 || cfg.Mutations > 1_000_000:
 		return config{}, errors.New("-rate must be 0 to 20000 and -mutations 0 to 1000000")
@@ -200,6 +200,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	progress := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
 	if cfg.Child {
 		return runChild(ctx, cfg, tokens, os.Stdin, stdout)
+	}
+	if cfg.Mode == "abuse" {
+		rep, err := runAbuse(ctx, cfg, a, tokens, progress)
+		if err != nil {
+			return err
+		}
+		rep.printTable(stderr)
+		return writeReport(cfg, rep, stdout)
 	}
 	if cfg.Rate > 0 {
 		drive := runDrive
