@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"slices"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -13,20 +15,43 @@ import (
 var errWouldBlock = errors.New("socket send buffer full")
 
 // Batch is what one write sends: the bytes of a run of frames for one writev, and the
-// owner's notes on them.
+// owner's notes on them. An outbox reuses its batches once written: an owner keeps nothing
+// of one after Sent returns.
 type Batch struct {
-	bufs    net.Buffers
-	headers []byte // the WebSocket headers among bufs
+	bufs    net.Buffers // what is left to write
+	all     net.Buffers // what was encoded: bufs before any was written
+	headers []byte      // the WebSocket headers among bufs
 	// Times are the owner's notes on the batch's frames (when the events among them were
 	// committed), handed back with it by Sent.
 	Times []time.Time
+	sysBatch
+}
+
+// batches keeps written batches for the next ones, with their slices: a fan-out to
+// thousands of connections then allocates no batch per connection.
+var batches = sync.Pool{New: func() any { return new(Batch) }}
+
+// maxPooled bounds the slices of a batch kept for reuse: a long replay's are let go.
+const maxPooled = 64
+
+func newBatch() *Batch { return batches.Get().(*Batch) }
+
+// free returns b for reuse, holding on to none of the bytes it wrote.
+func (b *Batch) free() {
+	if cap(b.all) > maxPooled {
+		return
+	}
+	clear(b.all)
+	b.bufs, b.all, b.headers = b.all[:0], b.all[:0], b.headers[:0]
+	b.Times = b.Times[:0]
+	batches.Put(b)
 }
 
 // Grow makes room for n more slices of bytes, of which headers are WebSocket frame headers.
 func (b *Batch) Grow(n, headers int) {
-	b.bufs = append(make(net.Buffers, 0, len(b.bufs)+n), b.bufs...)
+	b.bufs = slices.Grow(b.bufs, n)
 	if headers > 0 {
-		b.headers = append(make([]byte, 0, len(b.headers)+maxHeader*headers), b.headers...)
+		b.headers = slices.Grow(b.headers, maxHeader*headers)
 	}
 }
 
@@ -100,7 +125,7 @@ func (b *Batch) writeNow(raw syscall.RawConn) error {
 		return errWouldBlock
 	}
 	for len(b.bufs) > 0 {
-		n, err := writeNonBlocking(raw, b.bufs)
+		n, err := b.writeNonBlocking(raw)
 		b.consume(n)
 		if err != nil {
 			return err

@@ -41,7 +41,7 @@ var (
 type Owner[F any] interface {
 	// Encode adds the bytes of frames, in order, to b.
 	Encode(b *Batch, frames []F)
-	// Sent reports that b was written whole.
+	// Sent reports that b was written whole. b is reused once Sent returns.
 	Sent(b *Batch)
 	// Failed reports a failed write; the outbox is closed and the owner closes the connection.
 	Failed(err error)
@@ -189,10 +189,12 @@ func (o *Outbox[F, O]) flush() {
 		switch err := b.writeNow(o.raw); {
 		case err == nil:
 			o.owner.Sent(b)
+			b.free()
 		case errors.Is(err, errWouldBlock):
 			go o.write(b)
 			return
 		default:
+			b.free()
 			o.failed(err)
 			return
 		}
@@ -206,10 +208,12 @@ func (o *Outbox[F, O]) flush() {
 func (o *Outbox[F, O]) write(pending *Batch) {
 	for b := pending; ; {
 		if err := b.writeBlocking(o.owner.Conn(), o.opts.WriteTimeout); err != nil {
+			b.free()
 			o.failed(err)
 			return
 		}
 		o.owner.Sent(b)
+		b.free()
 		frames, turn := o.next()
 		switch turn {
 		case turnDone:
@@ -223,8 +227,9 @@ func (o *Outbox[F, O]) write(pending *Batch) {
 }
 
 func (o *Outbox[F, O]) encode(frames []F) *Batch {
-	b := &Batch{}
+	b := newBatch()
 	o.owner.Encode(b, frames)
+	b.all = b.bufs
 	return b
 }
 

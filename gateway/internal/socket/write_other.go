@@ -4,6 +4,9 @@ package socket
 
 import "syscall"
 
+// sysBatch is empty where writes cannot be made without blocking.
+type sysBatch struct{}
+
 // writeNonBlocking is not available here: every write goes through a goroutine that may
 // block.
-func writeNonBlocking(syscall.RawConn, [][]byte) (int, error) { return 0, errWouldBlock }
+func (b *Batch) writeNonBlocking(syscall.RawConn) (int, error) { return 0, errWouldBlock }
