@@ -71,15 +71,6 @@ func (b *Batch) AddFrame(opcode byte, payload []byte) {
 	b.Add(payload)
 }
 
-// Len returns how many bytes are left to write.
-func (b *Batch) Len() int {
-	n := 0
-	for _, p := range b.bufs {
-		n += len(p)
-	}
-	return n
-}
-
 // WebSocket opcodes of the frames a server writes itself (RFC 6455, 5.2), with FIN set.
 const (
 	OpText = 0x81

@@ -33,8 +33,10 @@ type watchedConn struct {
 // maxDiscard is how much a client may send on a stream before it counts as gone.
 const maxDiscard = 4096
 
-// Watch calls gone, once, when the peer of nc closes or resets the connection or sends more
-// than maxDiscard bytes, until stop is called. Call stop before closing nc.
+// Watch calls gone when the peer of nc closes or resets the connection or sends more than
+// maxDiscard bytes, until stop is called. The set reports a hang-up for as long as the socket
+// is in it, so gone may run again before stop: it must be idempotent. Call stop before
+// closing nc.
 func (h *Hangups) Watch(nc net.Conn, gone func()) (stop func()) {
 	raw := rawConn(nc)
 	if raw == nil {
