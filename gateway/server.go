@@ -2,7 +2,8 @@
 // Events, WebSocket (gws), long and short polling, authentication and the HTTP middleware
 // around them.
 //
-// It depends on messages and on the small Boards and Accounts interfaces declared in deps.go,
+// It depends on messages, on its own internal/socket (the outboxes and hang-up watcher of
+// live connections) and on the small Boards and Accounts interfaces declared in deps.go,
 // never on actors or persistence: cmd/taskboard wires the real implementations in.
 package gateway
 
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/taskboard/taskboard/gateway/internal/socket"
 )
 
 // Defaults and limits of Config.
@@ -108,8 +111,8 @@ type Server struct {
 	logins *loginGuard
 	ws     *wsHub
 	sse    sseHub
-	// send writes the queued frames of WebSockets and SSE streams (send.go).
-	send *sendPool
+	// send writes the outboxes of WebSockets and SSE streams (internal/socket).
+	send *socket.Pool
 	obs  Observer
 	// conns counts each board's live connections for GET /admin/connections.
 	conns *connCounts
@@ -167,13 +170,14 @@ func New(cfg Config) *Server {
 		polls:   make(chan struct{}, cfg.MaxLongPolls),
 		closing: make(chan struct{}),
 		live:    newLiveSet(),
-		send:    newSendPool(),
+		send:    socket.NewPool(),
 		logins: &loginGuard{
 			perIP:      newKeyedLimiter(cfg.LoginPerIP.orDefault(DefaultLoginPerIP)),
 			perAccount: newKeyedLimiter(cfg.LoginPerAccount.orDefault(DefaultLoginPerAccount)),
 		},
 	}
 	s.ws = s.newWSHub()
+	s.sse.out = socket.Options{Pool: s.send, Limit: cfg.SSEBuffer, WriteTimeout: sseWriteTimeout}
 	if cfg.UI != nil {
 		var err error
 		if s.ui, err = newUI(cfg.UI); err != nil {

@@ -5,24 +5,23 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/taskboard/taskboard/gateway/internal/socket"
 	"github.com/taskboard/taskboard/messages"
 )
 
 // sseConn is an SSE stream taken over from net/http once it is authorised and subscribed.
 // net/http keeps two goroutines and their buffers for every open response (the handler's
 // and a background reader), which made an idle stream cost about 34 KiB. Taken over, an idle
-// stream is this struct and its socket: the board delivers into its bounded queue, the send
-// pool writes it (send.go), a timer queues heartbeats, and the hang-up watcher notices the
+// stream is this struct and its socket: the board delivers into its outbox, the send pool
+// writes it (internal/socket), a timer queues heartbeats, and the hang-up watcher notices the
 // client leaving. No goroutine is its own while it is idle.
 type sseConn struct {
 	s      *Server
 	nc     net.Conn
-	raw    syscall.RawConn
 	board  string
 	req    string // the trace id of the request that opened the stream
 	meta   messages.Meta
@@ -31,19 +30,22 @@ type sseConn struct {
 	// by credential, out of the connection counts and out of the hang-up watcher.
 	release, untrack, unwatch func()
 
+	// out queues the frames written to the client; the stream ends when it closes. Lock
+	// order: mu, then out's own.
+	out socket.Outbox[sseFrame, *sseConn]
+
 	mu        sync.Mutex
-	queue     []sseFrame
-	writing   bool // a flush is scheduled, or a writer goroutine is running
 	heartbeat *time.Timer
 	sub       *messages.Subscription
+	pending   []*messages.Encoded
+	// last is the seq of the last event queued, or that the client already had.
+	last   int64
+	ending string // why the stream ends once its queue is written
+	// restarts counts the board restarts bridged since the last event (small: it shares a
+	// word with joining).
+	restarts int32
 	// joining holds deliveries back in pending while a subscription's replay is not queued.
 	joining bool
-	pending []*messages.Encoded
-	// last is the seq of the last event queued, or that the client already had.
-	last     int64
-	restarts int
-	ending   string // set: end with this reason once the queue is written
-	ended    bool
 }
 
 // sseFrame is one queued frame: bytes shared with other streams, never modified.
@@ -58,7 +60,8 @@ type sseFrame struct {
 type sseHub struct {
 	mu      sync.Mutex
 	conns   map[*sseConn]struct{}
-	hangups hangups
+	hangups socket.Hangups
+	out     socket.Options // of every stream's outbox
 }
 
 // takeOver subscribes the stream of r, answers it and hands its connection over to an
@@ -85,7 +88,8 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64) 
 
 	// Whoever ends the stream meanwhile (a revocation, a hang-up) waits for it to be set up.
 	c.mu.Lock()
-	c.nc, c.raw = nc, rawConn(nc)
+	c.nc = nc
+	c.out.Init(&s.sse.out, c)
 	p, _ := principalFrom(r.Context())
 	c.release = s.live.register(p, func(error) { c.close("credential ended") })
 	c.untrack = s.track(c.board, TransportSSE)
@@ -95,8 +99,9 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64) 
 		c.close(messages.EndShutdown)
 		return nil
 	}
-	c.unwatch = s.sse.hangups.watch(nc, func() { c.close("client gone") })
-	c.queue = append(c.queue, sseFrame{data: sseHead(w.Header())}, sseFrame{data: sseConnected(c.board, sub.Seq)})
+	c.unwatch = s.sse.hangups.Watch(nc, func() { c.close("client gone") })
+	_ = c.out.PushAlways(sseFrame{data: sseHead(w.Header())})
+	_ = c.out.PushAlways(sseFrame{data: sseConnected(c.board, sub.Seq)})
 	c.last = sub.Seq
 	if after != nil && !sub.Resync {
 		c.last = *after
@@ -130,7 +135,7 @@ func (c *sseConn) subscribedLocked(sub *messages.Subscription) {
 	replay := sub.Replay
 	sub.Replay = nil // the stream keeps the subscription for its id, not what it carried
 	if sub.Resync {
-		c.queue = append(c.queue, sseFrame{data: sseResync(sub.Seq)})
+		_ = c.out.PushAlways(sseFrame{data: sseResync(sub.Seq)})
 		c.last = sub.Seq
 	}
 	for i := range replay {
@@ -144,14 +149,13 @@ func (c *sseConn) subscribedLocked(sub *messages.Subscription) {
 			break
 		}
 	}
-	c.startWriterLocked()
 }
 
 // Deliver implements messages.Sink; the board calls it from its own goroutine.
 func (c *sseConn) Deliver(m *messages.Encoded) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ended || c.ending != "" {
+	if !c.out.Open() {
 		return true
 	}
 	if c.joining {
@@ -161,11 +165,7 @@ func (c *sseConn) Deliver(m *messages.Encoded) bool {
 		c.pending = append(c.pending, m)
 		return true
 	}
-	if !c.queueLocked(m, false) {
-		return false
-	}
-	c.startWriterLocked()
-	return true
+	return c.queueLocked(m, false)
 }
 
 // queueLocked queues an event's shared frame, skipping what the client already has; it
@@ -174,17 +174,16 @@ func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
 	if m.Seq <= c.last {
 		return true
 	}
-	if len(c.queue) >= c.s.cfg.SSEBuffer {
+	f := sseFrame{data: m.SSE, event: true}
+	if !replayed {
+		f.at = m.Committed
+	}
+	if c.out.Push(f) == socket.ErrFull {
 		return false
 	}
 	if m.Seq != c.last+1 {
 		c.log(zerolog.WarnLevel).Int64("seq", m.Seq).Int64("after", c.last).Msg("sse gap in board events")
 	}
-	f := sseFrame{data: m.SSE, event: true}
-	if !replayed {
-		f.at = m.Committed
-	}
-	c.queue = append(c.queue, f)
 	c.last, c.restarts = m.Seq, 0
 	c.log(zerolog.DebugLevel).Int64("seq", m.Seq).Str("event_req", m.RequestID).Msg("sse event")
 	return true
@@ -196,8 +195,8 @@ func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
 // any other end closes once what is queued (a board_deleted, a member_removed) is written.
 func (c *sseConn) End(reason string) {
 	c.mu.Lock()
-	if c.ended || c.ending != "" {
-		c.mu.Unlock()
+	defer c.mu.Unlock()
+	if !c.out.Open() {
 		return
 	}
 	c.sub = nil
@@ -208,12 +207,12 @@ func (c *sseConn) End(reason string) {
 		c.joining, c.pending = true, nil
 		go c.resubscribe()
 	case reason == messages.EndSlow || reason == messages.EndShutdown:
-		c.ending = reason
-		go c.close(reason)
+		if c.out.Discard() {
+			go c.teardown(reason)
+		}
 	default:
 		c.endLocked(reason)
 	}
-	c.mu.Unlock()
 }
 
 // log starts a log line at level with the stream's trace id and board. Every stream keeping
@@ -224,9 +223,8 @@ func (c *sseConn) log(level zerolog.Level) *zerolog.Event {
 
 // endLocked ends the stream once its queue is written. The caller holds c.mu.
 func (c *sseConn) endLocked(reason string) {
-	c.ending = reason
-	if !c.writing {
-		go c.close(reason)
+	if c.out.Close(true) {
+		c.ending = reason
 	}
 }
 
@@ -246,7 +244,7 @@ func (c *sseConn) resubscribe() {
 	case err != nil:
 		c.log(zerolog.DebugLevel).Err(err).Msg("sse resubscribe failed")
 		c.endLocked(messages.EndRestarted)
-	case c.ended || c.ending != "":
+	case !c.out.Open():
 		c.s.cfg.Boards.Unsubscribe(sub)
 	default:
 		c.subscribedLocked(sub)
@@ -257,104 +255,65 @@ func (c *sseConn) resubscribe() {
 func (c *sseConn) beat() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ended || c.ending != "" {
+	switch c.out.State() {
+	case socket.Idle:
+		_ = c.out.Push(sseFrame{data: sseHeartbeat})
+	case socket.Busy:
+	default:
 		return
-	}
-	if len(c.queue) == 0 && !c.writing {
-		c.queue = append(c.queue, sseFrame{data: sseHeartbeat})
-		c.startWriterLocked()
 	}
 	c.heartbeat.Reset(c.s.cfg.Heartbeat)
 }
 
-func (c *sseConn) startWriterLocked() {
-	if c.writing || len(c.queue) == 0 {
-		return
-	}
-	c.writing = true
-	c.s.send.schedule(c)
-}
-
-// flush implements flusher: on a pool worker, it writes what is queued without blocking and
-// hands what would block to a goroutine of the stream's own.
-func (c *sseConn) flush() {
-	for range flushRounds {
-		out, ok := c.next()
-		if !ok {
-			return
-		}
-		if err := out.writeNow(c.raw); err != nil {
-			go c.write(out, err)
-			return
-		}
-		c.delivered(out)
-	}
-	c.s.send.schedule(c)
-}
-
-// write runs on a goroutine of its own: it writes what the pool could not write without
-// waiting, then what is queued until the queue is empty, each batch within sseWriteTimeout.
-func (c *sseConn) write(out *outgoing, err error) {
-	for {
-		if err == errWouldBlock {
-			err = out.writeBlocking(c.nc, sseWriteTimeout)
-		}
-		if err != nil {
-			c.log(zerolog.DebugLevel).Err(err).Msg("sse write failed")
-			c.close("write failed")
-			return
-		}
-		c.delivered(out)
-		var ok bool
-		if out, ok = c.next(); !ok {
-			return
-		}
-		err = errWouldBlock
-	}
-}
-
-// next takes the queue as one batch. When it is empty it releases the writer, and closes a
-// stream that was to end once its queue was written: false.
-func (c *sseConn) next() (*outgoing, bool) {
-	c.mu.Lock()
-	batch := c.queue
-	c.queue = nil
-	if len(batch) == 0 || c.ended {
-		c.writing = false
-		reason := c.ending
-		c.mu.Unlock()
-		if reason != "" {
-			c.close(reason)
-		}
-		return nil, false
-	}
-	c.mu.Unlock()
-	out := &outgoing{bufs: make(net.Buffers, 0, len(batch))}
-	for _, f := range batch {
-		out.bufs = append(out.bufs, f.data)
+// Encode implements socket.Owner: SSE frames are written as they are.
+func (c *sseConn) Encode(b *socket.Batch, frames []sseFrame) {
+	b.Grow(len(frames), 0)
+	for _, f := range frames {
+		b.Add(f.data)
 		if f.event {
-			out.events = append(out.events, f.at)
+			b.Times = append(b.Times, f.at)
 		}
 	}
-	return out, true
 }
 
-func (c *sseConn) delivered(out *outgoing) {
-	for _, at := range out.events {
+// Sent implements socket.Owner: it reports the board events of a written batch.
+func (c *sseConn) Sent(b *socket.Batch) {
+	for _, at := range b.Times {
 		c.s.obs.Delivered(TransportSSE, at)
 	}
+}
+
+// Conn implements socket.Owner.
+func (c *sseConn) Conn() net.Conn { return c.nc }
+
+// Failed implements socket.Owner.
+func (c *sseConn) Failed(err error) {
+	c.log(zerolog.DebugLevel).Err(err).Msg("sse write failed")
+	c.teardown("write failed")
+}
+
+// Finish implements socket.Owner: the stream that was to end once its queue was written
+// ends.
+func (c *sseConn) Finish() {
+	c.mu.Lock()
+	reason := c.ending
+	c.mu.Unlock()
+	c.teardown(reason)
 }
 
 // close ends the stream at once: the connection closes, the subscription ends. It is
 // idempotent.
 func (c *sseConn) close(reason string) {
-	c.mu.Lock()
-	if c.ended {
-		c.mu.Unlock()
-		return
+	if c.out.Discard() {
+		c.teardown(reason)
 	}
-	c.ended = true
-	c.queue, c.pending = nil, nil
+}
+
+// teardown closes the connection and ends the subscription of a stream whose outbox is
+// closed; it runs once per stream.
+func (c *sseConn) teardown(reason string) {
+	c.mu.Lock()
+	c.pending = nil
 	sub := c.sub
 	c.sub = nil
 	if c.heartbeat != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/lxzan/gws"
 	"github.com/rs/zerolog"
 
+	"github.com/taskboard/taskboard/gateway/internal/socket"
 	"github.com/taskboard/taskboard/messages"
 )
 
@@ -67,6 +68,7 @@ type wsHub struct {
 	mu       sync.Mutex
 	conns    map[*wsConn]struct{}
 	wg       sync.WaitGroup // one per connection, and one per running writer or rejoin
+	out      socket.Options // of every connection's outbox
 }
 
 func (s *Server) newWSHub() *wsHub {
@@ -88,7 +90,7 @@ func (s *Server) newWSHub() *wsHub {
 	if s.cfg.WSBurst <= 0 {
 		s.cfg.WSBurst = DefaultWSBurst
 	}
-	return &wsHub{
+	h := &wsHub{
 		conns: map[*wsConn]struct{}{},
 		upgrader: gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
 			ReadMaxPayloadSize: wsMaxMessage,
@@ -102,6 +104,8 @@ func (s *Server) newWSHub() *wsHub {
 			NewSession: func() gws.SessionStorage { return &wsSession{} },
 		}),
 	}
+	h.out = socket.Options{Pool: s.send, Limit: s.cfg.WSSendQueue, WriteTimeout: s.cfg.WSWriteTimeout, Writers: &h.wg}
+	return h
 }
 
 // websocket answers GET /ws (and an upgrade at /): the caller is authenticated before the

@@ -243,7 +243,7 @@ func (c *wsConn) join(req string, in wsIn) error {
 		return messages.Errorf(messages.CodeValidation, "lastSeq must be an event number (0 or more)").Field("lastSeq", "min")
 	}
 	c.mu.Lock()
-	if c.ended || c.closeCode != 0 {
+	if !c.out.Open() {
 		c.mu.Unlock()
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/taskboard/taskboard/gateway/internal/socket"
 	"github.com/taskboard/taskboard/messages"
 )
 
@@ -32,7 +33,7 @@ func (r *wsRoom) Deliver(m *messages.Encoded) bool {
 	c := r.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r.left || c.ended || c.closeCode != 0 {
+	if r.left || !c.out.Open() {
 		return true
 	}
 	if r.joining {
@@ -65,7 +66,7 @@ func (r *wsRoom) End(reason string) {
 	c := r.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r.left || c.ended {
+	if r.left || c.out.State() == socket.Closed {
 		return
 	}
 	if code, ok := closeCodeOf[reason]; ok {
@@ -85,7 +86,7 @@ func (r *wsRoom) End(reason string) {
 		c.closeLocked(code, reason, false)
 		return
 	}
-	if reason == messages.EndRestarted && r.restarts < maxRestarts && c.closeCode == 0 {
+	if reason == messages.EndRestarted && r.restarts < maxRestarts && c.out.Open() {
 		r.restarts++
 		r.sub, r.joining, r.pending = nil, true, nil
 		c.s.ws.wg.Add(1)
@@ -133,7 +134,7 @@ func (r *wsRoom) subscribe(meta messages.Meta, after *int64, rejoin bool) error 
 		c.forget(r)
 		return err
 	}
-	if r.left || c.ended {
+	if r.left || c.out.State() == socket.Closed {
 		// Left, or the connection ended, while joining.
 		c.s.cfg.Boards.Unsubscribe(sub)
 		return nil

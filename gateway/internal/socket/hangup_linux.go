@@ -1,4 +1,4 @@
-package gateway
+package socket
 
 import (
 	"errors"
@@ -10,12 +10,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// hangups notices clients closing the streams they opened, for every stream at once: the
-// sockets are in one epoll set of our own, which Go's poller waits on like any other
-// descriptor, instead of a goroutine per stream blocked in a read. An SSE client sends
-// nothing after its request, so anything readable is either the end of the connection or
-// bytes to discard. The waiting goroutine runs while at least one socket is watched.
-type hangups struct {
+// Hangups notices clients closing the connections they opened, for every connection at
+// once: the sockets are in one epoll set of our own, which Go's poller waits on like any
+// other descriptor, instead of a goroutine per connection blocked in a read. It is for
+// connections whose clients send nothing (an SSE stream after its request), so anything
+// readable is either the end of the connection or bytes to discard. The waiting goroutine
+// runs while at least one socket is watched. The zero Hangups is ready to use.
+type Hangups struct {
 	mu      sync.Mutex
 	ep      *os.File // nil while nothing is watched
 	epfd    int      // ep's descriptor (File.Fd would make ep blocking)
@@ -32,9 +33,11 @@ type watchedConn struct {
 // maxDiscard is how much a client may send on a stream before it counts as gone.
 const maxDiscard = 4096
 
-// watch calls gone, once, when the peer of nc closes or resets the connection, until stop
-// is called. Call stop before closing nc.
-func (h *hangups) watch(nc net.Conn, gone func()) (stop func()) {
+// Watch calls gone when the peer of nc closes or resets the connection or sends more than
+// maxDiscard bytes, until stop is called. The set reports a hang-up for as long as the socket
+// is in it, so gone may run again before stop: it must be idempotent. Call stop before
+// closing nc.
+func (h *Hangups) Watch(nc net.Conn, gone func()) (stop func()) {
 	raw := rawConn(nc)
 	if raw == nil {
 		return watchByReading(nc, gone)
@@ -51,7 +54,7 @@ func (h *hangups) watch(nc net.Conn, gone func()) (stop func()) {
 			return watchByReading(nc, gone)
 		}
 		// Non-blocking, the file is waited on by Go's poller.
-		h.ep, h.epfd = os.NewFile(uintptr(fd), "sse-hangups"), fd
+		h.ep, h.epfd = os.NewFile(uintptr(fd), "hangups"), fd
 		h.watched = map[uint64]*watchedConn{}
 		go h.wait(h.ep)
 	}
@@ -68,7 +71,7 @@ func (h *hangups) watch(nc net.Conn, gone func()) (stop func()) {
 	return func() { h.unwatch(id, epfd) }
 }
 
-func (h *hangups) unwatch(id uint64, epfd int) {
+func (h *Hangups) unwatch(id uint64, epfd int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	w, ok := h.watched[id]
@@ -81,7 +84,7 @@ func (h *hangups) unwatch(id uint64, epfd int) {
 }
 
 // stopIfIdleLocked closes the epoll set when nothing is watched, which ends its goroutine.
-func (h *hangups) stopIfIdleLocked() {
+func (h *Hangups) stopIfIdleLocked() {
 	if len(h.watched) == 0 && h.ep != nil {
 		_ = h.ep.Close()
 		h.ep, h.watched = nil, nil
@@ -89,7 +92,7 @@ func (h *hangups) stopIfIdleLocked() {
 }
 
 // wait reads ep's events until ep is closed.
-func (h *hangups) wait(ep *os.File) {
+func (h *Hangups) wait(ep *os.File) {
 	raw, err := ep.SyscallConn()
 	if err != nil {
 		return

@@ -1,4 +1,4 @@
-package gateway
+package socket
 
 import (
 	"bytes"
@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-func TestOutgoingConsumeKeepsTheUnwrittenRest(t *testing.T) {
+func TestBatchConsumeKeepsTheUnwrittenRest(t *testing.T) {
 	frames := [][]byte{[]byte("ab"), []byte("cde"), []byte("f")}
 	all := bytes.Join(frames, nil)
 	for n := 0; n <= len(all); n++ {
-		out := &outgoing{bufs: append(net.Buffers(nil), frames...)}
+		out := &Batch{bufs: append(net.Buffers(nil), frames...)}
 		out.consume(n)
 		if got := bytes.Join(out.bufs, nil); !bytes.Equal(got, all[n:]) {
 			t.Fatalf("after %d bytes: %q, want %q", n, got, all[n:])
@@ -25,7 +25,7 @@ func TestOutgoingConsumeKeepsTheUnwrittenRest(t *testing.T) {
 }
 
 func TestSendPoolFlushesEachScheduledConnection(t *testing.T) {
-	p := &sendPool{max: 2}
+	p := &Pool{max: 2}
 	const n = 1000
 	done := make(chan int, n)
 	for i := range n {
@@ -81,7 +81,7 @@ func TestWriteNowStopsAtAFullSocketAndTheRestFollows(t *testing.T) {
 		frames = append(frames, f)
 		want = append(want, f...)
 	}
-	out := &outgoing{bufs: frames}
+	out := &Batch{bufs: frames}
 	if err := out.writeNow(raw); err != errWouldBlock {
 		t.Fatalf("writeNow: %v, want %v: the socket cannot take %d bytes at once", err, errWouldBlock, len(want))
 	}
