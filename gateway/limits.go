@@ -36,6 +36,7 @@ type connLimits struct {
 	n                int
 }
 
+// newConnLimits caps each count at its limit; a limit below 1 caps nothing.
 func newConnLimits(perUser, perAddr, total int) *connLimits {
 	return &connLimits{perUser: perUser, perAddr: perAddr, total: total, users: map[string]int{}, addrs: map[string]int{}}
 }

@@ -46,8 +46,9 @@ func credentialKey(p messages.Principal) string { return string(p.Kind) + ":" + 
 // register adds a connection opened with p. end is called at most once, with
 // errCredentialRevoked or errCredentialExpired, from the goroutine that revokes (or a timer's):
 // it must only signal the connection to end, not wait for it. release, which the connection
-// must call when it ends, removes the entry and is safe to call more than once.
-func (l *liveSet) register(p messages.Principal, end func(cause error)) (release func()) {
+// must call when it ends, removes the entry, runs also (the connection's other places, such
+// as its admission) and is safe to call more than once.
+func (l *liveSet) register(p messages.Principal, end func(cause error), also ...func()) (release func()) {
 	key := credentialKey(p)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -66,13 +67,19 @@ func (l *liveSet) register(p messages.Principal, end func(cause error)) (release
 	l.last++
 	id := l.last
 	c.conns[id] = end
+	var once sync.Once
 	return func() {
 		l.mu.Lock()
-		defer l.mu.Unlock()
 		delete(c.conns, id)
 		if len(c.conns) == 0 && l.creds[key] == c {
 			l.forgetLocked(key, c)
 		}
+		l.mu.Unlock()
+		once.Do(func() {
+			for _, f := range also {
+				f()
+			}
+		})
 	}
 }
 
@@ -145,11 +152,11 @@ func (l *liveSet) count() int {
 
 // hold registers r's connection as live: the returned request's context is cancelled, with
 // errCredentialRevoked or errCredentialExpired as its cause, when the credential that
-// authenticated r is revoked or expires. done releases the registration.
-func (s *Server) hold(r *http.Request) (_ *http.Request, done func()) {
+// authenticated r is revoked or expires. done releases the registration, and also.
+func (s *Server) hold(r *http.Request, also ...func()) (_ *http.Request, done func()) {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	p, _ := principalFrom(r.Context())
-	release := s.live.register(p, cancel)
+	release := s.live.register(p, cancel, also...)
 	return r.WithContext(ctx), func() {
 		release()
 		cancel(nil)

@@ -53,7 +53,11 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return messages.Errorf(messages.CodeUnavailable, "too many waiting polls, retry")
 	}
-	r, done := s.hold(r) // revoking the credential answers the poll
+	admitted, err := s.admitLive(r, TransportLongPoll)
+	if err != nil {
+		return err
+	}
+	r, done := s.hold(r, admitted) // revoking the credential answers the poll
 	defer done()
 	// A poll answers at once when there is a replay, so reading more than it sends is waste.
 	c := messages.Subscribe{Meta: readMeta(r), BoardID: r.PathValue("boardId"), After: since, Limit: maxPollEvents, Live: true, Buffer: pollBuffer}

@@ -52,7 +52,8 @@ type Config struct {
 	// MaxConnsPerUser and MaxConnsPerAddr cap the live connections (SSE streams, WebSockets,
 	// waiting long polls) of one user and of one client address: past them, 429 rate_limited
 	// (defaults DefaultMaxConnsPerUser, DefaultMaxConnsPerAddr). MaxConns caps them all, for
-	// 503 past it (default: the open file limit less a reserve, see liveConnsBudget).
+	// 503 past it (default: the open file limit less a reserve, see liveConnsBudget). A
+	// negative value sets no cap (load tests of one user on one address).
 	MaxConnsPerUser, MaxConnsPerAddr, MaxConns int
 	// ReadTimeout and WriteTimeout bound reading a request that is not a stream and writing
 	// its answer, from its start (defaults DefaultReadTimeout, DefaultWriteTimeout; see
@@ -129,13 +130,13 @@ func New(cfg Config) *Server {
 	if cfg.LongPollTimeout <= 0 || cfg.LongPollTimeout > DefaultLongPollTimeout {
 		cfg.LongPollTimeout = DefaultLongPollTimeout
 	}
-	if cfg.MaxConnsPerUser <= 0 {
+	if cfg.MaxConnsPerUser == 0 {
 		cfg.MaxConnsPerUser = DefaultMaxConnsPerUser
 	}
-	if cfg.MaxConnsPerAddr <= 0 {
+	if cfg.MaxConnsPerAddr == 0 {
 		cfg.MaxConnsPerAddr = DefaultMaxConnsPerAddr
 	}
-	if cfg.MaxConns <= 0 {
+	if cfg.MaxConns == 0 {
 		cfg.MaxConns = liveConnsBudget()
 	}
 	if cfg.ReadTimeout <= 0 {

@@ -44,14 +44,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodHead {
 		return s.eventsHead(w, r)
 	}
+	admitted, err := s.admitLive(r, TransportSSE)
+	if err != nil {
+		return err
+	}
 	if r.ProtoMajor == 1 {
-		return s.takeOver(w, r, after)
+		return s.takeOver(w, r, after, admitted)
 	}
 	// HTTP/2 cannot hand its connection over: the stream stays a handler of net/http.
 	if _, ok := w.(http.Flusher); !ok {
+		admitted()
 		return errors.New("sse: response writer cannot flush")
 	}
-	r, done := s.hold(r) // revoking the credential ends the stream
+	r, done := s.hold(r, admitted) // revoking the credential ends the stream
 	defer done()
 	st := &stream{s: s, r: r, w: w, rc: http.NewResponseController(w), log: logFrom(r.Context()), board: r.PathValue("boardId")}
 	st.sub, err = s.cfg.Boards.Subscribe(r.Context(), st.subscribe(after))

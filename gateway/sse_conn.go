@@ -67,12 +67,13 @@ type sseHub struct {
 // takeOver subscribes the stream of r, answers it and hands its connection over to an
 // sseConn. Errors before the connection is taken (not_found, unavailable) are ordinary JSON
 // answers.
-func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64) error {
+func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64, admitted func()) error {
 	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), joining: true}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), messages.Subscribe{
 		Meta: c.meta, BoardID: c.board, After: after, Live: true, Sink: c,
 	})
 	if err != nil {
+		admitted()
 		return err
 	}
 	if rec, ok := w.(interface{ recordStatus(int) }); ok {
@@ -80,6 +81,7 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64) 
 	}
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		admitted()
 		s.cfg.Boards.Unsubscribe(sub)
 		return err
 	}
@@ -91,7 +93,7 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64) 
 	c.nc = nc
 	c.out.Init(&s.sse.out, c)
 	p, _ := principalFrom(r.Context())
-	c.release = s.live.register(p, func(error) { c.close("credential ended") })
+	c.release = s.live.register(p, func(error) { c.close("credential ended") }, admitted)
 	c.untrack = s.track(c.board, TransportSSE)
 	if !s.sse.add(c) {
 		c.sub = sub

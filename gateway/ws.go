@@ -119,8 +119,14 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) error {
 		return messages.Errorf(messages.CodeUnavailable, "shutting down")
 	}
 	p, _ := principalFrom(r.Context())
+	// Past a cap, the upgrade is refused with an ordinary 429 or 503.
+	admitted, err := s.admitLive(r, TransportWebSocket)
+	if err != nil {
+		return err
+	}
 	socket, err := s.ws.upgrader.Upgrade(w, r)
 	if err != nil {
+		admitted()
 		// gws has answered 400 and closed the connection.
 		logFrom(r.Context()).Debug().Err(err).Msg("websocket upgrade failed")
 		return nil
@@ -129,11 +135,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) error {
 	c.readOnly = p.ReadOnly
 	socket.Session().(*wsSession).conn = c
 	if !s.ws.add(c) {
+		admitted()
 		_ = socket.WriteClose(closeGoingAway, []byte("server shutting down"))
 		return nil
 	}
 	// Logging out, revoking the token or changing the password ends the connection.
-	c.release = s.live.register(p, func(error) { c.close(closeUnauth, "credential revoked or expired") })
+	c.release = s.live.register(p, func(error) { c.close(closeUnauth, "credential revoked or expired") }, admitted)
 	go socket.ReadLoop()
 	return nil
 }

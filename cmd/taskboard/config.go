@@ -45,8 +45,9 @@ type config struct {
 	WSRate          float64
 	WSBurst         int
 	Pprof           string
-	// Deadlines of requests that are not streams (gateway.Config).
-	ReadTimeout, WriteTimeout time.Duration
+	// Deadlines of requests that are not streams, and caps on live connections (gateway.Config).
+	ReadTimeout, WriteTimeout                  time.Duration
+	MaxConnsPerUser, MaxConnsPerAddr, MaxConns int
 	// Quotas (actors.Options).
 	MaxTasks, MaxLists, MaxMembers, MaxBoards int
 }
@@ -101,6 +102,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&cfg.WSBurst, "ws-burst", gateway.DefaultWSBurst, "messages a WebSocket client may send at once")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", gateway.DefaultReadTimeout, "bound of reading a request that is not a stream, body included")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", gateway.DefaultWriteTimeout, "bound of writing the answer to a request that is not a stream")
+	fs.IntVar(&cfg.MaxConnsPerUser, "max-conns-per-user", gateway.DefaultMaxConnsPerUser, "live connections (SSE, WebSocket, long poll) one user may hold; 429 past it (-1: no cap)")
+	fs.IntVar(&cfg.MaxConnsPerAddr, "max-conns-per-addr", gateway.DefaultMaxConnsPerAddr, "live connections one client address may hold; 429 past it (-1: no cap)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "live connections in all, 503 past it (0: the open file limit less a tenth, at least 256, for everything else; -1: no cap)")
 	fs.IntVar(&cfg.MaxTasks, "max-tasks-per-board", actors.DefaultMaxTasks, "tasks one board may hold")
 	fs.IntVar(&cfg.MaxLists, "max-lists-per-board", actors.DefaultMaxLists, "lists one board may hold")
 	fs.IntVar(&cfg.MaxMembers, "max-members-per-board", actors.DefaultMaxMembers, "members one board may have")
@@ -215,6 +219,7 @@ func (c config) log(logger zerolog.Logger) {
 		Stringer("ws_ping_interval", c.WSPingInterval).Int("ws_send_queue", c.WSSendQueue).
 		Stringer("ws_write_timeout", c.WSWriteTimeout).Float64("ws_rate", c.WSRate).Int("ws_burst", c.WSBurst).
 		Stringer("read_timeout", c.ReadTimeout).Stringer("write_timeout", c.WriteTimeout).
+		Int("max_conns_per_user", c.MaxConnsPerUser).Int("max_conns_per_addr", c.MaxConnsPerAddr).Int("max_conns", c.MaxConns).
 		Int("max_tasks_per_board", c.MaxTasks).Int("max_lists_per_board", c.MaxLists).
 		Int("max_members_per_board", c.MaxMembers).Int("max_boards_per_user", c.MaxBoards).
 		Str("pprof", c.Pprof).Msg("configuration")

@@ -303,6 +303,7 @@ func TestConfig(t *testing.T) {
 		WSPingInterval: 30 * time.Second, WSSendQueue: 256, WSWriteTimeout: 10 * time.Second, WSRate: 100, WSBurst: 200,
 		MaxTasks: 50000, MaxLists: 500, MaxMembers: 1000, MaxBoards: 1000,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		MaxConnsPerUser: 200, MaxConnsPerAddr: 2000,
 	}
 	env := map[string]string{
 		"TASKBOARD_ADDR": ":5000", "TASKBOARD_DB": "/env.db", "TASKBOARD_DEMO": "true",
@@ -316,6 +317,7 @@ func TestConfig(t *testing.T) {
 		"TASKBOARD_MAX_TASKS_PER_BOARD": "10", "TASKBOARD_MAX_LISTS_PER_BOARD": "4",
 		"TASKBOARD_MAX_MEMBERS_PER_BOARD": "5", "TASKBOARD_MAX_BOARDS_PER_USER": "2",
 		"TASKBOARD_READ_TIMEOUT": "4s", "TASKBOARD_WRITE_TIMEOUT": "6s",
+		"TASKBOARD_MAX_CONNS_PER_USER": "7", "TASKBOARD_MAX_CONNS_PER_ADDR": "8", "TASKBOARD_MAX_CONNS": "9",
 	}
 	fromEnv := config{
 		Addr: ":5000", DB: "/env.db", Demo: true, LogLevel: "debug", LogFormat: "console",
@@ -325,6 +327,7 @@ func TestConfig(t *testing.T) {
 		WSPingInterval: 5 * time.Second, WSSendQueue: 32, WSWriteTimeout: 2 * time.Second, WSRate: 12.5, WSBurst: 25,
 		MaxTasks: 10, MaxLists: 4, MaxMembers: 5, MaxBoards: 2,
 		ReadTimeout: 4 * time.Second, WriteTimeout: 6 * time.Second,
+		MaxConnsPerUser: 7, MaxConnsPerAddr: 8, MaxConns: 9,
 	}
 	flagsOverEnv := fromEnv
 	flagsOverEnv.Addr, flagsOverEnv.RingSize, flagsOverEnv.AllowSignup, flagsOverEnv.Demo = "127.0.0.1:9", 9, true, false

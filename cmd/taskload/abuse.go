@@ -171,13 +171,18 @@ func openAbusive(host, board, token, kind string, source int) (net.Conn, bool, e
 		c.Close()
 		return nil, false, err
 	}
-	if kind == "longpoll" {
-		return c, false, nil // it answers after its wait, or at once when refused: not read
-	}
 	// A stream or an upgrade answers its status line at once; read just that, never the rest.
-	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	// A long poll that is let in waits: no answer in a moment is its answer.
+	wait := 10 * time.Second
+	if kind == "longpoll" {
+		wait = 300 * time.Millisecond
+	}
+	_ = c.SetReadDeadline(time.Now().Add(wait))
 	resp, err := http.ReadResponse(bufio.NewReaderSize(c, 512), nil)
 	_ = c.SetReadDeadline(time.Time{})
+	if ne, ok := err.(net.Error); ok && ne.Timeout() && kind == "longpoll" {
+		return c, false, nil
+	}
 	if err != nil {
 		c.Close()
 		return nil, false, err

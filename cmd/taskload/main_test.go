@@ -233,3 +233,25 @@ func TestDriveMutatesOverWebSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestAbuseRun runs the abuse mode, small, against a server with a low cap: the attacker's
+// live connections past it are refused, and the other user is measured quiet and under attack.
+func TestAbuseRun(t *testing.T) {
+	s := stacktest.Start(t, stacktest.Options{Gateway: func(c *gateway.Config) {
+		c.Logger, c.MaxConnsPerUser = zerolog.Nop(), 6
+	}})
+	var out bytes.Buffer
+	args := []string{"-mode", "abuse", "-url", s.URL, "-users", "bob@example.com,alice@example.com", "-conns", "30", "-idle", "300ms", "-sources", "2"}
+	if err := run(context.Background(), args, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var rep abuseReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report %s: %v", out.Bytes(), err)
+	}
+	live := rep.Opened["sse"] + rep.Opened["websocket"] + rep.Opened["longpoll"]
+	refused := rep.Refused["sse"] + rep.Refused["websocket"] + rep.Refused["longpoll"]
+	if live != 6 || refused != 12 || rep.Opened["slow-body"] != 6 || rep.Quiet.N == 0 || rep.Attack.N == 0 || rep.VictimErrors != 0 {
+		t.Fatalf("report %s", out.Bytes())
+	}
+}
