@@ -76,8 +76,8 @@ func New() *Metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "taskboard_connections_refused_total", Help: "Live connections refused past a cap, by transport and reason (user, address, total).",
 		}, []string{"transport", "reason"}),
-		delivered:   map[string]prometheus.Counter{},
-		latency:     map[string]prometheus.Observer{},
+		delivered: map[string]prometheus.Counter{},
+		latency:   map[string]prometheus.Observer{},
 	}
 	connections := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "taskboard_connections", Help: "Live connections by transport (sse, websocket, longpoll).",
