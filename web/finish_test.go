@@ -113,3 +113,25 @@ func TestMembersPanelForEveryone(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncIndicator: one quiet indicator says whether the user's changes are saved, and why
+// not; its visible text is its accessible name; the transport is in its tooltip.
+func TestSyncIndicator(t *testing.T) {
+	s := newStack(t)
+	bob := newBrowser(t).open(t, s, "bob", "/b/board-1")
+	bob.live()
+	indicator := `document.querySelector('[data-testid=connection-status]')`
+	bob.until("Saved", indicator+`.textContent.startsWith('Saved')`)
+	if title := eval[string](bob, indicator+`.title`); title != "Live updates over WebSocket" {
+		t.Fatalf("the tooltip says %q, want the transport", title)
+	}
+	if eval[bool](bob, indicator+`.hasAttribute('aria-label')`) {
+		t.Fatal("an aria-label hides the visible text from the accessible name")
+	}
+	bob.offline(true)
+	bob.until("Offline", indicator+`.textContent.startsWith('Offline') && `+indicator+`.dataset.state === 'offline'`)
+	bob.addTask("list-todo", "While offline")
+	bob.until("one change waiting", `document.querySelector('[data-testid=pending-count]').textContent === '1'`)
+	bob.offline(false)
+	bob.until("Saved again", indicator+`.textContent.startsWith('Saved') && document.querySelector('[data-testid=pending-count]').textContent === '0'`)
+}

@@ -9,7 +9,7 @@ import { Cursors } from "./Cursors";
 import { drag } from "./drag";
 import { MembersPanel } from "./Members";
 import { Rename } from "./Rename";
-import { Presence, Status } from "./Status";
+import { Presence, SyncStatus } from "./Status";
 import { editing, TaskDialog } from "./TaskDialog";
 
 export function BoardPage({ boardId }: { boardId: string }) {
@@ -76,10 +76,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
         {role && <span class={`role ${role}`}>{role === "viewer" ? "view only" : role}</span>}
         <Presence collab={session.collab} />
         <div class="bar-end">
-          <span class={`pending ${pendingCount ? "some" : ""}`} title="Changes not yet saved on the server">
-            <span data-testid="pending-count">{pendingCount}</span> pending
-          </span>
-          <Status conn={session.conn} />
+          <SyncStatus conn={session.conn} waiting={pendingCount} />
           <button type="button" aria-expanded={membersOpen} aria-controls="members" onClick={() => setMembersOpen(!membersOpen)}>
             Members
           </button>
