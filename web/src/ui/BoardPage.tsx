@@ -6,7 +6,7 @@ import { navigate } from "../router";
 import { tasksOf } from "../state";
 import { Column } from "./Column";
 import { Cursors } from "./Cursors";
-import { drag } from "./drag";
+import { drag, holdStillWhileLifted } from "./drag";
 import { MembersPanel } from "./Members";
 import { Rename } from "./Rename";
 import { Presence, SyncStatus } from "./Status";
@@ -125,6 +125,7 @@ function Canvas({ session, readOnly }: { session: BoardSession; readOnly: boolea
   const pending = session.store.pending.value;
   const typists = session.collab.typists.value;
   const [newList, setNewList] = useState("");
+  useEffect(() => (ref.current ? holdStillWhileLifted(ref.current) : undefined), []);
 
   function pointer(e: PointerEvent) {
     const el = ref.current;
