@@ -23,18 +23,6 @@ func mouse(typ input.DispatchMouseEventType, x, y float64, buttons int64) chrome
 	})
 }
 
-// touch sends one touch event; end and cancel carry no point.
-func touch(typ input.DispatchTouchEventType, x, y float64) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		params := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{}}
-		if typ == input.DispatchTouchEventTypeTouchStart || typ == input.DispatchTouchEventTypeTouchMove {
-			params.TouchPoints = []*input.TouchPoint{{X: x, Y: y}}
-		}
-		_, err := chromedp.Call(ctx, input.DispatchTouchEvent, params)
-		return err
-	})
-}
-
 // TestDragScrollsTheBoardAtItsEdge: a card held near the board's right edge scrolls the board
 // until an off-screen list comes into view, and drops there.
 func TestDragScrollsTheBoardAtItsEdge(t *testing.T) {
