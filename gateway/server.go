@@ -73,7 +73,7 @@ type Config struct {
 	// Defaults DefaultLoginPerIP and DefaultLoginPerAccount.
 	LoginPerIP      RateLimit
 	LoginPerAccount RateLimit
-	// UI is the browser UI's build (index.html at its root), served at "/", "/b/{boardId}"
+	// UI is the browser UI's build (index.html at its root), served at "/", "/settings", "/b/{boardId}"
 	// and by file name; nil serves the API alone.
 	UI fs.FS
 	// Observer is told about connections and deliveries, for metrics (default: nobody).

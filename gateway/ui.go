@@ -85,7 +85,7 @@ func loadFile(name string, body []byte) *uiFile {
 }
 
 // withUI serves the UI, when the server has one, for GET and HEAD requests that are not
-// WebSocket upgrades: the pages "/" and "/b/{boardId}" get index.html, and the build's own
+// WebSocket upgrades: the pages "/", "/settings" and "/b/{boardId}" get index.html, and the build's own
 // files are served by name. Every other request goes to next, so no API route is shadowed.
 func (s *Server) withUI(next http.Handler) http.Handler {
 	if s.ui == nil {
@@ -106,9 +106,9 @@ func (s *Server) withUI(next http.Handler) http.Handler {
 	})
 }
 
-// isPage reports whether p is a page of the UI: "/" or "/b/{boardId}".
+// isPage reports whether p is a page of the UI: "/", "/settings" or "/b/{boardId}".
 func isPage(p string) bool {
-	if p == "/" {
+	if p == "/" || p == "/settings" {
 		return true
 	}
 	id, ok := strings.CutPrefix(p, "/b/")

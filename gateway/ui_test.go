@@ -49,7 +49,7 @@ func get(t *testing.T, e *env, path string, header ...string) (*http.Response, [
 func TestUIPages(t *testing.T) {
 	e := newServer(t, withUI)
 	index := uiFS["index.html"].Data
-	for _, path := range []string{"/", "/b/board-1", "/b/task_01J/"} {
+	for _, path := range []string{"/", "/settings", "/b/board-1", "/b/task_01J/"} {
 		resp, body := get(t, e, path)
 		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, index) {
 			t.Fatalf("GET %s: %d %q, want 200 and index.html", path, resp.StatusCode, body)

@@ -135,3 +135,24 @@ func TestSyncIndicator(t *testing.T) {
 	bob.offline(false)
 	bob.until("Saved again", indicator+`.textContent.startsWith('Saved') && document.querySelector('[data-testid=pending-count]').textContent === '0'`)
 }
+
+// TestAPITokensFromSettings: a user creates a token on the settings page, sees its secret once,
+// uses it, and revokes it.
+func TestAPITokensFromSettings(t *testing.T) {
+	s := newStack(t)
+	alice := newBrowser(t).open(t, s, "alice", "/")
+	alice.run(chromedp.Click(`[data-testid=settings-link]`))
+	alice.until("the settings page", `!!document.querySelector('[data-testid=tokens]')`)
+	alice.run(chromedp.SendKeys(`[data-testid=token-name]`, "CI script"), chromedp.Click(`[data-testid=token-create]`))
+	alice.until("the secret shown", `document.querySelector('[data-testid=token-secret] code')?.textContent.startsWith('tbp_')`)
+	alice.until("the token listed", `document.querySelectorAll('[data-testid=token]').length === 1`)
+	secret := eval[string](alice, `document.querySelector('[data-testid=token-secret] code').textContent`)
+	var me struct{ ID string }
+	s.api(secret, "GET", "/me", nil, http.StatusOK, &me)
+	if me.ID != "user-alice" {
+		t.Fatalf("the token is %q's, want Alice's", me.ID)
+	}
+	alice.run(chromedp.Click(`[data-testid=token] button`))
+	alice.until("the token gone from the list", `document.querySelectorAll('[data-testid=token]').length === 0`)
+	s.api(secret, "GET", "/me", nil, http.StatusUnauthorized, nil)
+}

@@ -6,6 +6,7 @@ import { announcement } from "./announce";
 import { BoardPage } from "./BoardPage";
 import { Boards } from "./Boards";
 import { Login } from "./Login";
+import { Settings } from "./Settings";
 
 export function App() {
   const user = me.value;
@@ -14,7 +15,8 @@ export function App() {
   let page;
   if (user === undefined) page = <p class="loading">Loading…</p>;
   else if (user === null) page = <Login />;
-  else page = boardId ? <BoardPage key={boardId} boardId={boardId} /> : <Boards />;
+  else if (boardId) page = <BoardPage key={boardId} boardId={boardId} />;
+  else page = path.value === "/settings" ? <Settings /> : <Boards />;
   return (
     <>
       <header class="topbar">
@@ -24,9 +26,9 @@ export function App() {
         </a>
         {user && (
           <div class="account">
-            <span class="who" title={user.email}>
+            <a class="who" href="/settings" onClick={onLink} title={`${user.email}: settings`} data-testid="settings-link">
               {user.name}
-            </span>
+            </a>
             <button
               type="button"
               class="link"
