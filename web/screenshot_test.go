@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -75,4 +76,39 @@ func write(t *testing.T, path string, img image.Image) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", path)
+}
+
+// TestDarkMode takes the board's picture with the system in dark mode: the page follows it
+// (a dark background, light text), and the picture is written to TASKBOARD_SCREENSHOTS when
+// set (docs/web-dark.png).
+func TestDarkMode(t *testing.T) {
+	s := newStack(t)
+	p := newBrowser(t).open(t, s, "alice", "/b/board-1")
+	p.run(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+		})
+		return err
+	}))
+	p.live()
+	p.openCard("task-1")
+	img := shot(t, p, 900, 560)
+	var sum, n float64
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			sum += (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(bl)) / 0xffff
+			n++
+		}
+	}
+	if mean := sum / n; mean > 0.35 {
+		t.Fatalf("the page in dark mode has a mean luminance of %.2f, want a dark page", mean)
+	}
+	if !eval[bool](p, `(() => { const c = getComputedStyle(document.querySelector('[data-testid=task-title-input]')).color.match(/\d+/g).map(Number); return c[0] > 180 && c[1] > 180; })()`) {
+		t.Fatal("the dialog's text is not light in dark mode")
+	}
+	if dir := os.Getenv("TASKBOARD_SCREENSHOTS"); dir != "" {
+		write(t, filepath.Join(dir, "web-dark.png"), img)
+	}
 }
