@@ -156,3 +156,18 @@ func TestAPITokensFromSettings(t *testing.T) {
 	alice.until("the token gone from the list", `document.querySelectorAll('[data-testid=token]').length === 0`)
 	s.api(secret, "GET", "/me", nil, http.StatusUnauthorized, nil)
 }
+
+// TestCardNamesAndSkipLink: a card's accessible name carries its assignee and badges, and a
+// skip link leads past the top bar to the page.
+func TestCardNamesAndSkipLink(t *testing.T) {
+	s := newStack(t)
+	s.api(s.login("alice"), "PATCH", "/tasks/task-1", map[string]any{"assigneeId": "user-bob", "description": "Mock-ups"}, http.StatusOK, nil)
+	p := newBrowser(t).open(t, s, "alice", "/b/board-1")
+	p.live()
+	p.until("the card's full name", `document.querySelector('[data-testid=task-card][data-task-id=task-1]').getAttribute('aria-label') === 'Design login page, assigned to Bob, has a description'`)
+	if !eval[bool](p, `document.querySelector('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])').classList.contains('skip')`) {
+		t.Fatal("the skip link is not the first stop of the keyboard")
+	}
+	p.run(chromedp.Focus(`.skip`), chromedp.KeyEvent(kb.Enter))
+	p.until("the page focused past the bar", `document.activeElement.id === 'main' || location.hash === '#main'`)
+}

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { IconClose } from "./icons";
 import { logout, me, unsent } from "../app";
 import { dismiss, notices } from "../notices";
 import { boardIdOf, onLink, path } from "../router";
@@ -19,6 +20,9 @@ export function App() {
   else page = path.value === "/settings" ? <Settings /> : <Boards />;
   return (
     <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="topbar">
         <a class="brand" href="/" onClick={onLink}>
           <img src="/favicon.svg" alt="" width={22} height={22} />
@@ -66,7 +70,9 @@ export function App() {
           </div>
         )}
       </header>
-      <main id="main">{page}</main>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
       <Notices />
       <div class="sr-only" aria-live="polite" aria-atomic="true">
         {announcement.value}
@@ -82,7 +88,7 @@ function Notices() {
         <div key={n.id} class={`notice ${n.kind}`} data-testid="notice">
           <span>{n.text}</span>
           <button type="button" class="close" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
-            ×
+            <IconClose />
           </button>
         </div>
       ))}

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { IconEdit } from "./icons";
 import { ApiError, NetworkError } from "../api";
 import { userSession } from "../app";
 import { BoardSession } from "../boardSession";
@@ -101,7 +102,7 @@ function BoardTitle({ session, name, editable }: { session: BoardSession; name: 
         {name}
         {editable && (
           <button type="button" class="icon" aria-label="Rename board" title="Rename board" onClick={() => setEdit(true)}>
-            ✎
+            <IconEdit />
           </button>
         )}
       </h1>

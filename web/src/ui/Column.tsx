@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { IconMore, IconText } from "./icons";
 import type { BoardSession } from "../boardSession";
 import type { Typist } from "../collab";
 import type { List, Task } from "../types";
@@ -48,7 +49,9 @@ export function Column({ session, list, tasks, lists, pending, typists, readOnly
           )}
           {!readOnly && (
           <details class="menu">
-            <summary aria-label={`Actions for list ${list.name}`}>⋯</summary>
+            <summary aria-label={`Actions for list ${list.name}`}>
+              <IconMore />
+            </summary>
             <div class="menu-items">
               <button type="button" onClick={(e) => { closeMenu(e); setRenaming(true); }}>Rename</button>
               <button type="button" disabled={list.position === 0} onClick={(e) => { closeMenu(e); session.moveList(list.id, list.position - 1); }}>
@@ -155,7 +158,9 @@ function Card({ session, task, lists, pending, typists, readOnly }: CardProps) {
       data-task-id={task.id}
       data-pending={pending ? "true" : undefined}
       tabIndex={0}
-      aria-label={`${task.title}${pending ? " (not saved yet)" : ""}`}
+      aria-label={[task.title, assignee && `assigned to ${assignee}`, task.description && "has a description", pending && "not saved yet"]
+        .filter(Boolean)
+        .join(", ")}
       aria-describedby="card-help"
       onKeyDown={keys}
       onPointerDown={(e) =>
@@ -168,7 +173,11 @@ function Card({ session, task, lists, pending, typists, readOnly }: CardProps) {
       <p class="title">{task.title}</p>
       {(task.description || assignee || pending) && (
         <div class="meta">
-          {task.description && <span class="has-desc" title="Has a description">≡</span>}
+          {task.description && (
+            <span class="has-desc" title="Has a description">
+              <IconText />
+            </span>
+          )}
           {pending && <span class="badge-pending">pending</span>}
           {assignee && task.assigneeId && (
             <span class="assignee" title={`Assigned to ${assignee}`} style={{ background: colorOf(task.assigneeId) }}>

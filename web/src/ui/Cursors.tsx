@@ -16,7 +16,8 @@ export function Cursors({ collab }: { collab: Collab }) {
           <svg width="16" height="20" viewBox="0 0 16 20">
             <path d="M1 1 L1 17 L5.5 12.5 L8.5 19 L11 18 L8 11.5 L14 11.5 Z" fill="currentColor" stroke="#fff" stroke-width="1.2" />
           </svg>
-          <span class="label" style={{ background: colorOf(c.userId) }}>
+          {/* Keyed by the last move, so that its fading starts again with each one. */}
+          <span key={c.at} class="label" style={{ background: colorOf(c.userId) }}>
             {c.name}
           </span>
         </div>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { IconClose } from "./icons";
 import { ApiError, request } from "../api";
 import { me } from "../app";
 import type { BoardSession } from "../boardSession";
@@ -59,7 +60,7 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
       <header>
         <h2 id="members-title">Members</h2>
         <button type="button" class="icon" aria-label="Close members" onClick={onClose}>
-          ×
+          <IconClose />
         </button>
       </header>
       {available === false && <p class="muted">This server does not manage members from here.</p>}
@@ -104,7 +105,7 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
                 aria-label={`Remove ${m.name}`}
                 onClick={() => void act(() => request("DELETE", `${base}/${encodeURIComponent(m.userId)}`))}
               >
-                ×
+                <IconClose />
               </button>
               )}
             </li>
