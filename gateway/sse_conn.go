@@ -141,7 +141,13 @@ func (c *sseConn) subscribedLocked(sub *messages.Subscription) {
 		c.last = sub.Seq
 	}
 	for i := range replay {
-		c.queueLocked(&replay[i], true)
+		if !c.queueLocked(&replay[i], true) {
+			// The replay does not fit the queue: what is queued goes out, then the client
+			// resumes with Last-Event-ID from there, as a slow stream does.
+			c.log(zerolog.DebugLevel).Int64("seq", c.last).Int("replay", len(replay)).Msg("sse replay exceeds the buffer")
+			c.endLocked(messages.EndSlow)
+			return
+		}
 	}
 	pending := c.pending
 	c.pending = nil
