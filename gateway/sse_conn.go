@@ -13,7 +13,8 @@ import (
 	"github.com/taskboard/taskboard/messages"
 )
 
-// sseConn is an SSE stream taken over from net/http once it is authorised and subscribed.
+// sseConn is an SSE stream once it is authorised and subscribed: over HTTP/1.1 taken over
+// from net/http, over HTTP/2 written through its handler's response (responseConn).
 // net/http keeps two goroutines and their buffers for every open response (the handler's
 // and a background reader), which made an idle stream cost about 34 KiB. Taken over, an idle
 // stream is this struct and its socket: the board delivers into its outbox, the send pool
@@ -64,10 +65,11 @@ type sseHub struct {
 	out     socket.Options // of every stream's outbox
 }
 
-// takeOver subscribes the stream of r, answers it and hands its connection over to an
-// sseConn. Errors before the connection is taken (not_found, unavailable) are ordinary JSON
-// answers.
-func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64, admitted func()) error {
+// openStream subscribes the stream of r and answers it. Over HTTP/1.1 it hands the
+// connection over to an sseConn and returns. Over HTTP/2, which cannot hand its connection
+// over, the sseConn writes through w and openStream returns once the stream has ended.
+// Errors before the stream starts (not_found, unavailable) are ordinary JSON answers.
+func (s *Server) openStream(w http.ResponseWriter, r *http.Request, after *int64, admitted func()) error {
 	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), joining: true}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), messages.Subscribe{
 		Meta: c.meta, BoardID: c.board, After: after, Live: true, Sink: c,
@@ -76,17 +78,29 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64, 
 		admitted()
 		return err
 	}
-	if rec, ok := w.(interface{ recordStatus(int) }); ok {
-		rec.recordStatus(http.StatusOK)
+	var (
+		nc   net.Conn
+		resp *responseConn // HTTP/2
+	)
+	if r.ProtoMajor == 1 {
+		if rec, ok := w.(interface{ recordStatus(int) }); ok {
+			rec.recordStatus(http.StatusOK)
+		}
+		hijacked, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			admitted()
+			s.cfg.Boards.Unsubscribe(sub)
+			return err
+		}
+		// Whatever the client sent after its request is not for us; the buffers are dropped.
+		_, _ = brw.Reader.Discard(brw.Reader.Buffered())
+		nc = hijacked
+	} else {
+		sseHeaders(w.Header())
+		w.WriteHeader(http.StatusOK)
+		resp = newResponseConn(w)
+		nc = resp
 	}
-	nc, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		admitted()
-		s.cfg.Boards.Unsubscribe(sub)
-		return err
-	}
-	// Whatever the client sent after its request is not for us; the buffers are dropped.
-	_, _ = brw.Reader.Discard(brw.Reader.Buffered())
 
 	// Whoever ends the stream meanwhile (a revocation, a hang-up) waits for it to be set up.
 	c.mu.Lock()
@@ -99,28 +113,31 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64, 
 		c.sub = sub
 		c.mu.Unlock()
 		c.close(messages.EndShutdown)
-		return nil
+	} else {
+		if resp == nil {
+			c.unwatch = s.sse.hangups.Watch(nc, func() { c.close("client gone") })
+			_ = c.out.PushAlways(sseFrame{data: sseHead(w.Header())})
+		}
+		_ = c.out.PushAlways(sseFrame{data: sseConnected(c.board, sub.Seq)})
+		c.last = sub.Seq
+		if after != nil && !sub.Resync {
+			c.last = *after
+		}
+		c.subscribedLocked(sub)
+		c.heartbeat = time.AfterFunc(s.cfg.Heartbeat, c.beat)
+		c.mu.Unlock()
+		logFrom(r.Context()).Debug().Str("board", c.board).Int64("seq", sub.Seq).Bool("resync", sub.Resync).Msg("sse stream open")
 	}
-	c.unwatch = s.sse.hangups.Watch(nc, func() { c.close("client gone") })
-	_ = c.out.PushAlways(sseFrame{data: sseHead(w.Header())})
-	_ = c.out.PushAlways(sseFrame{data: sseConnected(c.board, sub.Seq)})
-	c.last = sub.Seq
-	if after != nil && !sub.Resync {
-		c.last = *after
+	if resp != nil {
+		resp.serve(r.Context(), func() { c.close("client gone") })
 	}
-	c.subscribedLocked(sub)
-	c.heartbeat = time.AfterFunc(s.cfg.Heartbeat, c.beat)
-	c.mu.Unlock()
-	logFrom(r.Context()).Debug().Str("board", c.board).Int64("seq", sub.Seq).Bool("resync", sub.Resync).Msg("sse stream open")
 	return nil
 }
 
 // sseHead is the response's status line and headers, with those set so far (the request
 // id). The body ends when the connection closes.
 func sseHead(h http.Header) []byte {
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	sseHeaders(h)
 	h.Set("Connection", "close")
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	var b bytes.Buffer

@@ -550,3 +550,36 @@ func TestSSEReplayLongerThanBuffer(t *testing.T) {
 		s.close()
 	}
 }
+
+// Over HTTP/2 the stream is the same as over HTTP/1.1, written through the handler's
+// response: it bridges a board restart, ends when dropped, and ends when the client leaves.
+func TestSSEOverHTTP2Lifecycle(t *testing.T) {
+	var boards *endingBoards
+	e := newServerWith(t, setup{http2: true}, func(c *gateway.Config) {
+		boards = &endingBoards{Boards: c.Boards}
+		c.Boards = boards
+	})
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	if s.ProtoMajor != 2 {
+		t.Fatalf("protocol %d, want HTTP/2", s.ProtoMajor)
+	}
+	s.connected(t, "board-1")
+	alice.createTask(t, "list-todo", "one")
+	if ev := s.event(t); ev.Seq != 1 {
+		t.Fatalf("seq %d, want 1", ev.Seq)
+	}
+	boards.end(messages.EndRestarted)
+	alice.createTask(t, "list-todo", "two")
+	if ev := s.event(t); ev.Seq != 2 {
+		t.Fatalf("seq %d after the restart, want 2 (no second connected, no gap, no duplicate)", ev.Seq)
+	}
+	boards.end(messages.EndSlow)
+	s.awaitEnd(t)
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse stream closed", "reason": messages.EndSlow})
+
+	gone := alice.stream(t, "/boards/board-1/events")
+	gone.connected(t, "board-1")
+	gone.close()
+	e.logs.await(t, map[string]any{"req": gone.ReqID, "message": "sse stream closed", "reason": "client gone"})
+}
