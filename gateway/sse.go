@@ -16,9 +16,6 @@ const (
 	// sseWriteTimeout bounds each batch of writes that cannot go out at once, so that a client
 	// that stopped reading cannot hold a writer forever.
 	sseWriteTimeout = 10 * time.Second
-	// maxRestarts bounds back-to-back resubscriptions to a board that keeps restarting without
-	// delivering anything; past it the stream ends and the client resumes with Last-Event-ID.
-	maxRestarts = 5
 )
 
 var sseHeartbeat = []byte(": heartbeat\n\n")

@@ -38,15 +38,8 @@ type sseConn struct {
 	mu        sync.Mutex
 	heartbeat *time.Timer
 	sub       *messages.Subscription
-	pending   []*messages.Encoded
-	// last is the seq of the last event queued, or that the client already had.
-	last   int64
+	feed
 	ending string // why the stream ends once its queue is written
-	// restarts counts the board restarts bridged since the last event (small: it shares a
-	// word with joining).
-	restarts int32
-	// joining holds deliveries back in pending while a subscription's replay is not queued.
-	joining bool
 }
 
 // sseFrame is one queued frame: bytes shared with other streams, never modified.
@@ -70,7 +63,7 @@ type sseHub struct {
 // over, the sseConn writes through w and openStream returns once the stream has ended.
 // Errors before the stream starts (not_found, unavailable) are ordinary JSON answers.
 func (s *Server) openStream(w http.ResponseWriter, r *http.Request, after *int64, admitted func()) error {
-	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), joining: true}
+	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), feed: feed{joining: true}}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), messages.Subscribe{
 		Meta: c.meta, BoardID: c.board, After: after, Live: true, Sink: c,
 	})
@@ -119,11 +112,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request, after *int64
 			_ = c.out.PushAlways(sseFrame{data: sseHead(w.Header())})
 		}
 		_ = c.out.PushAlways(sseFrame{data: sseConnected(c.board, sub.Seq)})
-		c.last = sub.Seq
-		if after != nil && !sub.Resync {
-			c.last = *after
-		}
-		c.subscribedLocked(sub)
+		c.subscribedLocked(sub, after)
 		c.heartbeat = time.AfterFunc(s.cfg.Heartbeat, c.beat)
 		c.mu.Unlock()
 		logFrom(r.Context()).Debug().Str("board", c.board).Int64("seq", sub.Seq).Bool("resync", sub.Resync).Msg("sse stream open")
@@ -147,15 +136,15 @@ func sseHead(h http.Header) []byte {
 	return b.Bytes()
 }
 
-// subscribedLocked queues a subscription's resync frame or replay, then what the board
-// delivered meanwhile. The caller holds c.mu.
-func (c *sseConn) subscribedLocked(sub *messages.Subscription) {
-	c.sub, c.joining = sub, false
+// subscribedLocked queues the resync frame or replay of a subscription taken after after,
+// then what the board delivered meanwhile. The caller holds c.mu.
+func (c *sseConn) subscribedLocked(sub *messages.Subscription, after *int64) {
+	c.sub = sub
 	replay := sub.Replay
 	sub.Replay = nil // the stream keeps the subscription for its id, not what it carried
+	c.start(sub, after)
 	if sub.Resync {
 		_ = c.out.PushAlways(sseFrame{data: sseResync(sub.Seq)})
-		c.last = sub.Seq
 	}
 	for i := range replay {
 		if !c.queueLocked(&replay[i], true) {
@@ -166,9 +155,7 @@ func (c *sseConn) subscribedLocked(sub *messages.Subscription) {
 			return
 		}
 	}
-	pending := c.pending
-	c.pending = nil
-	for _, m := range pending {
+	for _, m := range c.joined() {
 		if !c.queueLocked(m, false) {
 			c.endLocked(messages.EndSlow)
 			break
@@ -183,12 +170,8 @@ func (c *sseConn) Deliver(m *messages.Encoded) bool {
 	if !c.out.Open() {
 		return true
 	}
-	if c.joining {
-		if len(c.pending) >= c.s.cfg.SSEBuffer {
-			return false
-		}
-		c.pending = append(c.pending, m)
-		return true
+	if held, ok := c.hold(m, c.s.cfg.SSEBuffer); held {
+		return ok
 	}
 	return c.queueLocked(m, false)
 }
@@ -196,7 +179,7 @@ func (c *sseConn) Deliver(m *messages.Encoded) bool {
 // queueLocked queues an event's shared frame, skipping what the client already has; it
 // reports false when the queue is full.
 func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
-	if m.Seq <= c.last {
+	if !c.fresh(m) {
 		return true
 	}
 	f := sseFrame{data: m.SSE, event: true}
@@ -206,10 +189,9 @@ func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
 	if c.out.Push(f) == socket.ErrFull {
 		return false
 	}
-	if m.Seq != c.last+1 {
-		c.log(zerolog.WarnLevel).Int64("seq", m.Seq).Int64("after", c.last).Msg("sse gap in board events")
+	if after, gap := c.advance(m.Seq, m.Seq); gap {
+		c.log(zerolog.WarnLevel).Int64("seq", m.Seq).Int64("after", after).Msg("sse gap in board events")
 	}
-	c.last, c.restarts = m.Seq, 0
 	c.log(zerolog.DebugLevel).Int64("seq", m.Seq).Str("event_req", m.RequestID).Msg("sse event")
 	return true
 }
@@ -227,9 +209,7 @@ func (c *sseConn) End(reason string) {
 	c.sub = nil
 	c.log(zerolog.DebugLevel).Str("reason", reason).Int64("seq", c.last).Msg("sse subscription ended")
 	switch {
-	case reason == messages.EndRestarted && c.restarts < maxRestarts:
-		c.restarts++
-		c.joining, c.pending = true, nil
+	case c.restart(reason):
 		go c.resubscribe()
 	case reason == messages.EndSlow || reason == messages.EndShutdown:
 		if c.out.Discard() {
@@ -272,7 +252,7 @@ func (c *sseConn) resubscribe() {
 	case !c.out.Open():
 		c.s.cfg.Boards.Unsubscribe(sub)
 	default:
-		c.subscribedLocked(sub)
+		c.subscribedLocked(sub, &after)
 	}
 }
 
@@ -338,7 +318,7 @@ func (c *sseConn) close(reason string) {
 // closed; it runs once per stream.
 func (c *sseConn) teardown(reason string) {
 	c.mu.Lock()
-	c.pending = nil
+	c.pending = nil // what the board delivered while a resubscription was under way
 	sub := c.sub
 	c.sub = nil
 	if c.heartbeat != nil {
