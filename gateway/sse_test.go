@@ -296,6 +296,8 @@ func TestSSEEndsOnServerClose(t *testing.T) {
 // board does when it restarts or finds a subscriber too slow.
 type endingBoards struct {
 	gateway.Boards
+	// added, if set, receives once for each live subscription opened.
+	added      chan struct{}
 	mu         sync.Mutex
 	ends       []func(reason string)
 	subscribes int
@@ -350,6 +352,9 @@ func (b *endingBoards) add(end func(reason string)) {
 	defer b.mu.Unlock()
 	b.ends = append(b.ends, end)
 	b.subscribes++
+	if b.added != nil {
+		b.added <- struct{}{}
+	}
 }
 
 // end ends every live subscription opened so far with reason.
@@ -582,4 +587,57 @@ func TestSSEOverHTTP2Lifecycle(t *testing.T) {
 	gone.connected(t, "board-1")
 	gone.close()
 	e.logs.await(t, map[string]any{"req": gone.ReqID, "message": "sse stream closed", "reason": "client gone"})
+}
+
+// A real board crash: the stream subscribes again to the board's new instance, over HTTP/1.1
+// and HTTP/2 alike, and the client sees no gap, no duplicate and no second connected frame.
+func TestSSEBridgesBoardCrash(t *testing.T) {
+	for _, http2 := range []bool{false, true} {
+		t.Run(fmt.Sprint("http2=", http2), func(t *testing.T) {
+			e := newServerWith(t, setup{
+				http2:  http2,
+				store:  func(s actors.Store) actors.Store { return crashingStore{s} },
+				actors: actors.Options{AskTimeout: 300 * time.Millisecond},
+			})
+			alice := e.as(t, "alice")
+			alice.createTask(t, "list-todo", "before")
+			s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", "0")
+			s.connected(t, "board-1")
+			if ev := s.event(t); ev.Seq != 1 {
+				t.Fatalf("replayed seq %d, want 1", ev.Seq)
+			}
+			alice.do(t, "POST", "/tasks", map[string]any{"listId": "list-todo", "title": "crash"}).wantError(t, http.StatusServiceUnavailable, messages.CodeUnavailable)
+			alice.createTask(t, "list-todo", "after")
+			alice.createTask(t, "list-todo", "later")
+			for seq := int64(2); seq <= 3; seq++ {
+				if ev := s.event(t); ev.Seq != seq {
+					t.Fatalf("seq %d after the crash, want %d", ev.Seq, seq)
+				}
+			}
+		})
+	}
+}
+
+// A board that keeps restarting without delivering anything is followed maxRestarts times,
+// then the stream ends; the client resumes with Last-Event-ID.
+func TestSSERestartsAreBounded(t *testing.T) {
+	const maxRestarts = 5
+	var boards *endingBoards
+	e := newServer(t, func(c *gateway.Config) {
+		boards = &endingBoards{Boards: c.Boards, added: make(chan struct{}, maxRestarts+2)}
+		c.Boards = boards
+	})
+	s := e.as(t, "alice").stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	recv(t, boards.added, "subscription")
+	for range maxRestarts {
+		boards.end(messages.EndRestarted)
+		recv(t, boards.added, "subscription after a restart")
+	}
+	boards.end(messages.EndRestarted)
+	s.awaitEnd(t)
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse stream closed", "reason": messages.EndRestarted})
+	if n := boards.count(); n != maxRestarts+1 {
+		t.Fatalf("%d subscriptions, want %d", n, maxRestarts+1)
+	}
 }
