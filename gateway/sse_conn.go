@@ -147,7 +147,9 @@ func (c *sseConn) subscribedLocked(sub *messages.Subscription, after *int64) {
 		_ = c.out.PushAlways(sseFrame{data: sseResync(sub.Seq)})
 	}
 	for i := range replay {
-		if !c.queueLocked(&replay[i], true) {
+		// The first event goes past the queue's bound, as the frames a stream starts with do,
+		// so that every stream gets further than the last, however small its buffer.
+		if !c.queueLocked(&replay[i], true, i == 0) {
 			// The replay does not fit the queue: what is queued goes out, then the client
 			// resumes with Last-Event-ID from there, as a slow stream does.
 			c.log(zerolog.DebugLevel).Int64("seq", c.last).Int("replay", len(replay)).Msg("sse replay exceeds the buffer")
@@ -156,7 +158,7 @@ func (c *sseConn) subscribedLocked(sub *messages.Subscription, after *int64) {
 		}
 	}
 	for _, m := range c.joined() {
-		if !c.queueLocked(m, false) {
+		if !c.queueLocked(m, false, false) {
 			c.endLocked(messages.EndSlow)
 			break
 		}
@@ -173,12 +175,13 @@ func (c *sseConn) Deliver(m *messages.Encoded) bool {
 	if held, ok := c.hold(m, c.s.cfg.SSEBuffer); held {
 		return ok
 	}
-	return c.queueLocked(m, false)
+	return c.queueLocked(m, false, false)
 }
 
 // queueLocked queues an event's shared frame, skipping what the client already has; it
-// reports false when the queue is full.
-func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
+// reports false when the queue is full. A replayed event has no commit time to report; with
+// unbounded it is queued however full the queue is.
+func (c *sseConn) queueLocked(m *messages.Encoded, replayed, unbounded bool) bool {
 	if !c.fresh(m) {
 		return true
 	}
@@ -186,7 +189,13 @@ func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
 	if !replayed {
 		f.at = m.Committed
 	}
-	if c.out.Push(f) == socket.ErrFull {
+	var err error
+	if unbounded {
+		err = c.out.PushAlways(f)
+	} else {
+		err = c.out.Push(f)
+	}
+	if err == socket.ErrFull {
 		return false
 	}
 	if after, gap := c.advance(m.Seq, m.Seq); gap {

@@ -516,43 +516,52 @@ func TestSSESlowReaderIsDropped(t *testing.T) {
 }
 
 // A replay longer than the stream's buffer is not cut short silently: the stream writes what
-// fits and ends, and the client resumes with Last-Event-ID until it has every event.
+// fits (at least one event, however small the buffer) and ends, and the client resumes with
+// Last-Event-ID until it has every event.
 func TestSSEReplayLongerThanBuffer(t *testing.T) {
-	e := newServer(t, func(c *gateway.Config) { c.SSEBuffer = 4 })
-	alice := e.as(t, "alice")
-	const events = 20
-	for i := range events {
-		alice.createTask(t, "list-todo", fmt.Sprint("task ", i))
-	}
-	last := int64(0)
-	for streams := 0; last < events; streams++ {
-		if streams > events {
-			t.Fatalf("still at seq %d after %d streams", last, streams)
-		}
-		s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", fmt.Sprint(last))
-		if seq := s.connected(t, "board-1"); seq != events {
-			t.Fatalf("connected seq %d, want %d", seq, events)
-		}
-		timeout := time.After(wait)
-	read:
-		for last < events {
-			select {
-			case f, ok := <-s.frames:
-				if !ok {
-					break read // ended: resume from last
-				}
-				if f.Comment != "" {
-					continue
-				}
-				if f.ID != fmt.Sprint(last+1) {
-					t.Fatalf("frame id %q after %d: want no gap", f.ID, last)
-				}
-				last++
-			case <-timeout:
-				t.Fatalf("stream neither went on nor ended after seq %d", last)
+	for _, buffer := range []int{1, 4} {
+		t.Run(fmt.Sprint("buffer=", buffer), func(t *testing.T) {
+			e := newServer(t, func(c *gateway.Config) { c.SSEBuffer = buffer })
+			alice := e.as(t, "alice")
+			const events = 20
+			for i := range events {
+				alice.createTask(t, "list-todo", fmt.Sprint("task ", i))
 			}
-		}
-		s.close()
+			last := int64(0)
+			for streams := 0; last < events; streams++ {
+				if streams > events {
+					t.Fatalf("still at seq %d after %d streams", last, streams)
+				}
+				s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", fmt.Sprint(last))
+				if seq := s.connected(t, "board-1"); seq != events {
+					t.Fatalf("connected seq %d, want %d", seq, events)
+				}
+				from := last
+				timeout := time.After(wait)
+			read:
+				for last < events {
+					select {
+					case f, ok := <-s.frames:
+						if !ok {
+							break read // ended: resume from last
+						}
+						if f.Comment != "" {
+							continue
+						}
+						if f.ID != fmt.Sprint(last+1) {
+							t.Fatalf("frame id %q after %d: want no gap", f.ID, last)
+						}
+						last++
+					case <-timeout:
+						t.Fatalf("stream neither went on nor ended after seq %d", last)
+					}
+				}
+				if last == from {
+					t.Fatalf("a stream from %d ended without an event", from)
+				}
+				s.close()
+			}
+		})
 	}
 }
 
