@@ -23,9 +23,11 @@ var sseHeartbeat = []byte(": heartbeat\n\n")
 // events answers GET /boards/{boardId}/events with the board's event stream (PROTOCOL.md, SSE).
 // Errors before the stream starts (not_found, a bad Last-Event-ID) are ordinary JSON answers;
 // once it has started, it ends when the client goes away, on Server.Close, on a write error,
-// when the credential that opened it is revoked or expires, or when the board ends the
-// subscription (as it does for a member removed from the board), except after a board restart,
-// which it bridges by subscribing again from the last seq it wrote.
+// when the credential that opened it is revoked or expires, when it falls its buffer behind
+// (a slow client, or a replay longer than the buffer: the client resumes with Last-Event-ID),
+// or when the board ends the subscription (as it does for a member removed from the board),
+// except after a board restart, which it bridges by subscribing again from the last seq it
+// wrote.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	after, err := resumePoint(r)
 	if err != nil {
