@@ -13,7 +13,8 @@ import (
 	"github.com/taskboard/taskboard/messages"
 )
 
-// sseConn is an SSE stream taken over from net/http once it is authorised and subscribed.
+// sseConn is an SSE stream once it is authorised and subscribed: over HTTP/1.1 taken over
+// from net/http, over HTTP/2 written through its handler's response (responseConn).
 // net/http keeps two goroutines and their buffers for every open response (the handler's
 // and a background reader), which made an idle stream cost about 34 KiB. Taken over, an idle
 // stream is this struct and its socket: the board delivers into its outbox, the send pool
@@ -37,15 +38,8 @@ type sseConn struct {
 	mu        sync.Mutex
 	heartbeat *time.Timer
 	sub       *messages.Subscription
-	pending   []*messages.Encoded
-	// last is the seq of the last event queued, or that the client already had.
-	last   int64
+	feed
 	ending string // why the stream ends once its queue is written
-	// restarts counts the board restarts bridged since the last event (small: it shares a
-	// word with joining).
-	restarts int32
-	// joining holds deliveries back in pending while a subscription's replay is not queued.
-	joining bool
 }
 
 // sseFrame is one queued frame: bytes shared with other streams, never modified.
@@ -64,11 +58,12 @@ type sseHub struct {
 	out     socket.Options // of every stream's outbox
 }
 
-// takeOver subscribes the stream of r, answers it and hands its connection over to an
-// sseConn. Errors before the connection is taken (not_found, unavailable) are ordinary JSON
-// answers.
-func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64, admitted func()) error {
-	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), joining: true}
+// openStream subscribes the stream of r and answers it. Over HTTP/1.1 it hands the
+// connection over to an sseConn and returns. Over HTTP/2, which cannot hand its connection
+// over, the sseConn writes through w and openStream returns once the stream has ended.
+// Errors before the stream starts (not_found, unavailable) are ordinary JSON answers.
+func (s *Server) openStream(w http.ResponseWriter, r *http.Request, after *int64, admitted func()) error {
+	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), feed: feed{joining: true}}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), messages.Subscribe{
 		Meta: c.meta, BoardID: c.board, After: after, Live: true, Sink: c,
 	})
@@ -76,17 +71,29 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64, 
 		admitted()
 		return err
 	}
-	if rec, ok := w.(interface{ recordStatus(int) }); ok {
-		rec.recordStatus(http.StatusOK)
+	var (
+		nc   net.Conn
+		resp *responseConn // HTTP/2
+	)
+	if r.ProtoMajor == 1 {
+		if rec, ok := w.(interface{ recordStatus(int) }); ok {
+			rec.recordStatus(http.StatusOK)
+		}
+		hijacked, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			admitted()
+			s.cfg.Boards.Unsubscribe(sub)
+			return err
+		}
+		// Whatever the client sent after its request is not for us; the buffers are dropped.
+		_, _ = brw.Reader.Discard(brw.Reader.Buffered())
+		nc = hijacked
+	} else {
+		sseHeaders(w.Header())
+		w.WriteHeader(http.StatusOK)
+		resp = newResponseConn(w)
+		nc = resp
 	}
-	nc, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		admitted()
-		s.cfg.Boards.Unsubscribe(sub)
-		return err
-	}
-	// Whatever the client sent after its request is not for us; the buffers are dropped.
-	_, _ = brw.Reader.Discard(brw.Reader.Buffered())
 
 	// Whoever ends the stream meanwhile (a revocation, a hang-up) waits for it to be set up.
 	c.mu.Lock()
@@ -99,28 +106,27 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request, after *int64, 
 		c.sub = sub
 		c.mu.Unlock()
 		c.close(messages.EndShutdown)
-		return nil
+	} else {
+		if resp == nil {
+			c.unwatch = s.sse.hangups.Watch(nc, func() { c.close("client gone") })
+			_ = c.out.PushAlways(sseFrame{data: sseHead(w.Header())})
+		}
+		_ = c.out.PushAlways(sseFrame{data: sseConnected(c.board, sub.Seq)})
+		c.subscribedLocked(sub, after)
+		c.heartbeat = time.AfterFunc(s.cfg.Heartbeat, c.beat)
+		c.mu.Unlock()
+		logFrom(r.Context()).Debug().Str("board", c.board).Int64("seq", sub.Seq).Bool("resync", sub.Resync).Msg("sse stream open")
 	}
-	c.unwatch = s.sse.hangups.Watch(nc, func() { c.close("client gone") })
-	_ = c.out.PushAlways(sseFrame{data: sseHead(w.Header())})
-	_ = c.out.PushAlways(sseFrame{data: sseConnected(c.board, sub.Seq)})
-	c.last = sub.Seq
-	if after != nil && !sub.Resync {
-		c.last = *after
+	if resp != nil {
+		resp.serve(r.Context(), func() { c.close("client gone") })
 	}
-	c.subscribedLocked(sub)
-	c.heartbeat = time.AfterFunc(s.cfg.Heartbeat, c.beat)
-	c.mu.Unlock()
-	logFrom(r.Context()).Debug().Str("board", c.board).Int64("seq", sub.Seq).Bool("resync", sub.Resync).Msg("sse stream open")
 	return nil
 }
 
 // sseHead is the response's status line and headers, with those set so far (the request
 // id). The body ends when the connection closes.
 func sseHead(h http.Header) []byte {
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	sseHeaders(h)
 	h.Set("Connection", "close")
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	var b bytes.Buffer
@@ -130,23 +136,29 @@ func sseHead(h http.Header) []byte {
 	return b.Bytes()
 }
 
-// subscribedLocked queues a subscription's resync frame or replay, then what the board
-// delivered meanwhile. The caller holds c.mu.
-func (c *sseConn) subscribedLocked(sub *messages.Subscription) {
-	c.sub, c.joining = sub, false
+// subscribedLocked queues the resync frame or replay of a subscription taken after after,
+// then what the board delivered meanwhile. The caller holds c.mu.
+func (c *sseConn) subscribedLocked(sub *messages.Subscription, after *int64) {
+	c.sub = sub
 	replay := sub.Replay
 	sub.Replay = nil // the stream keeps the subscription for its id, not what it carried
+	c.start(sub, after)
 	if sub.Resync {
 		_ = c.out.PushAlways(sseFrame{data: sseResync(sub.Seq)})
-		c.last = sub.Seq
 	}
 	for i := range replay {
-		c.queueLocked(&replay[i], true)
+		// The first event goes past the queue's bound, as the frames a stream starts with do,
+		// so that every stream gets further than the last, however small its buffer.
+		if !c.queueLocked(&replay[i], true, i == 0) {
+			// The replay does not fit the queue: what is queued goes out, then the client
+			// resumes with Last-Event-ID from there, as a slow stream does.
+			c.log(zerolog.DebugLevel).Int64("seq", c.last).Int("replay", len(replay)).Msg("sse replay exceeds the buffer")
+			c.endLocked(messages.EndSlow)
+			return
+		}
 	}
-	pending := c.pending
-	c.pending = nil
-	for _, m := range pending {
-		if !c.queueLocked(m, false) {
+	for _, m := range c.joined() {
+		if !c.queueLocked(m, false, false) {
 			c.endLocked(messages.EndSlow)
 			break
 		}
@@ -160,33 +172,35 @@ func (c *sseConn) Deliver(m *messages.Encoded) bool {
 	if !c.out.Open() {
 		return true
 	}
-	if c.joining {
-		if len(c.pending) >= c.s.cfg.SSEBuffer {
-			return false
-		}
-		c.pending = append(c.pending, m)
-		return true
+	if held, ok := c.hold(m, c.s.cfg.SSEBuffer); held {
+		return ok
 	}
-	return c.queueLocked(m, false)
+	return c.queueLocked(m, false, false)
 }
 
 // queueLocked queues an event's shared frame, skipping what the client already has; it
-// reports false when the queue is full.
-func (c *sseConn) queueLocked(m *messages.Encoded, replayed bool) bool {
-	if m.Seq <= c.last {
+// reports false when the queue is full. A replayed event has no commit time to report; with
+// unbounded it is queued however full the queue is.
+func (c *sseConn) queueLocked(m *messages.Encoded, replayed, unbounded bool) bool {
+	if !c.fresh(m) {
 		return true
 	}
 	f := sseFrame{data: m.SSE, event: true}
 	if !replayed {
 		f.at = m.Committed
 	}
-	if c.out.Push(f) == socket.ErrFull {
+	var err error
+	if unbounded {
+		err = c.out.PushAlways(f)
+	} else {
+		err = c.out.Push(f)
+	}
+	if err == socket.ErrFull {
 		return false
 	}
-	if m.Seq != c.last+1 {
-		c.log(zerolog.WarnLevel).Int64("seq", m.Seq).Int64("after", c.last).Msg("sse gap in board events")
+	if after, gap := c.advance(m.Seq, m.Seq); gap {
+		c.log(zerolog.WarnLevel).Int64("seq", m.Seq).Int64("after", after).Msg("sse gap in board events")
 	}
-	c.last, c.restarts = m.Seq, 0
 	c.log(zerolog.DebugLevel).Int64("seq", m.Seq).Str("event_req", m.RequestID).Msg("sse event")
 	return true
 }
@@ -204,9 +218,7 @@ func (c *sseConn) End(reason string) {
 	c.sub = nil
 	c.log(zerolog.DebugLevel).Str("reason", reason).Int64("seq", c.last).Msg("sse subscription ended")
 	switch {
-	case reason == messages.EndRestarted && c.restarts < maxRestarts:
-		c.restarts++
-		c.joining, c.pending = true, nil
+	case c.restart(reason):
 		go c.resubscribe()
 	case reason == messages.EndSlow || reason == messages.EndShutdown:
 		if c.out.Discard() {
@@ -249,7 +261,7 @@ func (c *sseConn) resubscribe() {
 	case !c.out.Open():
 		c.s.cfg.Boards.Unsubscribe(sub)
 	default:
-		c.subscribedLocked(sub)
+		c.subscribedLocked(sub, &after)
 	}
 }
 
@@ -315,7 +327,7 @@ func (c *sseConn) close(reason string) {
 // closed; it runs once per stream.
 func (c *sseConn) teardown(reason string) {
 	c.mu.Lock()
-	c.pending = nil
+	c.pending = nil // what the board delivered while a resubscription was under way
 	sub := c.sub
 	c.sub = nil
 	if c.heartbeat != nil {

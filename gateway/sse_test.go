@@ -296,6 +296,8 @@ func TestSSEEndsOnServerClose(t *testing.T) {
 // board does when it restarts or finds a subscriber too slow.
 type endingBoards struct {
 	gateway.Boards
+	// added, if set, receives once for each live subscription opened.
+	added      chan struct{}
 	mu         sync.Mutex
 	ends       []func(reason string)
 	subscribes int
@@ -350,6 +352,9 @@ func (b *endingBoards) add(end func(reason string)) {
 	defer b.mu.Unlock()
 	b.ends = append(b.ends, end)
 	b.subscribes++
+	if b.added != nil {
+		b.added <- struct{}{}
+	}
 }
 
 // end ends every live subscription opened so far with reason.
@@ -507,5 +512,141 @@ func TestSSESlowReaderIsDropped(t *testing.T) {
 	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.Copy(io.Discard, slow); err != nil {
 		t.Fatalf("slow reader: %v, want the connection closed", err)
+	}
+}
+
+// A replay longer than the stream's buffer is not cut short silently: the stream writes what
+// fits (at least one event, however small the buffer) and ends, and the client resumes with
+// Last-Event-ID until it has every event.
+func TestSSEReplayLongerThanBuffer(t *testing.T) {
+	for _, buffer := range []int{1, 4} {
+		t.Run(fmt.Sprint("buffer=", buffer), func(t *testing.T) {
+			e := newServer(t, func(c *gateway.Config) { c.SSEBuffer = buffer })
+			alice := e.as(t, "alice")
+			const events = 20
+			for i := range events {
+				alice.createTask(t, "list-todo", fmt.Sprint("task ", i))
+			}
+			last := int64(0)
+			for streams := 0; last < events; streams++ {
+				if streams > events {
+					t.Fatalf("still at seq %d after %d streams", last, streams)
+				}
+				s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", fmt.Sprint(last))
+				if seq := s.connected(t, "board-1"); seq != events {
+					t.Fatalf("connected seq %d, want %d", seq, events)
+				}
+				from := last
+				timeout := time.After(wait)
+			read:
+				for last < events {
+					select {
+					case f, ok := <-s.frames:
+						if !ok {
+							break read // ended: resume from last
+						}
+						if f.Comment != "" {
+							continue
+						}
+						if f.ID != fmt.Sprint(last+1) {
+							t.Fatalf("frame id %q after %d: want no gap", f.ID, last)
+						}
+						last++
+					case <-timeout:
+						t.Fatalf("stream neither went on nor ended after seq %d", last)
+					}
+				}
+				if last == from {
+					t.Fatalf("a stream from %d ended without an event", from)
+				}
+				s.close()
+			}
+		})
+	}
+}
+
+// Over HTTP/2 the stream is the same as over HTTP/1.1, written through the handler's
+// response: it bridges a board restart, ends when dropped, and ends when the client leaves.
+func TestSSEOverHTTP2Lifecycle(t *testing.T) {
+	var boards *endingBoards
+	e := newServerWith(t, setup{http2: true}, func(c *gateway.Config) {
+		boards = &endingBoards{Boards: c.Boards}
+		c.Boards = boards
+	})
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	if s.ProtoMajor != 2 {
+		t.Fatalf("protocol %d, want HTTP/2", s.ProtoMajor)
+	}
+	s.connected(t, "board-1")
+	alice.createTask(t, "list-todo", "one")
+	if ev := s.event(t); ev.Seq != 1 {
+		t.Fatalf("seq %d, want 1", ev.Seq)
+	}
+	boards.end(messages.EndRestarted)
+	alice.createTask(t, "list-todo", "two")
+	if ev := s.event(t); ev.Seq != 2 {
+		t.Fatalf("seq %d after the restart, want 2 (no second connected, no gap, no duplicate)", ev.Seq)
+	}
+	boards.end(messages.EndSlow)
+	s.awaitEnd(t)
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse stream closed", "reason": messages.EndSlow})
+
+	gone := alice.stream(t, "/boards/board-1/events")
+	gone.connected(t, "board-1")
+	gone.close()
+	e.logs.await(t, map[string]any{"req": gone.ReqID, "message": "sse stream closed", "reason": "client gone"})
+}
+
+// A real board crash: the stream subscribes again to the board's new instance, over HTTP/1.1
+// and HTTP/2 alike, and the client sees no gap, no duplicate and no second connected frame.
+func TestSSEBridgesBoardCrash(t *testing.T) {
+	for _, http2 := range []bool{false, true} {
+		t.Run(fmt.Sprint("http2=", http2), func(t *testing.T) {
+			e := newServerWith(t, setup{
+				http2:  http2,
+				store:  func(s actors.Store) actors.Store { return crashingStore{s} },
+				actors: actors.Options{AskTimeout: 300 * time.Millisecond},
+			})
+			alice := e.as(t, "alice")
+			alice.createTask(t, "list-todo", "before")
+			s := alice.stream(t, "/boards/board-1/events", "Last-Event-ID", "0")
+			s.connected(t, "board-1")
+			if ev := s.event(t); ev.Seq != 1 {
+				t.Fatalf("replayed seq %d, want 1", ev.Seq)
+			}
+			alice.do(t, "POST", "/tasks", map[string]any{"listId": "list-todo", "title": "crash"}).wantError(t, http.StatusServiceUnavailable, messages.CodeUnavailable)
+			alice.createTask(t, "list-todo", "after")
+			alice.createTask(t, "list-todo", "later")
+			for seq := int64(2); seq <= 3; seq++ {
+				if ev := s.event(t); ev.Seq != seq {
+					t.Fatalf("seq %d after the crash, want %d", ev.Seq, seq)
+				}
+			}
+		})
+	}
+}
+
+// A board that keeps restarting without delivering anything is followed maxRestarts times,
+// then the stream ends; the client resumes with Last-Event-ID.
+func TestSSERestartsAreBounded(t *testing.T) {
+	const maxRestarts = 5
+	var boards *endingBoards
+	e := newServer(t, func(c *gateway.Config) {
+		boards = &endingBoards{Boards: c.Boards, added: make(chan struct{}, maxRestarts+2)}
+		c.Boards = boards
+	})
+	s := e.as(t, "alice").stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	recv(t, boards.added, "subscription")
+	for range maxRestarts {
+		boards.end(messages.EndRestarted)
+		recv(t, boards.added, "subscription after a restart")
+	}
+	boards.end(messages.EndRestarted)
+	s.awaitEnd(t)
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse stream closed", "reason": messages.EndRestarted})
+	if n := boards.count(); n != maxRestarts+1 {
+		t.Fatalf("%d subscriptions, want %d", n, maxRestarts+1)
 	}
 }

@@ -255,7 +255,7 @@ func (c *wsConn) join(req string, in wsIn) error {
 		c.mu.Unlock()
 		return messages.Errorf(messages.CodeValidation, "a connection may join at most %d boards", wsMaxRooms)
 	}
-	r := &wsRoom{c: c, boardID: in.BoardID, joining: true}
+	r := &wsRoom{c: c, boardID: in.BoardID, feed: feed{joining: true}}
 	c.rooms = append(c.rooms, r)
 	c.mu.Unlock()
 	return r.subscribe(c.meta(req, ""), in.LastSeq, false)

@@ -16,16 +16,12 @@ type wsRoom struct {
 	c       *wsConn
 	boardID string
 	sub     *messages.Subscription // nil until the board answered the join
-	// joining holds deliveries back in pending while the join's presence and replay are not
-	// queued yet, so that they come first.
-	joining bool
-	pending []messages.Encoded
-	// last is the seq of the last board event queued (or that the client already had): a
-	// rejoin after a board restart resumes after it, and nothing at or before it is sent twice.
-	last     int64
-	restarts int
-	left     bool
-	counted  bool // in the board's count of WebSockets: joined and not left yet
+	// feed holds deliveries back while the join's presence and replay are not queued yet, so
+	// that they come first; a rejoin after a board restart resumes after its last seq, and
+	// nothing at or before it is sent twice.
+	feed
+	left    bool
+	counted bool // in the board's count of WebSockets: joined and not left yet
 }
 
 // Deliver implements messages.Sink; the board calls it from its own goroutine.
@@ -36,26 +32,31 @@ func (r *wsRoom) Deliver(m *messages.Encoded) bool {
 	if r.left || !c.out.Open() {
 		return true
 	}
-	if r.joining {
-		if len(r.pending) >= c.s.cfg.WSSendQueue {
+	if held, ok := r.hold(m, c.s.cfg.WSSendQueue); held {
+		if !ok {
 			c.closeLocked(closeTryLater, "send queue full", false)
-			return false
 		}
-		r.pending = append(r.pending, *m)
-		return true
+		return ok
 	}
-	return r.queueLocked(*m)
+	return r.queueLocked(m)
 }
 
 // queueLocked queues a delivery, skipping board events the client already has.
-func (r *wsRoom) queueLocked(m messages.Encoded) bool {
+func (r *wsRoom) queueLocked(m *messages.Encoded) bool {
+	if !r.fresh(m) {
+		return true
+	}
 	if m.Seq > 0 {
-		if m.Seq <= r.last {
-			return true
-		}
-		r.last, r.restarts = m.Seq, 0
+		r.advanced(m.Seq, m.Seq)
 	}
 	return r.c.pushLocked(wsFrame{data: m.JSON, event: m.Seq > 0, at: m.Committed})
+}
+
+// advanced records the board events first to upTo as queued, and logs a gap before them.
+func (r *wsRoom) advanced(first, upTo int64) {
+	if after, gap := r.advance(first, upTo); gap {
+		r.c.log(zerolog.WarnLevel).Str("board", r.boardID).Int64("seq", first).Int64("after", after).Msg("websocket gap in board events")
+	}
 }
 
 // End implements messages.Sink. A board restart is bridged by joining again after the last
@@ -86,9 +87,8 @@ func (r *wsRoom) End(reason string) {
 		c.closeLocked(code, reason, false)
 		return
 	}
-	if reason == messages.EndRestarted && r.restarts < maxRestarts && c.out.Open() {
-		r.restarts++
-		r.sub, r.joining, r.pending = nil, true, nil
+	if c.out.Open() && r.restart(reason) {
+		r.sub = nil
 		c.s.ws.wg.Add(1)
 		go r.rejoin()
 		return
@@ -139,32 +139,25 @@ func (r *wsRoom) subscribe(meta messages.Meta, after *int64, rejoin bool) error 
 		c.s.cfg.Boards.Unsubscribe(sub)
 		return nil
 	}
-	r.sub, r.joining = sub, false
+	r.sub = sub
 	if !r.counted {
 		r.counted = true
 		c.s.conns.add(r.boardID, TransportWebSocket, 1)
 	}
-	pending := r.pending
-	r.pending = nil
 	presence, replay := sub.Presence, sub.Replay
 	// The room keeps the subscription for its id: not what it carried, which a replay makes big.
 	sub.Presence, sub.Replay = nil, nil
 	c.pushLocked(wsFrame{data: presence})
-	switch {
+	r.start(sub, after)
+	switch n := len(replay); {
 	case sub.Resync:
 		c.pushLocked(wsFrame{data: mustJSON(wsResync{Type: "resync", BoardID: r.boardID, Seq: sub.Seq})})
-		r.last = sub.Seq
-	case after != nil:
-		r.last = *after
-		if n := len(replay); n > 0 {
-			// One queue entry however long: the replay is bounded by what the board keeps.
-			c.pushLocked(wsFrame{replay: replay})
-			r.last = replay[n-1].Seq
-		}
-	default:
-		r.last = sub.Seq
+	case n > 0:
+		// One queue entry however long: the replay is bounded by what the board keeps.
+		c.pushLocked(wsFrame{replay: replay})
+		r.advanced(replay[0].Seq, replay[n-1].Seq)
 	}
-	for _, m := range pending {
+	for _, m := range r.joined() {
 		if !r.queueLocked(m) {
 			break
 		}

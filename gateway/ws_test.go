@@ -662,3 +662,29 @@ func TestWSRestartAnnouncesNobody(t *testing.T) {
 		quiet(t, p)
 	}
 }
+
+// A board that keeps restarting without delivering anything is joined again maxRestarts
+// times; then the connection leaves its room with an error frame and stays open.
+func TestWSRestartsAreBounded(t *testing.T) {
+	const maxRestarts = 5
+	var boards *endingBoards
+	e := newServer(t, func(c *gateway.Config) {
+		boards = &endingBoards{Boards: c.Boards, added: make(chan struct{}, maxRestarts+2)}
+		c.Boards = boards
+	})
+	p := e.as(t, "alice").joined(t, coderLib, "board-1")
+	recv(t, boards.added, "subscription")
+	for range maxRestarts {
+		boards.end(messages.EndRestarted)
+		recv(t, boards.added, "subscription after a restart")
+		expect(t, p, "presence")
+	}
+	boards.end(messages.EndRestarted)
+	if m := expect(t, p, "error"); m.Code != string(messages.CodeUnavailable) || m.BoardID != "board-1" {
+		t.Fatalf("after too many restarts: %s, want an unavailable error for board-1", m.Raw)
+	}
+	quiet(t, p)
+	if n := boards.count(); n != maxRestarts+1 {
+		t.Fatalf("%d subscriptions, want %d", n, maxRestarts+1)
+	}
+}
