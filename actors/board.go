@@ -117,13 +117,13 @@ func (b *board) admit(m messages.Mutation, need messages.Role) (res messages.Res
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	res, found, err := replayed(ctx, b.store, m)
+	res, found, err := firstAnswer(ctx, b.store, m)
 	return res, found || err != nil, err
 }
 
-// replayed looks up m's mutation id. A hit for the same fingerprint is its first answer; a
-// hit for another one is a conflict.
-func replayed(ctx context.Context, store Store, m messages.Mutation) (messages.Result, bool, error) {
+// firstAnswer looks up m's mutation id: a retry with the same fingerprint gets the answer the
+// first request got; the id used for another fingerprint is a conflict.
+func firstAnswer(ctx context.Context, store Store, m messages.Mutation) (messages.Result, bool, error) {
 	meta := m.Trace()
 	if meta.MutationID == "" {
 		return messages.Result{}, false, nil

@@ -141,7 +141,7 @@ func (b *Boards) do(ctx context.Context, cmd messages.Command) (messages.Result,
 	// A retry's first answer may have deleted what it names (a task, a board, the caller's
 	// own membership): it is still the answer.
 	if m, ok := cmd.(messages.Mutation); ok && messages.ErrorCode(err) == messages.CodeNotFound {
-		if res, found, rerr := replayed(ctx, b.store, m); found || rerr != nil {
+		if res, found, rerr := firstAnswer(ctx, b.store, m); found || rerr != nil {
 			return res, rerr
 		}
 	}
@@ -221,7 +221,7 @@ func (b *Boards) Unsubscribe(sub *messages.Subscription) {
 // It emits no event: the board starts at seq 0. A retry with the same mutation id returns the
 // first board.
 func (b *Boards) createBoard(ctx context.Context, c messages.CreateBoard) (messages.Result, error) {
-	if res, found, err := replayed(ctx, b.store, c); found || err != nil {
+	if res, found, err := firstAnswer(ctx, b.store, c); found || err != nil {
 		return res, err
 	}
 	if err := b.checkBoardQuota(ctx, c.UserID); err != nil {
