@@ -151,34 +151,33 @@ func (b *Boards) do(ctx context.Context, cmd messages.Command) (messages.Result,
 // route returns cmd addressed to the board that holds the task or list it names (not_found if
 // none). A command addressed by its board id goes as it is.
 func (b *Boards) route(ctx context.Context, cmd messages.Command) (messages.Command, error) {
-	var err error
+	list, task := b.store.BoardOfList, b.store.BoardOfTask
 	switch c := cmd.(type) {
 	case messages.CreateTask:
-		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
-		return c, err
+		return onBoard(ctx, list, c.ListID, c, func(c *messages.CreateTask) *string { return &c.BoardID })
 	case messages.GetList:
-		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
-		return c, err
+		return onBoard(ctx, list, c.ListID, c, func(c *messages.GetList) *string { return &c.BoardID })
 	case messages.UpdateList:
-		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
-		return c, err
+		return onBoard(ctx, list, c.ListID, c, func(c *messages.UpdateList) *string { return &c.BoardID })
 	case messages.DeleteList:
-		c.BoardID, err = b.store.BoardOfList(ctx, c.ListID)
-		return c, err
+		return onBoard(ctx, list, c.ListID, c, func(c *messages.DeleteList) *string { return &c.BoardID })
 	case messages.GetTask:
-		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
-		return c, err
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.GetTask) *string { return &c.BoardID })
 	case messages.UpdateTask:
-		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
-		return c, err
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.UpdateTask) *string { return &c.BoardID })
 	case messages.MoveTask:
-		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
-		return c, err
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.MoveTask) *string { return &c.BoardID })
 	case messages.DeleteTask:
-		c.BoardID, err = b.store.BoardOfTask(ctx, c.TaskID)
-		return c, err
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.DeleteTask) *string { return &c.BoardID })
 	}
 	return cmd, nil
+}
+
+// onBoard returns c with its board, named by boardID, set to the one boardOf finds for id.
+func onBoard[C messages.Command](ctx context.Context, boardOf func(context.Context, string) (string, error), id string, c C, boardID func(*C) *string) (messages.Command, error) {
+	var err error
+	*boardID(&c), err = boardOf(ctx, id)
+	return c, err
 }
 
 // Subscribe opens a subscription to a board's events after s.After, reading from the database
