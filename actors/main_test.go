@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/internal/stacktest"
 	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/persistence"
 	"go.uber.org/goleak"
@@ -136,17 +137,10 @@ func next(t *testing.T, sub *messages.Subscription) messages.Encoded {
 	return messages.Encoded{}
 }
 
-// recv receives from ch, failing t with what if nothing comes within wait. ok is false if ch
-// was closed.
-func recv[T any](t testing.TB, ch <-chan T, what string) (v T, ok bool) {
+// recv receives from ch within the tests' wait (see stacktest.Recv).
+func recv[T any](t testing.TB, ch <-chan T, what string) (T, bool) {
 	t.Helper()
-	select {
-	case v, ok = <-ch:
-		return v, ok
-	case <-time.After(wait):
-		t.Fatalf("no %s within %s", what, wait)
-	}
-	return v, false
+	return stacktest.Recv(t, ch, what, wait)
 }
 
 // drain receives from ch until it is closed and returns how many values it held, failing t

@@ -32,17 +32,10 @@ func TestMain(m *testing.M) {
 // wait bounds every wait of these tests; nothing here sleeps to synchronise.
 const wait = 10 * time.Second
 
-// recv receives from ch, failing t with what if nothing comes within wait. ok is false if ch
-// was closed.
-func recv[T any](t testing.TB, ch <-chan T, what string) (v T, ok bool) {
+// recv receives from ch within the tests' wait (see stacktest.Recv).
+func recv[T any](t testing.TB, ch <-chan T, what string) (T, bool) {
 	t.Helper()
-	select {
-	case v, ok = <-ch:
-		return v, ok
-	case <-time.After(wait):
-		t.Fatalf("no %s within %s", what, wait)
-	}
-	return v, false
+	return stacktest.Recv(t, ch, what, wait)
 }
 
 // within reports whether ch receives or is closed within wait, for waits without a test to

@@ -168,3 +168,16 @@ func (s *Server) Stop() {
 		s.t.Errorf("db close: %v", err)
 	}
 }
+
+// Recv receives from ch, failing t with what if nothing comes within d. ok is false if ch was
+// closed. Every wait of the tests on a channel goes through it, or has a deadline of its own.
+func Recv[T any](t testing.TB, ch <-chan T, what string, d time.Duration) (v T, ok bool) {
+	t.Helper()
+	select {
+	case v, ok = <-ch:
+		return v, ok
+	case <-time.After(d):
+		t.Fatalf("no %s within %s", what, d)
+	}
+	return v, false
+}
