@@ -65,7 +65,7 @@ type sseHub struct {
 func (s *Server) openStream(w http.ResponseWriter, r *http.Request, after *int64, admitted func()) error {
 	c := &sseConn{s: s, board: r.PathValue("boardId"), req: requestIDFrom(r.Context()), meta: readMeta(r), opened: time.Now(), feed: feed{joining: true}}
 	sub, err := s.cfg.Boards.Subscribe(r.Context(), messages.Subscribe{
-		Meta: c.meta, BoardID: c.board, After: after, Live: true, Sink: c,
+		Meta: c.meta, BoardID: c.board, After: after, Limit: s.cfg.SSEBuffer, Live: true, Sink: c,
 	})
 	if err != nil {
 		admitted()
@@ -156,6 +156,13 @@ func (c *sseConn) subscribedLocked(sub *messages.Subscription, after *int64) {
 			c.endLocked(messages.EndSlow)
 			return
 		}
+	}
+	if n := len(replay); n > 0 && replay[n-1].Seq < sub.Seq {
+		// The board read no more of the replay than the queue holds (Subscribe.Limit): the
+		// rest comes when the client resumes from here, as after a slow ending.
+		c.log(zerolog.DebugLevel).Int64("seq", c.last).Int64("board_seq", sub.Seq).Msg("sse replay continues on resume")
+		c.endLocked(messages.EndSlow)
+		return
 	}
 	for _, m := range c.joined() {
 		if !c.queueLocked(m, false, false) {
@@ -250,7 +257,7 @@ func (c *sseConn) resubscribe() {
 	ctx, cancel := askContext()
 	defer cancel()
 	sub, err := c.s.cfg.Boards.Subscribe(ctx, messages.Subscribe{
-		Meta: c.meta, BoardID: c.board, After: &after, Live: true, Sink: c,
+		Meta: c.meta, BoardID: c.board, After: &after, Limit: c.s.cfg.SSEBuffer, Live: true, Sink: c,
 	})
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -650,3 +650,30 @@ func TestSSERestartsAreBounded(t *testing.T) {
 		t.Fatalf("%d subscriptions, want %d", n, maxRestarts+1)
 	}
 }
+
+// limitSpy records the replay limit of each subscription the gateway takes.
+type limitSpy struct {
+	gateway.Boards
+	limits chan int
+}
+
+func (s limitSpy) Subscribe(ctx context.Context, c messages.Subscribe) (*messages.Subscription, error) {
+	s.limits <- c.Limit
+	return s.Boards.Subscribe(ctx, c)
+}
+
+// TestSSEReadsNoMoreThanItHolds: a resuming stream asks the board for no more of its replay
+// than its queue holds; the rest comes on the next resume.
+func TestSSEReadsNoMoreThanItHolds(t *testing.T) {
+	spy := limitSpy{limits: make(chan int, 8)}
+	e := newServer(t, func(c *gateway.Config) {
+		c.SSEBuffer = 4
+		spy.Boards = c.Boards
+		c.Boards = spy
+	})
+	s := e.as(t, "alice").stream(t, "/boards/board-1/events", "Last-Event-ID", "0")
+	s.connected(t, "board-1")
+	if got, _ := recv(t, spy.limits, "a subscription"); got != 4 {
+		t.Fatalf("the stream asked for a replay of %d events, want its buffer's 4", got)
+	}
+}
