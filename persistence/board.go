@@ -38,6 +38,9 @@ type memberRow struct {
 // recent of its newest events, all from one snapshot. A missing or deleted board is
 // messages.NotFound("board").
 func (db *DB) LoadBoard(ctx context.Context, boardID string, recent int) (messages.BoardState, error) {
+	if !messages.ValidID(boardID) {
+		return messages.BoardState{}, messages.NotFound("board")
+	}
 	var s messages.BoardState
 	err := db.read(ctx, func(q bun.IDB) error {
 		var b boardRow
@@ -136,6 +139,9 @@ func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) (err error)
 // limit of them, after the board whose id is after (from the start when empty).
 func (db *DB) BoardsOf(ctx context.Context, userID, after string, limit int) (_ []messages.Board, err error) {
 	defer classify(&err)
+	if !messages.ValidText(userID, false) || !messages.ValidText(after, false) {
+		return nil, nil
+	}
 	var rows []struct {
 		ID        string `bun:"id"`
 		Name      string `bun:"name"`
@@ -165,6 +171,9 @@ func (db *DB) BoardsOf(ctx context.Context, userID, after string, limit int) (_ 
 // OwnedBoards counts the boards a user owns.
 func (db *DB) OwnedBoards(ctx context.Context, userID string) (_ int, err error) {
 	defer classify(&err)
+	if !messages.ValidText(userID, false) {
+		return 0, nil
+	}
 	var n int
 	err = db.bun.NewRaw(`SELECT count(*) FROM board_members AS m JOIN boards AS b ON b.id = m.board_id
 		WHERE m.user_id = ? AND m.role = ? AND b.deleted_at IS NULL`, userID, string(messages.RoleOwner)).Scan(ctx, &n)
@@ -178,6 +187,9 @@ func (db *DB) OwnedBoards(ctx context.Context, userID string) (_ int, err error)
 // no such task or its board is deleted.
 func (db *DB) BoardOfTask(ctx context.Context, taskID string) (_ string, err error) {
 	defer classify(&err)
+	if !messages.ValidID(taskID) {
+		return "", messages.NotFound("task")
+	}
 	return db.boardOf(ctx, "tasks", "task", taskID)
 }
 
@@ -185,6 +197,9 @@ func (db *DB) BoardOfTask(ctx context.Context, taskID string) (_ string, err err
 // no such list or its board is deleted.
 func (db *DB) BoardOfList(ctx context.Context, listID string) (_ string, err error) {
 	defer classify(&err)
+	if !messages.ValidID(listID) {
+		return "", messages.NotFound("list")
+	}
 	return db.boardOf(ctx, "lists", "list", listID)
 }
 

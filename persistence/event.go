@@ -37,6 +37,9 @@ func encodedAll(rows []eventRow) []messages.Encoded {
 // A board without such events gives an empty slice.
 func (db *DB) Events(ctx context.Context, boardID string, after, upTo int64) (_ []messages.Encoded, err error) {
 	defer classify(&err)
+	if !messages.ValidID(boardID) {
+		return nil, nil
+	}
 	var rows []eventRow
 	if err := db.bun.NewSelect().Model(&rows).
 		Where("board_id = ? AND seq > ? AND seq <= ?", boardID, after, upTo).

@@ -76,6 +76,9 @@ func (db *DB) CreateToken(ctx context.Context, userID string, c messages.CreateT
 // Tokens lists a user's live API tokens, oldest first, without their secrets.
 func (db *DB) Tokens(ctx context.Context, userID string) (_ []messages.APIToken, err error) {
 	defer classify(&err)
+	if !messages.ValidText(userID, false) {
+		return nil, nil
+	}
 	var rows []apiTokenRow
 	if err := db.bun.NewSelect().Model(&rows).
 		Where("user_id = ? AND expires_at > ?", userID, millis(db.now())).
@@ -93,6 +96,9 @@ func (db *DB) Tokens(ctx context.Context, userID string) (_ []messages.APIToken,
 // another user's, is messages.NotFound("token").
 func (db *DB) RevokeToken(ctx context.Context, userID, tokenID string) (err error) {
 	defer classify(&err)
+	if !messages.ValidText(userID, false) || !messages.ValidID(tokenID) {
+		return messages.NotFound("token")
+	}
 	var n int64
 	err = db.write(ctx, func(tx bun.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", tokenID, userID)

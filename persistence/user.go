@@ -119,6 +119,9 @@ func (db *DB) Register(ctx context.Context, email, name, password string) (_ mes
 // (case-insensitive, trimmed); messages.NotFound("user") when there is none.
 func (db *DB) FindUser(ctx context.Context, userID, email string) (_ messages.User, err error) {
 	defer classify(&err)
+	if !messages.ValidText(userID, false) || !messages.ValidText(email, false) {
+		return messages.User{}, messages.NotFound("user")
+	}
 	var row userRow
 	q := db.bun.NewSelect().Model(&row)
 	if userID != "" {
