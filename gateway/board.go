@@ -55,7 +55,10 @@ func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, snap)
+	writeTasks(w, struct {
+		Board messages.Board  `json:"board"`
+		Lists []messages.List `json:"lists"`
+	}{snap.Board, snap.Lists}, snap.Tasks, snap.Seq)
 	return nil
 }
 
@@ -66,10 +69,7 @@ func (s *Server) boardTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data []messages.Task `json:"data"`
-		Seq  int64           `json:"seq"`
-	}{snap.Tasks, snap.Seq})
+	writeTasks(w, struct{}{}, snap.Tasks, snap.Seq)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -189,5 +190,43 @@ func TestBoardsArePaged(t *testing.T) {
 	}
 	for _, bad := range []string{"/boards?limit=0", "/boards?limit=1001", "/boards?limit=x", "/boards?after=a%00b"} {
 		alice.do(t, "GET", bad, nil).wantError(t, http.StatusBadRequest, messages.CodeValidation)
+	}
+}
+
+// TestLargeAnswersAreStreamed: a snapshot and the task list are written task by task, and read
+// back they are exactly the board: every task, in order, with the seq.
+func TestLargeAnswersAreStreamed(t *testing.T) {
+	e := newServer(t)
+	alice := e.as(t, "alice")
+	for i := range 300 {
+		alice.createTask(t, "list-todo", fmt.Sprintf("task %d \"quoted\" <b>é</b>", i))
+	}
+	var snap messages.Snapshot
+	res := alice.do(t, "GET", "/boards/board-1", nil)
+	res.decode(t, &snap)
+	if len(snap.Tasks) != 304 || snap.Seq != 300 || snap.Board.ID != "board-1" || len(snap.Lists) != 3 {
+		t.Fatalf("snapshot: %d tasks, seq %d, board %q, %d lists", len(snap.Tasks), snap.Seq, snap.Board.ID, len(snap.Lists))
+	}
+	if snap.Tasks[2].Title != `task 0 "quoted" <b>é</b>` {
+		t.Fatalf("the third task is %q", snap.Tasks[2].Title)
+	}
+	var list struct {
+		Data []messages.Task
+		Seq  int64
+	}
+	alice.do(t, "GET", "/boards/board-1/tasks", nil).decode(t, &list)
+	if diff := cmp.Diff(snap.Tasks, list.Data); diff != "" || list.Seq != 300 {
+		t.Fatalf("the task list differs from the snapshot's tasks (seq %d):\n%s", list.Seq, diff)
+	}
+	// An empty board is still valid JSON with empty arrays.
+	var created messages.Board
+	alice.do(t, "POST", "/boards", map[string]string{"name": "Empty"}).decode(t, &created)
+	var empty struct {
+		Data []messages.Task `json:"data"`
+	}
+	res = alice.do(t, "GET", "/boards/"+created.ID+"/tasks", nil)
+	res.decode(t, &empty)
+	if empty.Data == nil || len(empty.Data) != 0 || !strings.Contains(string(res.Body), `"data":[]`) {
+		t.Fatalf("an empty board's tasks: %s", res.Body)
 	}
 }

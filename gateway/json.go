@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/taskboard/taskboard/messages"
@@ -68,4 +70,39 @@ func decodeError(err error) error {
 // noStore keeps an answer that carries a secret (a session or API token) out of every cache.
 func noStore(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-store")
+}
+
+// writeTasks answers 200 with head's fields, then "tasks" (or "data" when head has none), then
+// "seq", writing the tasks one at a time as it encodes them: an answer of any size costs one
+// task's JSON at a time, not the whole answer, and a client that does not read it is cut off
+// by the request's write deadline (deadline.go).
+func writeTasks(w http.ResponseWriter, head any, tasks []messages.Task, seq int64) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	fields, err := json.Marshal(head)
+	if err != nil {
+		panic(err) // our own types only
+	}
+	key := `"data":[`
+	if len(fields) > 2 { // not {}
+		key = string(fields[1:len(fields)-1]) + `,"tasks":[`
+	}
+	bw := bufio.NewWriterSize(w, 16<<10)
+	bw.WriteString("{" + key)
+	for i := range tasks {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		b, err := json.Marshal(&tasks[i])
+		if err != nil {
+			panic(err)
+		}
+		if _, err := bw.Write(b); err != nil {
+			return // the client went away, or stopped reading past the deadline
+		}
+	}
+	bw.WriteString(`],"seq":` + strconv.FormatInt(seq, 10) + "}\n")
+	_ = bw.Flush()
 }
