@@ -171,3 +171,24 @@ func TestCardNamesAndSkipLink(t *testing.T) {
 	p.run(chromedp.Focus(`.skip`), chromedp.KeyEvent(kb.Enter))
 	p.until("the page focused past the bar", `document.activeElement.id === 'main' || location.hash === '#main'`)
 }
+
+// TestReloadWhileOffline: a page reloaded while the network is gone shows the board from its
+// last snapshot, with the changes still waiting, and sends them once the network is back.
+func TestReloadWhileOffline(t *testing.T) {
+	s := newStack(t)
+	p := newBrowser(t).open(t, s, "alice", "/b/board-1")
+	p.live()
+	p.until("the app shell kept", `!!navigator.serviceWorker.controller`)
+	p.offline(true)
+	p.until("Offline", `document.querySelector('[data-testid=connection-status]').dataset.state === 'offline'`)
+	p.addTask("list-todo", "Written offline")
+	p.until("one change waiting", `document.querySelector('[data-testid=pending-count]').textContent === '1'`)
+	p.run(chromedp.Reload())
+	p.until("the board after an offline reload", cardIn("list-todo", "Written offline")+` === 1 && `+taskIn("task-1", "list-todo")+
+		` && document.querySelector('[data-testid=pending-count]').textContent === '1'`)
+	p.offline(false)
+	p.until("the change sent", `document.querySelector('[data-testid=pending-count]').textContent === '0'`)
+	if n := s.titles(s.login("alice"))["Written offline"]; n != 1 {
+		t.Fatalf("the server has %d tasks written offline, want 1", n)
+	}
+}

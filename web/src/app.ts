@@ -47,6 +47,11 @@ function begin(user: User): void {
     reachable: (ok) => (reachable.value = ok),
   });
   current = { user, queue, sender, onAcked };
+  try {
+    localStorage.setItem(lastUserKey, JSON.stringify(user));
+  } catch {
+    // storage full or denied: offline reloads start at the sign-in page
+  }
   toucher = setInterval(() => queue.touch(), 5000);
   me.value = user;
   sender.kick();
@@ -60,6 +65,7 @@ function end(): void {
 
 function signedOut(): void {
   end();
+  localStorage.removeItem(lastUserKey);
   me.value = null;
 }
 
@@ -69,16 +75,27 @@ setUnauthorizedHandler(() => {
 });
 
 /** init learns whether a session cookie is live. */
+/** lastUserKey keeps the signed-in user, for a page loaded while the server cannot be reached. */
+const lastUserKey = "taskboard.user";
+
 export async function init(): Promise<void> {
   try {
     begin(await request<User>("GET", "/me"));
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
+      localStorage.removeItem(lastUserKey);
       me.value = null;
       return;
     }
-    // The server is unreachable: show the sign-in page, which says so when used.
-    me.value = null;
+    // The server cannot be reached: go on as the user last signed in here, offline, with
+    // their waiting changes; else show the sign-in page, which says so when used.
+    const last = localStorage.getItem(lastUserKey);
+    if (last) {
+      reachable.value = false;
+      begin(JSON.parse(last) as User);
+    } else {
+      me.value = null;
+    }
   }
 }
 

@@ -7,3 +7,5 @@ import "./styles.css";
 installMenus();
 render(<App />, document.getElementById("app")!);
 void init();
+// The app shell is kept for offline reloads (public/sw.js).
+if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js").catch(() => {});

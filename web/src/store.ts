@@ -2,7 +2,7 @@
 // (see reconcile.ts) and the handling of the live events that move it on.
 
 import { computed, signal, type ReadonlySignal } from "@preact/signals";
-import { ApiError } from "./api";
+import { ApiError, NetworkError } from "./api";
 import type { Op } from "./ops";
 import type { PendingQueue } from "./queue";
 import { pendingTargets, reconcile } from "./reconcile";
@@ -69,10 +69,19 @@ export class BoardStore {
   private async fetch(): Promise<void> {
     const epoch = this.deps.queue.epoch();
     try {
-      const [snap, members] = await Promise.all([
-        this.deps.getSnapshot(this.boardId),
+      let [snap, members] = await Promise.all([
+        this.deps.getSnapshot(this.boardId).then(
+          (s) => (this.keep(s), s),
+          (e) => {
+            // Offline at first: the last snapshot kept here, with the waiting changes on top.
+            const kept = this.confirmed.value === null && e instanceof NetworkError ? this.kept() : null;
+            if (!kept) throw e;
+            return kept;
+          },
+        ),
         this.deps.getMembers(this.boardId).catch(() => null),
       ]);
+      members ??= this.confirmed.value?.members ?? null;
       this.deps.queue.dropAckedBefore(this.boardId, epoch);
       const s = fromSnapshot(snap, members);
       this.confirmed.value = s;
@@ -124,6 +133,28 @@ export class BoardStore {
   /** lastActor returns who last changed a task, list or board while this page watched it. */
   lastActor(id: string): string | undefined {
     return this.actors.get(id);
+  }
+
+  private get keptKey(): string {
+    return `taskboard.snapshot.${this.deps.userId}.${this.boardId}`;
+  }
+
+  /** keep saves a snapshot, for a reload while the server cannot be reached. */
+  private keep(s: Snapshot): void {
+    try {
+      localStorage.setItem(this.keptKey, JSON.stringify(s));
+    } catch {
+      // storage full: a large board is not kept, and an offline reload cannot show it
+    }
+  }
+
+  private kept(): Snapshot | null {
+    try {
+      const raw = localStorage.getItem(this.keptKey);
+      return raw ? (JSON.parse(raw) as Snapshot) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** acked settles ops the confirmed state already shows (an update that changed nothing). */
