@@ -192,3 +192,30 @@ func TestReloadWhileOffline(t *testing.T) {
 		t.Fatalf("the server has %d tasks written offline, want 1", n)
 	}
 }
+
+// TestRovingFocus: each list is one Tab stop; the arrow keys go from card to card and from list
+// to list; the stop follows the focus.
+func TestRovingFocus(t *testing.T) {
+	s := newStack(t)
+	p := newBrowser(t).open(t, s, "alice", "/b/board-1")
+	p.live()
+	stops := `[...document.querySelectorAll('[data-testid=task-card][tabindex="0"]')].map(c => c.dataset.taskId).join(',')`
+	if got := eval[string](p, stops); got != "task-1,task-3,task-4" {
+		t.Fatalf("Tab stops %q, want the first card of each list", got)
+	}
+	focusedCard := `document.activeElement.dataset.taskId`
+	p.run(chromedp.Focus(`[data-testid=task-card][data-task-id=task-1]`), chromedp.KeyEvent(kb.ArrowDown))
+	p.until("task-2 focused", focusedCard+` === 'task-2'`)
+	p.run(chromedp.KeyEvent(kb.ArrowRight))
+	p.until("the next list's card", focusedCard+` === 'task-3'`)
+	p.run(chromedp.KeyEvent(kb.ArrowRight))
+	p.until("the last list's card", focusedCard+` === 'task-4'`)
+	p.run(chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent(kb.End))
+	p.until("the end of To Do", focusedCard+` === 'task-2'`)
+	if got := eval[string](p, stops); got != "task-2,task-3,task-4" {
+		t.Fatalf("Tab stops %q after moving, want the focused card in To Do", got)
+	}
+	if !eval[bool](p, taskIn("task-1", "list-todo")+" && "+taskIn("task-2", "list-todo")) || eval[string](p, `document.querySelector('[data-testid=pending-count]').textContent`) != "0" {
+		t.Fatal("moving the focus moved a card")
+	}
+}

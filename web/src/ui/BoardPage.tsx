@@ -84,7 +84,9 @@ export function BoardPage({ boardId }: { boardId: string }) {
         </div>
       </div>
       <p id="card-help" class="sr-only">
-        {readOnly ? "Enter opens the card." : "Enter opens the card. Alt with the arrow keys moves it up, down or to the next list."}
+        {readOnly
+          ? "Enter opens the card. The arrow keys go to the card above, below, or in the next list."
+          : "Enter opens the card. The arrow keys go to the card above, below, or in the next list; with Alt they move the card."}
       </p>
       <Canvas session={session} readOnly={readOnly} />
       {membersOpen && <MembersPanel session={session} onClose={() => setMembersOpen(false)} />}

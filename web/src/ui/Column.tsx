@@ -1,3 +1,4 @@
+import { signal } from "@preact/signals";
 import { useState } from "preact/hooks";
 import { IconMore, IconText } from "./icons";
 import type { BoardSession } from "../boardSession";
@@ -77,7 +78,16 @@ export function Column({ session, list, tasks, lists, pending, typists, readOnly
         <ol class="cards" aria-labelledby={headingId}>
           {shown.flatMap((t, i) => [
             i === target ? <li key="drop" class="drop-line" aria-hidden="true" /> : null,
-            <Card key={t.id} session={session} task={t} lists={lists} pending={pending.has(t.id)} typists={typists} readOnly={readOnly} />,
+            <Card
+              key={t.id}
+              session={session}
+              task={t}
+              lists={lists}
+              pending={pending.has(t.id)}
+              typists={typists}
+              readOnly={readOnly}
+              stop={(focused.value[list.id] && shown.some((x) => x.id === focused.value[list.id]) ? focused.value[list.id] : shown[0]?.id) === t.id}
+            />,
           ])}
           {target >= shown.length && <li key="drop" class="drop-line" aria-hidden="true" />}
         </ol>
@@ -120,9 +130,20 @@ interface CardProps {
   pending: boolean;
   typists: Typist[];
   readOnly: boolean;
+  /** stop is set on the one card of its list that Tab stops at (roving focus). */
+  stop: boolean;
 }
 
-function Card({ session, task, lists, pending, typists, readOnly }: CardProps) {
+/** focused is, for each list, the card last focused in it: the list's one Tab stop. */
+const focused = signal<Record<string, string>>({});
+
+/** focusCard moves the focus to the card at index (clamped) of list listId. */
+function focusCard(listId: string, index: number): void {
+  const cards = document.querySelectorAll<HTMLElement>(`[data-testid=list][data-list-id="${CSS.escape(listId)}"] [data-testid=task-card]`);
+  if (cards.length > 0) cards[Math.max(0, Math.min(index, cards.length - 1))].focus();
+}
+
+function Card({ session, task, lists, pending, typists, readOnly, stop }: CardProps) {
   const typing = typists.filter((x) => x.taskId === task.id);
   const members = session.store.view.value?.members;
   const assignee = task.assigneeId ? members?.find((m) => m.userId === task.assigneeId)?.name ?? task.assigneeId : null;
@@ -133,7 +154,27 @@ function Card({ session, task, lists, pending, typists, readOnly }: CardProps) {
       editing.value = task.id;
       return;
     }
-    if (!e.altKey || !["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(e.key)) return;
+    if (!e.altKey) {
+      // Roving focus: up and down within the list, Home and End to its ends, left and right to
+      // the card at the same place in the next list that has one.
+      const li = lists.findIndex((l) => l.id === task.listId);
+      const step = { ArrowUp: -1, ArrowDown: 1 }[e.key];
+      const side = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
+      if (step) focusCard(task.listId, task.position + step);
+      else if (e.key === "Home") focusCard(task.listId, 0);
+      else if (e.key === "End") focusCard(task.listId, Infinity);
+      else if (side) {
+        for (let i = li + side; i >= 0 && i < lists.length; i += side) {
+          if (document.querySelector(`[data-testid=list][data-list-id="${CSS.escape(lists[i].id)}"] [data-testid=task-card]`)) {
+            focusCard(lists[i].id, task.position);
+            break;
+          }
+        }
+      } else return;
+      e.preventDefault();
+      return;
+    }
+    if (!["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(e.key)) return;
     // Alt with an arrow is a move here, even where none is possible: never the browser's
     // back or forward.
     e.preventDefault();
@@ -157,7 +198,8 @@ function Card({ session, task, lists, pending, typists, readOnly }: CardProps) {
       data-testid="task-card"
       data-task-id={task.id}
       data-pending={pending ? "true" : undefined}
-      tabIndex={0}
+      tabIndex={stop ? 0 : -1}
+      onFocus={() => focused.value[task.listId] !== task.id && (focused.value = { ...focused.value, [task.listId]: task.id })}
       aria-label={[task.title, assignee && `assigned to ${assignee}`, task.description && "has a description", pending && "not saved yet"]
         .filter(Boolean)
         .join(", ")}
