@@ -147,6 +147,7 @@ function Canvas({ session, readOnly }: { session: BoardSession; readOnly: boolea
             session={session}
             list={l}
             tasks={tasksOf(view, l.id)}
+            members={view.members}
             lists={view.lists}
             pending={pending}
             typists={typists}

@@ -1,9 +1,10 @@
 import { signal } from "@preact/signals";
+import { memo } from "./memo";
 import { useState } from "preact/hooks";
 import { IconMore, IconText } from "./icons";
 import type { BoardSession } from "../boardSession";
 import type { Typist } from "../collab";
-import type { List, Task } from "../types";
+import type { List, Member, Task } from "../types";
 import { announce } from "./announce";
 import { drag, startPress } from "./drag";
 import { Rename } from "./Rename";
@@ -14,6 +15,8 @@ interface ColumnProps {
   session: BoardSession;
   list: List;
   tasks: Task[];
+  /** members names assignees; null while unknown. */
+  members: Member[] | null;
   lists: List[];
   pending: Set<string>;
   typists: Typist[];
@@ -21,7 +24,18 @@ interface ColumnProps {
   readOnly: boolean;
 }
 
-export function Column({ session, list, tasks, lists, pending, typists, readOnly }: ColumnProps) {
+/**
+ * Column is one list. It renders again only when something it shows changed (its list, its
+ * cards, what is pending or typed, a drag), so a change to one card of a large board redraws
+ * one list, not every list.
+ */
+export const Column = memo(ColumnView, (a, b) =>
+  a.session === b.session && a.list === b.list && a.lists === b.lists && a.members === b.members &&
+  a.pending === b.pending && a.typists === b.typists && a.readOnly === b.readOnly &&
+  a.tasks.length === b.tasks.length && a.tasks.every((t, i) => t === b.tasks[i]),
+);
+
+function ColumnView({ session, list, tasks, members, lists, pending, typists, readOnly }: ColumnProps) {
   const [title, setTitle] = useState("");
   const [renaming, setRenaming] = useState(false);
   const d = drag.value;
@@ -86,6 +100,7 @@ export function Column({ session, list, tasks, lists, pending, typists, readOnly
               pending={pending.has(t.id)}
               typists={typists}
               readOnly={readOnly}
+              members={members}
               stop={(focused.value[list.id] && shown.some((x) => x.id === focused.value[list.id]) ? focused.value[list.id] : shown[0]?.id) === t.id}
             />,
           ])}
@@ -130,6 +145,7 @@ interface CardProps {
   pending: boolean;
   typists: Typist[];
   readOnly: boolean;
+  members: Member[] | null;
   /** stop is set on the one card of its list that Tab stops at (roving focus). */
   stop: boolean;
 }
@@ -143,9 +159,10 @@ function focusCard(listId: string, index: number): void {
   if (cards.length > 0) cards[Math.max(0, Math.min(index, cards.length - 1))].focus();
 }
 
-function Card({ session, task, lists, pending, typists, readOnly, stop }: CardProps) {
+const Card = memo(CardView);
+
+function CardView({ session, task, lists, pending, typists, readOnly, members, stop }: CardProps) {
   const typing = typists.filter((x) => x.taskId === task.id);
-  const members = session.store.view.value?.members;
   const assignee = task.assigneeId ? members?.find((m) => m.userId === task.assigneeId)?.name ?? task.assigneeId : null;
 
   function keys(e: KeyboardEvent) {
