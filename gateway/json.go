@@ -19,10 +19,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		// Only our own types are encoded here; failing is a programming error.
 		panic(err)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
+	jsonHeader(w, status)
 	_, _ = w.Write(append(body, '\n'))
 }
 
@@ -77,10 +74,7 @@ func noStore(w http.ResponseWriter) {
 // task's JSON at a time, not the whole answer, and a client that does not read it is cut off
 // by the request's write deadline (deadline.go).
 func writeTasks(w http.ResponseWriter, head any, tasks []messages.Task, seq int64) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
+	jsonHeader(w, http.StatusOK)
 	fields, err := json.Marshal(head)
 	if err != nil {
 		panic(err) // our own types only
@@ -105,4 +99,12 @@ func writeTasks(w http.ResponseWriter, head any, tasks []messages.Task, seq int6
 	}
 	bw.WriteString(`],"seq":` + strconv.FormatInt(seq, 10) + "}\n")
 	_ = bw.Flush()
+}
+
+// jsonHeader starts a JSON answer with status: never sniffed as anything else.
+func jsonHeader(w http.ResponseWriter, status int) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
 }
