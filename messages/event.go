@@ -1,7 +1,9 @@
 package messages
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 )
@@ -118,3 +120,17 @@ type Replay struct {
 	Fingerprint string `json:"fingerprint"`
 	Result      Result `json:"result"`
 }
+
+// Hold is a board's write lock in a database that several nodes write: taken before a change
+// is planned, so that the change is planned on the board's current state, and given back by
+// committing the change or releasing it.
+type Hold interface {
+	// Commit applies changes, in order, and releases the hold. On error nothing is applied.
+	Commit(ctx context.Context, changes ...Change) error
+	// Release gives the hold back without a change.
+	Release()
+}
+
+// ErrBehind is a store's answer when the events a board missed are no longer all kept
+// (pruned, or too many to replay): the board must reload its state instead.
+var ErrBehind = errors.New("the board's missed events are no longer all kept: reload it")

@@ -101,3 +101,12 @@ type ChangePassword struct {
 	CurrentPassword string `json:"currentPassword"`
 	NewPassword     string `json:"newPassword"`
 }
+
+// Revocation is a credential that ended: CredentialID (a Principal's) when one did, else
+// every login session of UserID but Keep (a password change). Nodes sharing a database pass
+// them on to each other, so that each ends its own connections that used the credential.
+type Revocation struct {
+	CredentialID string
+	UserID       string
+	Keep         string
+}

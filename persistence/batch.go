@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +13,7 @@ import (
 const maxBatch = 64
 
 // execN runs a statement that must change exactly n rows.
-func execN(ctx context.Context, tx *sql.Tx, n int, query string, args ...any) error {
+func execN(ctx context.Context, tx rawTx, n int, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -49,7 +48,7 @@ func rowsOfPlaceholders(n, cols int) string {
 
 // upsertBatches writes items in batches of at most maxBatch, one statement per batch: sqls[n]
 // for a batch of n, each item adding its columns with appendRow.
-func upsertBatches[T any](ctx context.Context, tx *sql.Tx, items []T, columns int, sqls *[maxBatch + 1]string,
+func upsertBatches[T any](ctx context.Context, tx rawTx, items []T, columns int, sqls *[maxBatch + 1]string,
 	appendRow func(args []any, item T) []any) error {
 	for batch := range slices.Chunk(items, maxBatch) {
 		args := make([]any, 0, len(batch)*columns)

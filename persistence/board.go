@@ -125,7 +125,7 @@ func (db *DB) CreateBoard(ctx context.Context, nb messages.NewBoard) (err error)
 			return fmt.Errorf("insert owner: %w", err)
 		}
 		if nb.Idempotency != nil {
-			return insertIdempotency(ctx, tx.Tx, board.ID, *nb.Idempotency, now)
+			return insertIdempotency(ctx, db.raw(tx.Tx), board.ID, *nb.Idempotency, now)
 		}
 		return nil
 	})
@@ -214,7 +214,7 @@ func (db *DB) boardOf(ctx context.Context, table, kind, id string) (string, erro
 	if ok {
 		return boardID, nil
 	}
-	err := db.bun.DB.QueryRowContext(ctx, "SELECT x.board_id FROM "+table+` AS x
+	err := rawDB{db.bun.DB, db.pg}.QueryRowContext(ctx, "SELECT x.board_id FROM "+table+` AS x
 		JOIN boards AS b ON b.id = x.board_id
 		WHERE x.id = ? AND b.deleted_at IS NULL`, id).Scan(&boardID)
 	switch {

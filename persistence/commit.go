@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -39,14 +38,18 @@ func (db *DB) Commit(ctx context.Context, changes ...messages.Change) (err error
 			return fmt.Errorf("commit board %s seq %d: %w", c.BoardID, c.Event.Seq, err)
 		}
 	}
-	if err := db.groupCommit(ctx, changes, db.now()); err != nil {
+	commit := func() error { return db.groupCommit(ctx, changes, db.now()) }
+	if db.pg {
+		commit = func() error { return db.pgCommit(ctx, changes) }
+	}
+	if err := commit(); err != nil {
 		return fmt.Errorf("commit board %s seq %d+%d: %w", first.BoardID, first.Event.Seq, len(changes)-1, err)
 	}
 	return nil
 }
 
 // applyChanges applies changes in order, stopping at the first that fails.
-func applyChanges(ctx context.Context, tx *sql.Tx, changes []messages.Change, now time.Time) error {
+func applyChanges(ctx context.Context, tx rawTx, changes []messages.Change, now time.Time) error {
 	for _, c := range changes {
 		if err := applyChange(ctx, tx, c, now); err != nil {
 			return err
@@ -84,7 +87,7 @@ func checkChange(c messages.Change) error {
 
 // applyChange runs the statements of c through tx's raw statements: the driver binds the
 // arguments, so each connection prepares a statement text once.
-func applyChange(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Time) error {
+func applyChange(ctx context.Context, tx rawTx, c messages.Change, now time.Time) error {
 	if err := advanceBoard(ctx, tx, c, now); err != nil {
 		return err
 	}
@@ -130,7 +133,7 @@ func applyChange(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Ti
 
 // advanceBoard moves the board's seq by one, guarded by the previous seq, and applies a
 // rename or deletion in the same statement.
-func advanceBoard(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Time) error {
+func advanceBoard(ctx context.Context, tx rawTx, c messages.Change, now time.Time) error {
 	var name, deletedAt any // NULL keeps the column
 	if c.Board != nil {
 		name = c.Board.Name
@@ -151,7 +154,7 @@ func advanceBoard(ctx context.Context, tx *sql.Tx, c messages.Change, now time.T
 	return nil
 }
 
-func insertEvent(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Time) error {
+func insertEvent(ctx context.Context, tx rawTx, c messages.Change, now time.Time) error {
 	e := c.Event
 	_, err := tx.ExecContext(ctx, `INSERT INTO events
 		(board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at)
@@ -164,7 +167,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, c messages.Change, now time.Ti
 	return nil
 }
 
-func insertIdempotency(ctx context.Context, tx *sql.Tx, boardID string, r messages.Idempotency, now time.Time) error {
+func insertIdempotency(ctx context.Context, tx rawTx, boardID string, r messages.Idempotency, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
 		(user_id, "key", board_id, result, created_at) VALUES (?, ?, ?, ?, ?)`,
 		r.UserID, r.Key, boardID, string(r.Result), millis(now))
@@ -188,7 +191,7 @@ var (
 
 // deleteByID deletes the board's rows with the given ids, in batches. Ids that are not on
 // the board are ignored.
-func deleteByID(ctx context.Context, tx *sql.Tx, stmts *[maxBatch + 1]string, boardID string, ids []string) error {
+func deleteByID(ctx context.Context, tx rawTx, stmts *[maxBatch + 1]string, boardID string, ids []string) error {
 	for batch := range slices.Chunk(ids, maxBatch) {
 		args := make([]any, 0, len(batch)+1)
 		args = append(args, boardID)

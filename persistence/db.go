@@ -38,6 +38,11 @@ type Options struct {
 	SessionTTL time.Duration
 	// HashParams are the argon2id costs of new password hashes (default DefaultHashParams()).
 	HashParams HashParams
+	// PoolSize bounds a Postgres database's connections (default DefaultPoolSize).
+	PoolSize int
+	// NoNotify stops a Postgres node announcing its commits, so that other nodes find them
+	// by polling alone: for tests of that path.
+	NoNotify bool
 }
 
 func (o Options) withDefaults() Options {
@@ -53,11 +58,18 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// DB is taskboard's SQLite database. It is safe for concurrent use; Close it once done.
+// DB is taskboard's database: a SQLite file that one server writes, or a Postgres database
+// that several nodes share (postgres.go, hold.go). It is safe for concurrent use; Close it
+// once done.
 type DB struct {
 	bun  *bun.DB
 	opts Options
 	log  zerolog.Logger
+	// pg is set for Postgres; url is then its address, and notes announces commits.
+	pg    bool
+	url   string
+	notes *notifier
+	// The rest of this block is SQLite's alone.
 	// writer is the connection of every write transaction: its page cache is never stale
 	// because another connection wrote, and its statement cache holds the write statements
 	// alone, prepared once.
@@ -76,15 +88,24 @@ type DB struct {
 	checkpoints *checkpointer
 }
 
-// Open opens (creating it and its parent directory if needed) the SQLite database at path,
-// brings its schema up to date and returns it. path must name a file: every pooled
-// connection opens it with WAL, a 5 s busy timeout, synchronous=NORMAL, foreign keys on and
-// immediate write transactions.
-func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+// Open opens the database target names and brings its schema up to date: a Postgres
+// database for a postgres:// or postgresql:// URL, else the SQLite file at target.
+//
+// A SQLite file and its parent directory are created if needed. Every pooled connection
+// opens it with WAL, a 5 s busy timeout, synchronous=NORMAL, foreign keys on and immediate
+// write transactions.
+func Open(ctx context.Context, target string, opts Options) (*DB, error) {
 	opts = opts.withDefaults()
 	if err := opts.HashParams.validate(); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if IsPostgresURL(target) {
+		return openPostgres(ctx, target, opts)
+	}
+	return openSQLite(ctx, target, opts)
+}
+
+func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") {
 		return nil, fmt.Errorf("open database: path %q is not a file", path)
 	}
@@ -108,7 +129,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	sqldb.SetMaxOpenConns(conns)
 	sqldb.SetMaxIdleConns(conns)
 
-	from, to, err := migrate(ctx, sqldb)
+	from, to, err := migrate(ctx, sqldb, sqliteVersion)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
 	}
@@ -181,6 +202,13 @@ func dsn(path string) string {
 // Close closes the database and lets another process open it. Calls in progress may fail;
 // the DB must not be used afterwards.
 func (db *DB) Close() error {
+	if db.pg {
+		db.notes.close()
+		if err := db.bun.Close(); err != nil {
+			return fmt.Errorf("close database: %w", err)
+		}
+		return nil
+	}
 	err := errors.Join(db.checkpoints.close(), db.writer.Close(), db.bun.Close())
 	if lockErr := db.lock.Close(); err == nil {
 		err = lockErr
@@ -219,7 +247,11 @@ func lockFile(path string) (*os.File, error) {
 func (db *DB) Ping(ctx context.Context) (err error) {
 	defer classify(&err)
 	var n int
-	if err := db.bun.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+	query := "SELECT count(*) FROM sqlite_master"
+	if db.pg {
+		query = "SELECT 1"
+	}
+	if err := db.bun.QueryRowContext(ctx, query).Scan(&n); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	if db.unwritable.Load() {
@@ -228,10 +260,14 @@ func (db *DB) Ping(ctx context.Context) (err error) {
 	return nil
 }
 
-// probeWrite writes the schema version over itself: a real write to the database's first
-// page that changes nothing.
+// probeWrite writes the schema version over itself: a real write (on SQLite, to the
+// database's first page) that changes nothing.
 func (db *DB) probeWrite(ctx context.Context) error {
 	err := db.write(ctx, func(tx bun.Tx) error {
+		if db.pg {
+			_, err := tx.ExecContext(ctx, "UPDATE schema_version SET version = version")
+			return err
+		}
 		var v int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 			return err
@@ -263,6 +299,11 @@ func (db *DB) now() time.Time { return db.opts.Clock().UTC().Truncate(time.Milli
 // Write transactions run one at a time: they queue here, in Go, instead of spinning in
 // SQLite's busy handler, which sleeps in steps of milliseconds.
 func (db *DB) write(ctx context.Context, fn func(tx bun.Tx) error) error {
+	if db.pg {
+		err := db.pgWrite(ctx, fn)
+		db.noteWrite(err)
+		return err
+	}
 	select {
 	case db.writeLock <- struct{}{}:
 	case <-ctx.Done():
@@ -296,6 +337,9 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx bun.Tx) error) error {
 // snapshot. It issues BEGIN itself: the DSN's _txlock=immediate would make a database/sql
 // transaction take the write lock.
 func (db *DB) read(ctx context.Context, fn func(q bun.IDB) error) error {
+	if db.pg {
+		return db.pgRead(ctx, fn)
+	}
 	conn, err := db.bun.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("connection: %w", err)

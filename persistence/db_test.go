@@ -13,6 +13,7 @@ import (
 )
 
 func TestOpenTwiceKeepsSchemaAndData(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "nested", "dir", "taskboard.db")
 	c := newClock()
@@ -33,8 +34,8 @@ func TestOpenTwiceKeepsSchemaAndData(t *testing.T) {
 	if err := db.Bun().QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 2 {
-		t.Fatalf("user_version = %d, want 2", version)
+	if version != 3 {
+		t.Fatalf("user_version = %d, want 3", version)
 	}
 	if _, err := db.LoadBoard(ctx, "board-1", 10); err != nil {
 		t.Fatalf("LoadBoard after reopening: %v", err)
@@ -45,6 +46,7 @@ func TestOpenTwiceKeepsSchemaAndData(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "taskboard.db")
 	db, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
@@ -88,6 +90,7 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 }
 
 func TestPathWithURICharacters(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "a?b#c%d", "taskboard.db")
 	db := openAt(t, path, newClock())
 	if err := db.Ping(context.Background()); err != nil {
@@ -101,6 +104,7 @@ func TestPathWithURICharacters(t *testing.T) {
 // The pragmas live in the DSN and the driver's connect hook, so every pooled connection has
 // them, not only the first.
 func TestPragmasOnEveryConnection(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db, _ := openTemp(t)
 	const conns = 4 // held at once, so each is a distinct connection
@@ -138,6 +142,7 @@ func TestPing(t *testing.T) {
 }
 
 func TestOpenRefusesASecondWriter(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "taskboard.db")
 	first, err := persistence.Open(ctx, path, persistence.Options{HashParams: cheapHash})
@@ -180,6 +185,7 @@ func TestOpenRefusesASecondWriter(t *testing.T) {
 // Committed pages reach the database file in the background, while SQLite's own checkpoint
 // at commit would wait for thousands of pages.
 func TestCheckpointerCopiesTheWAL(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "taskboard.db")
 	db := openAt(t, path, newClock())
 	size := func() int64 {

@@ -74,7 +74,7 @@ func openDriverDB(b *testing.B, drv sqliteDriver) *DB {
 	conns := max(4, runtime.GOMAXPROCS(0)) + 2 // as Open
 	sqldb.SetMaxOpenConns(conns)
 	sqldb.SetMaxIdleConns(conns)
-	if _, _, err := migrate(ctx, sqldb); err != nil {
+	if _, _, err := migrate(ctx, sqldb, sqliteVersion); err != nil {
 		b.Fatal(err)
 	}
 	checkPragmas(b, sqldb)
@@ -219,7 +219,7 @@ func BenchmarkDriverTx8(b *testing.B) {
 			if err != nil {
 				return err
 			}
-			if err := applyChange(ctx, tx, c, db.now()); err != nil {
+			if err := applyChange(ctx, db.raw(tx), c, db.now()); err != nil {
 				return errors.Join(err, tx.Rollback())
 			}
 			return tx.Commit()

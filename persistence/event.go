@@ -80,7 +80,7 @@ func firstSeq(ctx context.Context, q bun.IDB, boardID string, seq int64) (int64,
 func (db *DB) Idempotent(ctx context.Context, userID, key string) (_ []byte, _ bool, err error) {
 	defer classify(&err)
 	var result string
-	err = db.bun.DB.QueryRowContext(ctx, // the driver binds the arguments: see boardOf
+	err = rawDB{db.bun.DB, db.pg}.QueryRowContext(ctx, // the driver binds the arguments: see boardOf
 		`SELECT result FROM idempotency_keys WHERE user_id = ? AND "key" = ?`, userID, key).Scan(&result)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

@@ -42,3 +42,6 @@ func ExecWriter(db *DB, stmt string) error {
 	_, err := db.writer.ExecContext(context.Background(), stmt)
 	return err
 }
+
+// URL is the address of a Postgres database, for a second node's DB.
+func (db *DB) URL() string { return db.url }

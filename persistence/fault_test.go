@@ -15,6 +15,7 @@ import (
 // that the database holds nothing of the change: not its rows, its event, its seq, nor its
 // idempotency record. Once the fault is gone the same change commits whole.
 func TestCommitFailingAtEveryStep(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	db, _ := openSeeded(t)
 	// A first event, for the change to prune.

@@ -145,7 +145,7 @@ func (db *DB) applyGroup(ctx context.Context, batch []*pendingCommit) (committed
 		}
 	}()
 	for i, p := range batch {
-		if err := applyChanges(ctx, tx.Tx, p.changes, p.now); err != nil {
+		if err := applyChanges(ctx, db.raw(tx.Tx), p.changes, p.now); err != nil {
 			db.log.Debug().Err(err).Int("caller", i).Int("group", len(batch)).
 				Msg("a change of a commit group failed; applying each caller apart")
 			return false
@@ -180,8 +180,8 @@ func (db *DB) applyIsolated(ctx context.Context, batch []*pendingCommit, results
 	applied := 0
 	for i, p := range batch {
 		if len(batch) == 1 { // alone: the transaction is its savepoint
-			results[i] = applyChanges(ctx, tx.Tx, p.changes, p.now)
-		} else if results[i], err = applyInSavepoint(ctx, tx, p); err != nil {
+			results[i] = applyChanges(ctx, db.raw(tx.Tx), p.changes, p.now)
+		} else if results[i], err = db.applyInSavepoint(ctx, tx, p); err != nil {
 			_ = tx.Rollback()
 			fail(err)
 			return
@@ -203,11 +203,11 @@ func (db *DB) applyIsolated(ctx context.Context, batch []*pendingCommit, results
 
 // applyInSavepoint applies one caller's changes of a group, undoing them alone if they fail. The second
 // result is an error that spoils the whole transaction.
-func applyInSavepoint(ctx context.Context, tx bun.Tx, p *pendingCommit) (changeErr, txErr error) {
+func (db *DB) applyInSavepoint(ctx context.Context, tx bun.Tx, p *pendingCommit) (changeErr, txErr error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT sp_change"); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
-	changeErr = applyChanges(ctx, tx.Tx, p.changes, p.now)
+	changeErr = applyChanges(ctx, db.raw(tx.Tx), p.changes, p.now)
 	if changeErr != nil {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO sp_change"); err != nil {
 			return changeErr, fmt.Errorf("rollback to savepoint: %w", err)

@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -64,7 +63,7 @@ func buildUpsertLists(n int) string {
 }
 
 // putLists upserts lists in batches, one statement per batch.
-func putLists(ctx context.Context, tx *sql.Tx, boardID string, lists []messages.List, now time.Time) error {
+func putLists(ctx context.Context, tx rawTx, boardID string, lists []messages.List, now time.Time) error {
 	err := upsertBatches(ctx, tx, lists, listColumns, upsertListsSQL, func(args []any, l messages.List) []any {
 		r := newListRow(l, boardID, now)
 		return append(args, r.ID, r.BoardID, r.Name, r.Position, r.CreatedAt)

@@ -1,7 +1,11 @@
 package persistence_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -9,11 +13,42 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/taskboard/taskboard/internal/pgtest"
 	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/persistence"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(pgtest.Runner(m)) }
+
+// backend is the database these tests run against: SQLite, or Postgres when the test binary
+// runs them again (TestPostgresBackend).
+var backend = cmp.Or(os.Getenv(backendEnv), "sqlite")
+
+const backendEnv = "TASKBOARD_STORE_BACKEND"
+
+// TestPostgresBackend runs every test of the store again on Postgres: one suite, two
+// backends. Without PostgreSQL installed those tests skip (and fail under CI=true).
+func TestPostgresBackend(t *testing.T) {
+	if backend != "sqlite" {
+		t.Skip("this run is the Postgres one")
+	}
+	args := []string{"-test.count=1", "-test.timeout=10m"}
+	if testing.Verbose() {
+		args = append(args, "-test.v")
+	}
+	if testing.Short() {
+		args = append(args, "-test.short")
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), backendEnv+"=postgres")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the store's tests on Postgres failed: %v\n%s", err, out)
+	}
+	if testing.Verbose() || bytes.Contains(out, []byte("SKIP")) {
+		t.Logf("on Postgres:\n%s", out)
+	}
+}
 
 // cheapHash keeps password hashing fast in tests.
 var cheapHash = persistence.HashParams{Time: 1, Memory: 64, Threads: 1}
@@ -60,6 +95,9 @@ func openAt(t testing.TB, path string, c *clock) *persistence.DB {
 func openTemp(t testing.TB) (*persistence.DB, *clock) {
 	t.Helper()
 	c := newClock()
+	if backend == "postgres" {
+		return openAt(t, pgtest.Shared(t).NewDatabase(t), c), c
+	}
 	return openAt(t, filepath.Join(t.TempDir(), "data", "taskboard.db"), c), c
 }
 
@@ -107,3 +145,12 @@ func newTask(boardID, listID, id string, pos int) messages.Task {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// sqliteOnly skips a test of what only the SQLite backend has (a file, its pragmas, its
+// single writer connection).
+func sqliteOnly(t *testing.T) {
+	t.Helper()
+	if backend != "sqlite" {
+		t.Skip("SQLite only")
+	}
+}

@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 
 // putMembers inserts memberships or changes the role of existing ones; a new membership's
 // created_at is now, an existing one keeps its own.
-func putMembers(ctx context.Context, tx *sql.Tx, boardID string, members []messages.Member, now time.Time) error {
+func putMembers(ctx context.Context, tx rawTx, boardID string, members []messages.Member, now time.Time) error {
 	for _, m := range members {
 		if m.UserID == "" || !m.Role.Valid() {
 			return fmt.Errorf("put member %q: bad user or role %q", m.UserID, m.Role)
@@ -26,7 +25,7 @@ func putMembers(ctx context.Context, tx *sql.Tx, boardID string, members []messa
 }
 
 // deleteMembers ends memberships; user ids that are not members are ignored.
-func deleteMembers(ctx context.Context, tx *sql.Tx, boardID string, userIDs []string) error {
+func deleteMembers(ctx context.Context, tx rawTx, boardID string, userIDs []string) error {
 	for _, id := range userIDs {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM board_members WHERE board_id = ? AND user_id = ?",
 			boardID, id); err != nil {

@@ -11,13 +11,14 @@ import (
 	"strings"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
-// migrations returns the embedded migration files in order. File i (from 0) must be named
-// "%04d_name.sql" with number i+1: that number is the schema version it produces.
-func migrations() ([]string, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql") // sorted
+// migrations returns the embedded migration files of a dialect ("sqlite", "postgres") in
+// order. File i (from 0) must be named "%04d_name.sql" with number i+1: that number is the
+// schema version it produces. Each version exists for both dialects.
+func migrations(dialect string) ([]string, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/"+dialect+"/*.sql") // sorted
 	if err != nil {
 		return nil, err
 	}
@@ -30,14 +31,44 @@ func migrations() ([]string, error) {
 	return names, nil
 }
 
-// migrate brings the schema from its version (PRAGMA user_version) to the newest, and
-// returns both versions. All pending migrations run in one immediate transaction together
-// with the new user_version: a crash leaves the schema before or after them, never half-way,
-// and a second process opening the same file waits, then finds nothing to do. (bun/migrate
-// records an applied migration outside the migration's own transaction and leaves a lock row
-// behind when a process dies meanwhile, hence this small migrator.)
-func migrate(ctx context.Context, sqldb *sql.DB) (from, to int, err error) {
-	names, err := migrations()
+// schemaVersion reads and writes where a dialect records its schema version, inside the
+// migration's transaction.
+type schemaVersion struct {
+	dialect string
+	// prepare runs first in the transaction: it takes the lock that makes concurrent
+	// migrators wait for each other and creates what the version is kept in.
+	prepare string
+	get     string
+	set     func(v int) string
+}
+
+// SQLite keeps the version in the file header (PRAGMA user_version); the migration's
+// immediate transaction holds the write lock.
+var sqliteVersion = schemaVersion{
+	dialect: "sqlite",
+	get:     "PRAGMA user_version",
+	set:     func(v int) string { return "PRAGMA user_version = " + strconv.Itoa(v) }, // takes no parameters
+}
+
+// Postgres keeps it in a one-row table. Nodes starting together wait for each other on a
+// transaction-scoped advisory lock; the DDL commits or rolls back with the version.
+var postgresVersion = schemaVersion{
+	dialect: "postgres",
+	prepare: `SELECT pg_advisory_xact_lock(7216354290);
+		CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+		INSERT INTO schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)`,
+	get: "SELECT version FROM schema_version",
+	set: func(v int) string { return "UPDATE schema_version SET version = " + strconv.Itoa(v) },
+}
+
+// migrate brings the schema from its version to the newest, and returns both versions. All
+// pending migrations run in one transaction together with the new version: a crash leaves
+// the schema before or after them, never half-way, and a second process migrating the same
+// database waits, then finds nothing to do. (bun/migrate records an applied migration outside
+// the migration's own transaction and leaves a lock row behind when a process dies
+// meanwhile, hence this small migrator.)
+func migrate(ctx context.Context, sqldb *sql.DB, v schemaVersion) (from, to int, err error) {
+	names, err := migrations(v.dialect)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -47,7 +78,12 @@ func migrate(ctx context.Context, sqldb *sql.DB) (from, to int, err error) {
 	}
 	defer func() { _ = tx.Rollback() }() // no-op once committed
 
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&from); err != nil {
+	if v.prepare != "" {
+		if _, err := tx.ExecContext(ctx, v.prepare); err != nil {
+			return 0, 0, fmt.Errorf("migrate: prepare: %w", err)
+		}
+	}
+	if err := tx.QueryRowContext(ctx, v.get).Scan(&from); err != nil {
 		return 0, 0, fmt.Errorf("migrate: read schema version: %w", err)
 	}
 	to = len(names)
@@ -66,8 +102,7 @@ func migrate(ctx context.Context, sqldb *sql.DB) (from, to int, err error) {
 			return from, from, fmt.Errorf("migrate: %s: %w", path.Base(name), err)
 		}
 	}
-	// PRAGMA takes no parameters; to is a number we computed.
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(to)); err != nil {
+	if _, err := tx.ExecContext(ctx, v.set(to)); err != nil {
 		return from, from, fmt.Errorf("migrate: set schema version: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -22,6 +22,8 @@ func (db *DB) Prune(ctx context.Context, keep time.Duration) (int64, error) {
 		}{
 			{"DELETE FROM idempotency_keys WHERE created_at < ?", millis(now.Add(-keep)), "idempotency records"},
 			{"DELETE FROM sessions WHERE expires_at <= ?", millis(now), "sessions"},
+			// Nodes read the log within seconds; a day is generous.
+			{"DELETE FROM revocations WHERE created_at < ?", millis(now.Add(-keep)), "revocations"},
 		} {
 			res, err := tx.ExecContext(ctx, q.sql, q.arg)
 			if err != nil {

@@ -86,7 +86,13 @@ func (db *DB) SeedDemo(ctx context.Context) (seeded bool, err error) {
 	}
 
 	err = db.write(ctx, func(tx bun.Tx) error {
-		// Checked again under the write lock: another process may have seeded meanwhile.
+		// Checked again under the write lock: another process may have seeded meanwhile. On
+		// Postgres, nodes started together take turns on an advisory lock.
+		if db.pg {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7216354291)"); err != nil {
+				return err
+			}
+		}
 		if empty, err := isEmpty(ctx, tx); err != nil || !empty {
 			return err
 		}

@@ -120,3 +120,31 @@ func TestSeedDemoLeavesNonEmptyDatabase(t *testing.T) {
 		t.Fatalf("LoadBoard(board-1) error = %v, want not_found", err)
 	}
 }
+
+// Nodes started together with --demo seed the shared database once, and none fails.
+func TestSeedDemoFromSeveralNodesAtOnce(t *testing.T) {
+	postgresOnly(t)
+	first, _ := openTemp(t)
+	nodes := []*persistence.DB{first, openAt(t, first.URL(), newClock()), openAt(t, first.URL(), newClock())}
+	seeded := make(chan bool, len(nodes))
+	errs := make(chan error, len(nodes))
+	for _, db := range nodes {
+		go func() {
+			ok, err := db.SeedDemo(context.Background())
+			seeded <- ok
+			errs <- err
+		}()
+	}
+	n := 0
+	for range nodes {
+		if <-seeded {
+			n++
+		}
+		if err := <-errs; err != nil {
+			t.Errorf("SeedDemo: %v", err)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d nodes seeded, want 1", n)
+	}
+}

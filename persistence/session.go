@@ -126,8 +126,18 @@ func (db *DB) Logout(ctx context.Context, token string) (err error) {
 	}
 	hash := tokenHash(token)
 	err = db.write(ctx, func(tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE token_hash = ?", hash)
-		return err
+		credential := hash
+		if table == "api_tokens" {
+			var err error
+			if credential, err = credentialOf(ctx, tx, hash); err != nil || credential == "" {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE token_hash = ?", hash)
+		if n, _ := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return db.recordRevocation(ctx, tx, messages.Revocation{CredentialID: credential})
 	})
 	if err != nil {
 		// The session ends all the same: refused from now on, its row deleted by Prune.
@@ -135,7 +145,7 @@ func (db *DB) Logout(ctx context.Context, token string) (err error) {
 		db.sessions.forget()
 		return fmt.Errorf("logout: %w", err)
 	}
-	db.sessions.forget()
+	db.revoked()
 	return nil
 }
 

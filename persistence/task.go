@@ -2,7 +2,6 @@ package persistence
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -78,7 +77,7 @@ func buildUpsertTasks(n int) string {
 }
 
 // putTasks upserts tasks in batches, one statement per batch.
-func putTasks(ctx context.Context, tx *sql.Tx, boardID string, tasks []messages.Task, now time.Time) error {
+func putTasks(ctx context.Context, tx rawTx, boardID string, tasks []messages.Task, now time.Time) error {
 	err := upsertBatches(ctx, tx, tasks, taskColumns, upsertTasksSQL, func(args []any, t messages.Task) []any {
 		r := newTaskRow(t, boardID, now)
 		return append(args, r.ID, r.BoardID, r.ListID, r.Title, r.Description, r.AssigneeID,

@@ -105,13 +105,15 @@ func (db *DB) RevokeToken(ctx context.Context, userID, tokenID string) (err erro
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return db.recordRevocation(ctx, tx, messages.Revocation{CredentialID: tokenID})
 	})
 	if err != nil {
 		return fmt.Errorf("revoke token %s: %w", tokenID, err)
 	}
-	db.sessions.forget()
+	db.revoked()
 	if n == 0 {
 		return messages.NotFound("token")
 	}

@@ -12,6 +12,7 @@ import (
 // unavailable (a 503, never a 500), readiness says so, a logout still ends its session, and
 // everything comes back once writes succeed again, without a restart.
 func TestUnwritableDatabase(t *testing.T) {
+	sqliteOnly(t)
 	db, _ := openSeeded(t)
 	ctx := context.Background()
 	sess, err := db.Login(ctx, "alice@example.com", persistence.DemoPassword)

@@ -168,13 +168,15 @@ func (db *DB) ChangePassword(ctx context.Context, userID, keepSession, current, 
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", userID, keepSession)
-		return err
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", userID, keepSession); err != nil {
+			return err
+		}
+		return db.recordRevocation(ctx, tx, messages.Revocation{UserID: userID, Keep: keepSession})
 	})
 	if err != nil {
 		return fmt.Errorf("change password of %s: %w", userID, err)
 	}
-	db.sessions.forget()
+	db.revoked()
 	return nil
 }
 

@@ -1,0 +1,192 @@
+package persistence
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// eventsChannel is the NOTIFY channel on which a node announces "boardId:seq" after a
+// commit. A notification is only a wake-up: nodes also catch up when a board is held, read,
+// joined or subscribed to, after (re)connecting their listener, and by polling (actors'
+// watcher), so that a lost notification delays nothing by more than the poll.
+const eventsChannel = "taskboard_events"
+
+// notifier sends the announcements of commits from one goroutine, after the commits and
+// never inside them (a NOTIFY inside a transaction takes a database-wide lock at commit). It
+// keeps only the newest seq of each board until the next send, so that a burst of commits
+// costs one statement.
+type notifier struct {
+	db      *DB
+	mu      sync.Mutex
+	pending map[string]int64
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func startNotifier(db *DB) *notifier {
+	n := &notifier{db: db, pending: map[string]int64{}, wake: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go n.run()
+	return n
+}
+
+// note announces that board is at seq, soon.
+func (n *notifier) note(boardID string, seq int64) {
+	if n == nil || n.db.opts.NoNotify {
+		return
+	}
+	n.mu.Lock()
+	n.pending[boardID] = max(n.pending[boardID], seq)
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (n *notifier) run() {
+	defer close(n.done)
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-n.wake:
+		}
+		n.mu.Lock()
+		batch := n.pending
+		n.pending = map[string]int64{}
+		n.mu.Unlock()
+		payloads := make([]string, 0, len(batch))
+		for _, id := range slices.Sorted(maps.Keys(batch)) {
+			payloads = append(payloads, id+":"+strconv.FormatInt(batch[id], 10))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := n.db.bun.DB.ExecContext(ctx,
+			"SELECT pg_notify('"+eventsChannel+"', x) FROM unnest($1::text[]) AS x", payloads)
+		cancel()
+		if err != nil {
+			// The other nodes' poll finds these commits within a second.
+			n.db.log.Warn().Err(err).Int("boards", len(payloads)).Msg("announce commits")
+		}
+	}
+}
+
+func (n *notifier) close() {
+	if n == nil {
+		return
+	}
+	close(n.stop)
+	<-n.done
+}
+
+// Shared reports whether other nodes write this database too (Postgres): boards then hold
+// their row to change, and catch up on what others committed.
+func (db *DB) Shared() bool { return db.pg }
+
+// Watch calls changed(boardID, seq) for every commit another node announces (this node's own
+// too), and resync after its listener (re)connects, when announcements may have been missed.
+// It runs until ctx ends, reconnecting after a failure; on SQLite it returns at once.
+func (db *DB) Watch(ctx context.Context, changed func(boardID string, seq int64), resync func()) {
+	if !db.pg {
+		return
+	}
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		connected, err := db.listen(ctx, changed, resync)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			wait = 100 * time.Millisecond
+		}
+		db.log.Warn().Err(err).Dur("retry_in", wait).Msg("listen for other nodes' commits")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// listen holds one connection that LISTENs to eventsChannel until it fails or ctx ends.
+func (db *DB) listen(ctx context.Context, changed func(string, int64), resync func()) (connected bool, err error) {
+	conn, err := pgx.Connect(ctx, db.url)
+	if err != nil {
+		return false, err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+eventsChannel); err != nil {
+		return false, err
+	}
+	resync()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return true, err
+		}
+		id, seq, ok := strings.Cut(n.Payload, ":")
+		s, err := strconv.ParseInt(seq, 10, 64)
+		if !ok || err != nil {
+			continue
+		}
+		changed(id, s)
+	}
+}
+
+// Seqs returns the committed seq of each of the boards that exist, for a node's poll of the
+// boards it holds.
+func (db *DB) Seqs(ctx context.Context, boardIDs []string) (_ map[string]int64, err error) {
+	defer classify(&err)
+	out := make(map[string]int64, len(boardIDs))
+	if len(boardIDs) == 0 {
+		return out, nil
+	}
+	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, db.anyOf("SELECT id, seq FROM boards WHERE id", len(boardIDs)), stringsArg(db.pg, boardIDs)...)
+	if err != nil {
+		return nil, fmt.Errorf("seqs of %d boards: %w", len(boardIDs), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, fmt.Errorf("seqs: %w", err)
+		}
+		out[id] = seq
+	}
+	return out, rows.Err()
+}
+
+// anyOf completes "... WHERE column" with a test for membership in n values: one array
+// parameter on Postgres, n placeholders on SQLite.
+func (db *DB) anyOf(prefix string, n int) string {
+	if db.pg {
+		return prefix + " = ANY(?::text[])"
+	}
+	return prefix + " IN (" + placeholders(n) + ")"
+}
+
+func stringsArg(pg bool, values []string) []any {
+	if pg {
+		return []any{values}
+	}
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
+}
