@@ -86,9 +86,16 @@ func (a *boardActor) receiveCommand(ctx actor.Context, cmd messages.Command) {
 	if !wait {
 		a.commitAndAnswer(ctx)
 	}
+	if err := a.prepare(cmd); err != nil {
+		ctx.Respond(reply{err: err})
+		return
+	}
 	before := len(a.staged)
 	r := a.handle(cmd)
 	if len(a.staged) == before {
+		if before == 0 {
+			a.release() // a hold no change used
+		}
 		ctx.Respond(r) // nothing to commit: a read, a change that changes nothing, or an error
 		return
 	}
@@ -101,6 +108,24 @@ func (a *boardActor) receiveCommand(ctx actor.Context, cmd messages.Command) {
 	}
 }
 
+// prepare brings the state up to date with what other nodes committed (shared.go): a change
+// holds the board's lock first, a read or a subscription catches up.
+func (b *board) prepare(cmd messages.Command) error {
+	switch cmd.(type) {
+	case messages.Mutation:
+		if b.ready() != nil {
+			return nil // the command's own checks answer
+		}
+		return b.hold()
+	case subscribe, messages.GetSnapshot, messages.GetTask, messages.GetList, messages.ListMembers:
+		if b.ready() != nil {
+			return nil
+		}
+		return b.sync()
+	}
+	return nil
+}
+
 // failStaged answers the callers of staged changes that will never be committed: the board
 // crashed, and its next incarnation reloads what the database holds.
 func (a *boardActor) failStaged(ctx actor.Context) {
@@ -110,6 +135,7 @@ func (a *boardActor) failStaged(ctx actor.Context) {
 		}
 	}
 	a.waiting, a.staged = nil, nil
+	a.release()
 }
 
 // commitAndAnswer commits what is staged and answers its callers.

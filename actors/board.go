@@ -31,7 +31,9 @@ type board struct {
 	loadErr  error // a failed load, retried on the next command
 	deleted  bool
 
-	staged []staged // applied in memory, waiting for the next transaction (batch.go)
+	staged []staged      // applied in memory, waiting for the next transaction (batch.go)
+	held   messages.Hold // the board's lock in a shared store, while a change is planned (shared.go)
+	shared bool          // other nodes write the store too
 
 	// The room (room.go): connections per user in it, and the timer of its deadlines, whose
 	// callback calls wake (set by the actor: it sends the board a roomTick).
@@ -42,13 +44,15 @@ type board struct {
 }
 
 func newBoard(id string, store Store, opts Options) *board {
-	return &board{
+	b := &board{
 		id:    id,
 		store: store,
 		opts:  opts,
 		log:   opts.Logger.With().Str("board", id).Logger(),
 		subs:  subscribers{},
 	}
+	_, b.shared = shared(store)
+	return b
 }
 
 // load reads the board from the store; after a restart it is how the board recovers.
@@ -191,7 +195,13 @@ func (b *board) persist(changes ...messages.Change) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	start := time.Now()
-	err := b.store.Commit(ctx, changes...)
+	var err error
+	if h := b.held; h != nil {
+		b.held = nil
+		err = h.Commit(ctx, changes...)
+	} else {
+		err = b.store.Commit(ctx, changes...)
+	}
 	b.opts.Observer.Committed(len(changes), time.Since(start), err)
 	return err
 }

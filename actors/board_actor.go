@@ -85,6 +85,8 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		a.commitAndAnswer(ctx)
 	case roomTick:
 		a.roomTick()
+	case catchUp:
+		a.caughtUp(msg.seq)
 	case messages.Command:
 		a.touch(ctx)
 		a.receiveCommand(ctx, msg)

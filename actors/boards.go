@@ -22,6 +22,9 @@ type Boards struct {
 	shutdown *atomic.Bool
 	// lastSubscriber numbers subscriptions, so that a caller can end one it stopped waiting for.
 	lastSubscriber atomic.Uint64
+	// stopWatch ends the watch of a shared store (watch.go); watched is closed once it ended.
+	stopWatch context.CancelFunc
+	watched   chan struct{}
 }
 
 // NewBoards starts an actor system with a board manager over store. Call Shutdown to stop it.
@@ -42,6 +45,14 @@ func NewBoards(store Store, opts Options) *Boards {
 	b.manager = b.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
 		return &manager{boards: map[string]*entry{}, byPID: map[string]string{}, newBoard: boardProps}
 	}, actor.WithSupervisor(supervisor), actor.WithReceiverMiddleware(logPanics(opts.Logger))))
+	ctx, stop := context.WithCancel(context.Background())
+	b.stopWatch, b.watched = stop, make(chan struct{})
+	go func() {
+		defer close(b.watched)
+		if s, ok := shared(store); ok {
+			b.watch(ctx, s)
+		}
+	}()
 	return b
 }
 
@@ -50,6 +61,8 @@ func NewBoards(store Store, opts Options) *Boards {
 // was committed first.
 func (b *Boards) Shutdown(ctx context.Context) error {
 	b.shutdown.Store(true)
+	b.stopWatch()
+	<-b.watched
 	defer b.system.Shutdown()
 	stopped := make(chan error, 1)
 	future := b.system.Root.PoisonFuture(b.manager)

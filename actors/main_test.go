@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/taskboard/taskboard/actors"
+	"github.com/taskboard/taskboard/internal/pgtest"
 	"github.com/taskboard/taskboard/internal/stacktest"
 	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/persistence"
@@ -15,7 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(pgtest.Runner(m))
 }
 
 // wait bounds every wait of these tests; nothing here sleeps to synchronise.

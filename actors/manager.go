@@ -40,8 +40,34 @@ func (m *manager) Receive(ctx actor.Context) {
 			e.stopping = true
 			ctx.Poison(e.pid)
 		}
+	case wakeBoard:
+		m.wake(ctx, msg)
+	case heldBoards:
+		ids := make([]string, 0, len(m.boards))
+		for id, e := range m.boards {
+			if !e.stopping {
+				ids = append(ids, id)
+			}
+		}
+		ctx.Respond(ids)
 	case *actor.Terminated:
 		m.terminated(ctx, msg.Who)
+	}
+}
+
+// wake tells a running board (every one, for an empty id) that the database holds it at
+// msg.seq.
+func (m *manager) wake(ctx actor.Context, msg wakeBoard) {
+	if msg.id != "" {
+		if e, ok := m.boards[msg.id]; ok && !e.stopping {
+			ctx.Send(e.pid, catchUp{seq: msg.seq})
+		}
+		return
+	}
+	for _, e := range m.boards {
+		if !e.stopping {
+			ctx.Send(e.pid, catchUp{seq: msg.seq})
+		}
 	}
 }
 

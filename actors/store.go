@@ -16,6 +16,15 @@ type Store interface {
 	// board's seq becomes Event.Seq), the idempotency record and pruning. On error nothing is
 	// applied.
 	Commit(ctx context.Context, changes ...messages.Change) error
+	// Hold takes the board's write lock in a store that several nodes write, for a change
+	// planned on the board's state at seq, and returns the events they committed after seq,
+	// oldest first: the board applies them, plans, then commits through the Hold. A store with
+	// a single writer returns a nil Hold and no events; the board then commits with Commit.
+	// A board whose missed events are gone is messages.ErrBehind.
+	Hold(ctx context.Context, boardID string, seq int64) (messages.Hold, []messages.Encoded, error)
+	// Missed returns the events other nodes committed after seq, oldest first (none, at no
+	// cost, from a store with a single writer), or messages.ErrBehind.
+	Missed(ctx context.Context, boardID string, seq int64) ([]messages.Encoded, error)
 	// Events returns a board's events with after < seq <= upTo, oldest first.
 	Events(ctx context.Context, boardID string, after, upTo int64) ([]messages.Encoded, error)
 	// Idempotent returns the stored result for a user's mutation id, if there is one.
@@ -35,4 +44,17 @@ type Store interface {
 	// FindUser returns the user with userID or, when userID is empty, with email
 	// (case-insensitive); messages.NotFound("user") when there is none.
 	FindUser(ctx context.Context, userID, email string) (messages.User, error)
+}
+
+// SharedStore is a Store that several nodes write (Postgres): a node watches it for the
+// commits of the others.
+type SharedStore interface {
+	Store
+	// Shared reports whether other nodes write the store; if not, nothing needs watching.
+	Shared() bool
+	// Watch calls changed for every commit a node announces and resync when announcements
+	// may have been missed, until ctx ends.
+	Watch(ctx context.Context, changed func(boardID string, seq int64), resync func())
+	// Seqs returns the committed seq of each of the boards that exist.
+	Seqs(ctx context.Context, boardIDs []string) (map[string]int64, error)
 }
