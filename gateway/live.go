@@ -174,3 +174,12 @@ func credentialEnded(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Revoked ends the connections opened with a credential that ended on another node sharing
+// the database (the node that ended it has ended its own already), and returns how many.
+func (s *Server) Revoked(r messages.Revocation) int {
+	if r.CredentialID != "" {
+		return s.live.revokeCredential(r.CredentialID)
+	}
+	return s.live.revokeSessions(r.UserID, r.Keep)
+}

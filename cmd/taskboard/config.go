@@ -27,6 +27,8 @@ const envPrefix = "TASKBOARD_"
 type config struct {
 	Addr            string
 	DB              string
+	DBPool          int
+	DBNotify        bool
 	Demo            bool
 	LogLevel        string
 	LogFormat       string
@@ -82,7 +84,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("taskboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", ":3000", "listen address")
-	fs.StringVar(&cfg.DB, "db", "./data/taskboard.db", "SQLite database file")
+	fs.StringVar(&cfg.DB, "db", "./data/taskboard.db", "SQLite database file, or postgres://user:pass@host:port/db for several nodes on one Postgres")
+	fs.IntVar(&cfg.DBPool, "db-pool", persistence.DefaultPoolSize, "Postgres connections per node at most")
+	fs.BoolVar(&cfg.DBNotify, "db-notify", true, "announce each commit to the other nodes with NOTIFY (off: they find it by polling, within a second)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "seed the demo users and boards into an empty database")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: trace, debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "json", "log format: json or console")
@@ -210,7 +214,7 @@ func isTerminal(w io.Writer) bool {
 // log writes the effective configuration once.
 func (c config) log(logger zerolog.Logger) {
 	logger.Info().
-		Str("addr", c.Addr).Str("db", c.DB).Bool("demo", c.Demo).
+		Str("addr", c.Addr).Str("db", persistence.Redact(c.DB)).Int("db_pool", c.DBPool).Bool("db_notify", c.DBNotify).Bool("demo", c.Demo).
 		Str("log_level", c.LogLevel).Str("log_format", c.LogFormat).
 		Stringer("heartbeat", c.Heartbeat).Int("ring_size", c.RingSize).Int64("retention", c.Retention).
 		Stringer("idle_after", c.IdleAfter).Bool("allow_signup", c.AllowSignup).

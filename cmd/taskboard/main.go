@@ -23,6 +23,7 @@ import (
 
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/metrics"
 	"github.com/taskboard/taskboard/persistence"
 	"github.com/taskboard/taskboard/web"
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	db, err := persistence.Open(ctx, cfg.DB, persistence.Options{
 		Logger:     logger.With().Str("component", "persistence").Logger(),
 		SessionTTL: cfg.SessionTTL,
+		PoolSize:   cfg.DBPool,
+		NoNotify:   !cfg.DBNotify,
 	})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -123,6 +126,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WSBurst:        cfg.WSBurst,
 	})
 	defer gw.Close()
+	// Several nodes on one Postgres: end here what another node revoked (a no-op on SQLite).
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		db.WatchRevocations(watchCtx, actors.PollEvery, func(r messages.Revocation) { gw.Revoked(r) })
+	}()
+	defer func() { stopWatching(); <-watched }()
 
 	return serve(ctx, cfg, gw, logger, stdout, seeded)
 }

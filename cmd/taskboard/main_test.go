@@ -297,7 +297,7 @@ func TestRunFailsToListen(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	defaults := config{
-		Addr: ":3000", DB: "./data/taskboard.db", LogLevel: "info", LogFormat: "json",
+		Addr: ":3000", DB: "./data/taskboard.db", DBPool: 32, DBNotify: true, LogLevel: "info", LogFormat: "json",
 		Heartbeat: 15 * time.Second, RingSize: 1000, Retention: 10000, IdleAfter: 5 * time.Minute,
 		AllowSignup: true, ShutdownTimeout: 10 * time.Second, SessionTTL: 30 * 24 * time.Hour,
 		WSPingInterval: 30 * time.Second, WSSendQueue: 256, WSWriteTimeout: 10 * time.Second, WSRate: 100, WSBurst: 200,
@@ -320,7 +320,7 @@ func TestConfig(t *testing.T) {
 		"TASKBOARD_MAX_CONNS_PER_USER": "7", "TASKBOARD_MAX_CONNS_PER_ADDR": "8", "TASKBOARD_MAX_CONNS": "9",
 	}
 	fromEnv := config{
-		Addr: ":5000", DB: "/env.db", Demo: true, LogLevel: "debug", LogFormat: "console",
+		Addr: ":5000", DB: "/env.db", DBPool: 32, DBNotify: true, Demo: true, LogLevel: "debug", LogFormat: "console",
 		Heartbeat: time.Second, RingSize: 7, Retention: 70, IdleAfter: time.Minute,
 		AllowSignup: false, ShutdownTimeout: 3 * time.Second, SessionTTL: 12 * time.Hour,
 		AllowedOrigins: originList{"https://app.example.com", "http://localhost:5173"}, SecureCookies: true,
