@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -113,20 +112,6 @@ const placeholderContrast = `(() => {
 			return ratio < 4.5 ? [e.id + ' "' + e.placeholder + '": ' + ratio.toFixed(2)] : [];
 		});
 })()`
-
-// scheme emulates the system's colour scheme, "light" or "dark", on the page.
-func (p *page) scheme(s string) {
-	p.t.Helper()
-	p.run(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: s}},
-		})
-		return err
-	}))
-	if got := eval[bool](p, `matchMedia('(prefers-color-scheme: dark)').matches`); got != (s == "dark") {
-		p.t.Fatalf("%s: the page is not in %s mode", p.who, s)
-	}
-}
 
 // TestAxe walks every page in each of its states, in light and in dark mode, and runs axe-core
 // on each.
