@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -336,4 +337,18 @@ func (p *page) offline(off bool) {
 		_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
 		return err
 	}))
+}
+
+// scheme emulates the system's colour scheme, "light" or "dark", on the page.
+func (p *page) scheme(s string) {
+	p.t.Helper()
+	p.run(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: s}},
+		})
+		return err
+	}))
+	if got := eval[bool](p, `matchMedia('(prefers-color-scheme: dark)').matches`); got != (s == "dark") {
+		p.t.Fatalf("%s: the page is not in %s mode", p.who, s)
+	}
 }

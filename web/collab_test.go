@@ -32,6 +32,23 @@ func avatar(userID string) string {
 	return fmt.Sprintf(`!!document.querySelector('[data-testid=presence-avatar][data-user-id=%s]')`, js(userID))
 }
 
+// clippedInitials is a JavaScript expression: the presence avatars whose initials do not show
+// whole, because they overflow their circle or a neighbour covers them. The element at each
+// edge of the initials (left, right, top and bottom, 1 px inside) must be the avatar itself.
+const clippedInitials = `[...document.querySelectorAll('[data-testid=presence-avatar]')].flatMap(li => {
+	const text = li.querySelector('[aria-hidden=true]'), range = document.createRange();
+	range.selectNodeContents(text);
+	const t = range.getBoundingClientRect(), box = li.getBoundingClientRect(), why = [];
+	if (li.scrollWidth > li.clientWidth || li.scrollHeight > li.clientHeight) why.push('overflows');
+	if (t.left < box.left || t.right > box.right || t.top < box.top || t.bottom > box.bottom) why.push('outside its circle');
+	const midX = (t.left + t.right) / 2, midY = (t.top + t.bottom) / 2;
+	for (const [x, y] of [[t.left + 1, midY], [t.right - 1, midY], [midX, t.top + 1], [midX, t.bottom - 1]]) {
+		const hit = document.elementFromPoint(x, y);
+		if (!li.contains(hit)) why.push('covered at ' + Math.round(x - box.left) + ',' + Math.round(y - box.top) + ' by ' + (hit?.dataset.userId ?? hit?.tagName));
+	}
+	return why.length ? [li.dataset.userId + ' ' + text.textContent + ': ' + why.join(', ')] : [];
+})`
+
 func TestPresenceAvatars(t *testing.T) {
 	s, alice, bob := twoLiveOverWebSocket(t)
 	alice.until("Bob's avatar on Alice's page", avatar("user-bob"))
@@ -40,6 +57,12 @@ func TestPresenceAvatars(t *testing.T) {
 	carol := newBrowser(t).open(t, s, "carol", "/b/board-1")
 	carol.live()
 	alice.until("Carol's avatar on Alice's page", avatar("user-carol"))
+	if n := eval[int](alice, `document.querySelectorAll('[data-testid=presence-avatar]').length`); n < 2 {
+		t.Fatalf("%d avatars on Alice's page: nothing overlaps", n)
+	}
+	if hidden := eval[[]string](alice, clippedInitials); len(hidden) > 0 {
+		t.Errorf("avatars whose initials are clipped or covered: %q", hidden)
+	}
 	carol.close()
 	alice.until("Carol's avatar gone once she leaves", "!"+avatar("user-carol"))
 	if !eval[bool](alice, avatar("user-bob")) {

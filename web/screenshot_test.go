@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -84,12 +83,7 @@ func write(t *testing.T, path string, img image.Image) {
 func TestDarkMode(t *testing.T) {
 	s := newStack(t)
 	p := newBrowser(t).open(t, s, "alice", "/b/board-1")
-	p.run(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
-		})
-		return err
-	}))
+	p.scheme("dark")
 	p.live()
 	p.openCard("task-1")
 	img := shot(t, p, 900, 560)
