@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -87,6 +88,22 @@ func TestMembersPanelForEveryone(t *testing.T) {
 	bob.live()
 	bob.run(chromedp.Click(`button[aria-controls=members]`))
 	bob.until("the members listed", `document.querySelectorAll('[data-testid=members-panel] [data-testid=member]').length === 3`)
+	// The panel sits below the board's bar at any width, and the button that opened it can
+	// close it.
+	for _, width := range []int64{1280, 390} {
+		bob.run(chromedp.EmulateViewport(width, 760))
+		bob.until(fmt.Sprintf("the panel below the bar at %d px", width), `(() => {
+			const bar = document.querySelector('.board-bar').getBoundingClientRect();
+			const panel = document.querySelector('[data-testid=members-panel]').getBoundingClientRect();
+			const button = document.querySelector('button[aria-controls=members]');
+			const r = button.getBoundingClientRect();
+			return panel.top >= bar.bottom - 0.5 && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === button;
+		})()`)
+	}
+	bob.run(chromedp.Click(`button[aria-controls=members]`))
+	bob.until("the panel closed by its button", `!document.querySelector('[data-testid=members-panel]')`)
+	bob.run(chromedp.EmulateViewport(1280, 800), chromedp.Click(`button[aria-controls=members]`))
+	bob.until("the panel open again", `!!document.querySelector('[data-testid=members-panel]')`)
 	if eval[bool](bob, `!!document.querySelector('[data-testid=members-panel] select, [data-testid=member-email]')`) {
 		t.Fatal("an editor sees the owner's member controls")
 	}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { IconClose } from "./icons";
 import { ApiError, request } from "../api";
 import { me } from "../app";
@@ -23,6 +23,25 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
   const [role, setRole] = useState<Role>("editor");
   const [error, setError] = useState("");
   const base = `/boards/${encodeURIComponent(session.boardId)}/members`;
+
+  // The panel sits below the board's bar, whose height depends on the width: it never covers
+  // the bar's controls, the Members button that closes it among them.
+  const [top, setTop] = useState<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    const bar = document.querySelector(".board-bar");
+    if (!bar) return;
+    const place = () => setTop(Math.max(0, bar.getBoundingClientRect().bottom));
+    place();
+    const observer = new ResizeObserver(place);
+    observer.observe(bar);
+    window.addEventListener("resize", place);
+    window.addEventListener("scroll", place, true);
+    return () => {
+      observer.disconnect();
+      window.removeEventListener("resize", place);
+      window.removeEventListener("scroll", place, true);
+    };
+  }, []);
 
   useEffect(() => {
     const esc = (e: KeyboardEvent) => e.key === "Escape" && onClose();
@@ -56,7 +75,7 @@ export function MembersPanel({ session, onClose }: { session: BoardSession; onCl
   }
 
   return (
-    <aside id="members" class="members" aria-labelledby="members-title" data-testid="members-panel">
+    <aside id="members" class="members" style={top === undefined ? undefined : { top: `${top}px` }} aria-labelledby="members-title" data-testid="members-panel">
       <header>
         <h2 id="members-title">Members</h2>
         <button type="button" class="icon" aria-label="Close members" onClick={onClose}>
