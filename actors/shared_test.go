@@ -18,7 +18,7 @@ import (
 )
 
 // openShared opens n nodes' stores on one fresh Postgres database holding the demo data.
-func openShared(t *testing.T, n int) []*persistence.DB {
+func openShared(t testing.TB, n int) []*persistence.DB {
 	t.Helper()
 	url := pgtest.Shared(t).NewDatabase(t)
 	dbs := make([]*persistence.DB, n)

@@ -48,14 +48,139 @@ func (db *DB) Commit(ctx context.Context, changes ...messages.Change) (err error
 	return nil
 }
 
-// applyChanges applies changes in order, stopping at the first that fails.
+// applyChanges applies changes in order, stopping at the first that fails. A board's batch
+// of task and list changes is applied as its net effect, a few statements whatever its size
+// (applyBatch): on Postgres each statement is a round trip made while the board's row is
+// held.
 func applyChanges(ctx context.Context, tx rawTx, changes []messages.Change, now time.Time) error {
+	if batchable(changes) {
+		return applyBatch(ctx, tx, changes, now)
+	}
 	for _, c := range changes {
 		if err := applyChange(ctx, tx, c, now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// batchable reports whether changes are consecutive task and list changes of one board.
+func batchable(changes []messages.Change) bool {
+	if len(changes) < 2 {
+		return false
+	}
+	for i, c := range changes {
+		if c.BoardID != changes[0].BoardID || c.Event.Seq != changes[0].Event.Seq+int64(i) ||
+			c.Board != nil || c.DeleteBoard || len(c.PutMembers) > 0 || len(c.DeleteMembers) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// applyBatch applies consecutive task and list changes of one board as one: the board's seq
+// moves from the first's to the last's, each row is written once with its last value (or
+// deleted, if that came last), and the events and idempotency records are inserted
+// together.
+func applyBatch(ctx context.Context, tx rawTx, changes []messages.Change, now time.Time) error {
+	first, last := changes[0], changes[len(changes)-1]
+	span := first
+	span.Event.Seq = last.Event.Seq
+	res, err := tx.ExecContext(ctx, `UPDATE boards SET seq = ? WHERE id = ? AND seq = ? AND deleted_at IS NULL`,
+		last.Event.Seq, first.BoardID, first.Event.Seq-1)
+	if err != nil {
+		return fmt.Errorf("advance seq: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(ErrSeqConflict, err)
+	}
+	var tasks netRows[messages.Task]
+	var lists netRows[messages.List]
+	var prune int64
+	for _, c := range changes {
+		tasks.delete(c.DeleteTasks)
+		lists.delete(c.DeleteLists)
+		lists.put(c.PutLists, func(l messages.List) string { return l.ID })
+		tasks.put(c.PutTasks, func(t messages.Task) string { return t.ID })
+		prune = max(prune, c.PruneBefore)
+	}
+	if err := deleteByID(ctx, tx, deleteTasksSQL, span.BoardID, tasks.deleted()); err != nil {
+		return fmt.Errorf("delete tasks: %w", err)
+	}
+	if err := deleteByID(ctx, tx, deleteListsSQL, span.BoardID, lists.deleted()); err != nil {
+		return fmt.Errorf("delete lists: %w", err)
+	}
+	if err := putLists(ctx, tx, span.BoardID, lists.puts(), now); err != nil {
+		return err
+	}
+	if err := putTasks(ctx, tx, span.BoardID, tasks.puts(), now); err != nil {
+		return err
+	}
+	if err := insertEvents(ctx, tx, changes, now); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if c.Idempotency != nil {
+			if err := insertIdempotency(ctx, tx, c.BoardID, *c.Idempotency, now); err != nil {
+				return err
+			}
+		}
+	}
+	if prune > 0 {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM events WHERE board_id = ? AND seq < ?", span.BoardID, prune); err != nil {
+			return fmt.Errorf("prune events: %w", err)
+		}
+	}
+	return nil
+}
+
+// netRows is the net effect of a batch on rows of one kind: each id's last put, or its
+// deletion, in the order ids first appeared.
+type netRows[T any] struct {
+	order []string
+	last  map[string]*T // nil: deleted
+}
+
+func (n *netRows[T]) see(id string, v *T) {
+	if n.last == nil {
+		n.last = map[string]*T{}
+	}
+	if _, ok := n.last[id]; !ok {
+		n.order = append(n.order, id)
+	}
+	n.last[id] = v
+}
+
+func (n *netRows[T]) delete(ids []string) {
+	for _, id := range ids {
+		n.see(id, nil)
+	}
+}
+
+func (n *netRows[T]) put(rows []T, id func(T) string) {
+	for i := range rows {
+		n.see(id(rows[i]), &rows[i])
+	}
+}
+
+func (n *netRows[T]) deleted() []string {
+	var out []string
+	for _, id := range n.order {
+		if n.last[id] == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (n *netRows[T]) puts() []T {
+	var out []T
+	for _, id := range n.order {
+		if v := n.last[id]; v != nil {
+			out = append(out, *v)
+		}
+	}
+	return out
 }
 
 // checkChange rejects a change that cannot be applied as a whole.
@@ -150,6 +275,26 @@ func advanceBoard(ctx context.Context, tx rawTx, c messages.Change, now time.Tim
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return errors.Join(ErrSeqConflict, err)
+	}
+	return nil
+}
+
+const eventColumns = 8
+
+var insertEventsSQL = batchSQL(func(n int) string {
+	return `INSERT INTO events (board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at)
+		VALUES ` + rowsOfPlaceholders(n, eventColumns)
+})
+
+// insertEvents inserts the events of changes, in batches.
+func insertEvents(ctx context.Context, tx rawTx, changes []messages.Change, now time.Time) error {
+	err := upsertBatches(ctx, tx, changes, eventColumns, insertEventsSQL, func(args []any, c messages.Change) []any {
+		e := c.Event
+		return append(args, c.BoardID, e.Seq, string(e.Type), string(c.Encoded.JSON), e.ActorID, e.RequestID,
+			e.ClientMutationID, millisOr(e.At, now))
+	})
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
 	}
 	return nil
 }

@@ -189,8 +189,8 @@ func TestRevocationsReachOtherNodes(t *testing.T) {
 	if err := a.Logout(ctx, s.Token); err != nil {
 		t.Fatal(err)
 	}
-	if r := recvOrFail(t, ended, "revocation"); r.CredentialID != p.CredentialID {
-		t.Fatalf("revocation %+v, want credential %s", r, p.CredentialID)
+	// Earlier rounds of the loop may still be on their way: the session's comes after them.
+	for r := recvOrFail(t, ended, "revocation"); r.CredentialID != p.CredentialID; r = recvOrFail(t, ended, "revocation") {
 	}
 	if _, err := b.Authenticate(ctx, s.Token); messages.ErrorCode(err) != messages.CodeUnauthorized {
 		t.Fatalf("Authenticate on b after logout on a: %v", err)
