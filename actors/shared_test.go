@@ -184,3 +184,30 @@ func TestRemovalEndsStreamsOnEveryNode(t *testing.T) {
 		t.Fatalf("bob's stream ended with %q, want %q", sub.Err(), messages.EndRevoked)
 	}
 }
+
+// Concurrent changes on one node commit in batches, each written as its net effect: the
+// database ends as the board's memory, on SQLite as on Postgres.
+func TestBatchesMatchTheDatabase(t *testing.T) {
+	db, _ := openStore(t)
+	b := startBoards(t, db, actors.Options{})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() { scramble(t, b, uint64(10+i), 60) })
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	mem := snapshot(t, b, alice, "board-1")
+	checkPositions(t, mem)
+	stored, err := db.LoadBoard(context.Background(), "board-1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := messages.Snapshot{Board: mem.Board, Lists: stored.Lists, Tasks: stored.Tasks, Seq: stored.Seq}
+	want, _ := json.Marshal(mem)
+	have, _ := json.Marshal(got)
+	if diff := cmp.Diff(string(want), string(have)); diff != "" {
+		t.Fatalf("the database differs from the board's memory (-memory +database):\n%s", diff)
+	}
+}
