@@ -211,3 +211,37 @@ func TestBatchesMatchTheDatabase(t *testing.T) {
 		t.Fatalf("the database differs from the board's memory (-memory +database):\n%s", diff)
 	}
 }
+
+// A mutation id retried on another node gets the first answer, and If-Match is checked
+// against the version another node wrote.
+func TestRetriesAndVersionsAcrossNodes(t *testing.T) {
+	dbs := openShared(t, 2)
+	a, b := startBoards(t, dbs[0], actors.Options{}), startBoards(t, dbs[1], actors.Options{})
+	ctx := context.Background()
+	m := meta(alice)
+	m.MutationID = "retry-1"
+	create := messages.CreateTask{Meta: m, BoardID: "board-1", ListID: "list-todo", Title: "once"}
+	first, err := a.Do(ctx, create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.Do(ctx, create)
+	if err != nil || again.Task.ID != first.Task.ID || again.Seq != first.Seq {
+		t.Fatalf("retry on the other node = %+v, %v; want the first answer %+v", again.Task, err, first.Task)
+	}
+	if n := len(snapshot(t, b, alice, "board-1").Tasks); n != 5 {
+		t.Fatalf("%d tasks after a retried creation, want 5", n)
+	}
+
+	rename := func(node *actors.Boards, title string, version int) error {
+		_, err := node.Do(ctx, messages.UpdateTask{Meta: meta(alice), BoardID: "board-1", TaskID: first.Task.ID,
+			Title: messages.Set(title), IfMatch: ptr(version)})
+		return err
+	}
+	if err := rename(a, "renamed on A", first.Task.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := rename(b, "stale on B", first.Task.Version); messages.ErrorCode(err) != messages.CodePreconditionFailed {
+		t.Fatalf("stale If-Match on the other node: %v, want precondition_failed", err)
+	}
+}
