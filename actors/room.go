@@ -158,8 +158,9 @@ func (b *board) typing(c messages.Typing) error {
 	m.typingUntil = b.opts.Clock().Add(b.opts.TypingTimeout)
 	if news {
 		b.deliverRoom(b.typingMessage(messages.RoomUserTyping, s), s.userID)
-		b.tell(roomNote{Kind: noteTyping, User: s.userID, Name: s.room.name, TaskID: c.TaskID}, "")
 	}
+	// Refreshes too: other nodes expire the typing as this one does.
+	b.tell(roomNote{Kind: noteTyping, User: s.userID, Name: s.room.name, TaskID: c.TaskID}, "")
 	b.armRoomTimer(m.typingUntil)
 	return nil
 }

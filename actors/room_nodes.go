@@ -16,7 +16,8 @@ import (
 // re-announces who is there. A board merges the users present on other nodes into its room:
 // presence lists them once, user_joined and user_left follow a user's first and last
 // connection on all the nodes, typing and cursors reach its members. A user another node
-// stopped announcing for PresenceTimeout (the node died) leaves.
+// stopped announcing for PresenceTimeout (the node died) leaves; typing, whose refreshes are
+// told too, ends after TypingTimeout without one, as on its own node.
 //
 // A board whose room gets its first member on this node says hello with that join: every
 // node with members in the board's room answers at once with who is there, so that the
@@ -72,12 +73,14 @@ type roomResync struct{}
 func (roomNote) IgnoreDeadLetterLogging()   {}
 func (roomResync) IgnoreDeadLetterLogging() {}
 
-// remoteUser is a user present in the room on another node.
+// remoteUser is a user present in the room on another node. Its typing lasts TypingTimeout
+// from the last note about it, so that it stops even if the note that stops it is lost.
 type remoteUser struct {
-	name       string
-	seen       time.Time // when it was last announced
-	typing     bool
-	typingTask *string
+	name        string
+	seen        time.Time // when it was last announced
+	typing      bool
+	typingTask  *string
+	typingUntil time.Time
 }
 
 // tell sends n to the other nodes; with a key, a newer note with the same key replaces it
@@ -193,18 +196,13 @@ func (b *board) fromNode(n roomNote) {
 		if b.forgetRemote(n.Node, n.User) {
 			b.deliverRoom(b.presence(), "")
 		}
-	case noteTyping, noteStopped:
-		if u := b.remote[n.Node][n.User]; u != nil {
-			u.typing, u.typingTask = n.Kind == noteTyping, n.TaskID
+	case noteTyping:
+		b.remoteTyping(n)
+	case noteStopped:
+		if u := b.remote[n.Node][n.User]; u != nil && u.typing {
+			u.typing, u.typingTask = false, nil
+			b.deliverRoom(b.remoteTypingMessage(messages.RoomUserStoppedTyping, n.User, n.Name, n.TaskID), n.User)
 		}
-		typ := messages.RoomUserTyping
-		if n.Kind == noteStopped {
-			typ = messages.RoomUserStoppedTyping
-		}
-		b.deliverRoom(roomMessage(typ, messages.RoomTyping{
-			RoomUser: messages.RoomUser{Type: typ, BoardID: b.id, UserID: n.User, Name: n.Name},
-			TaskID:   n.TaskID,
-		}), n.User)
 	case noteCursor:
 		b.deliverRoom(roomMessage(messages.RoomCursorMoved, messages.RoomCursor{
 			RoomUser: messages.RoomUser{Type: messages.RoomCursorMoved, BoardID: b.id, UserID: n.User, Name: n.Name},
@@ -214,6 +212,31 @@ func (b *board) fromNode(n roomNote) {
 	if n.Hello {
 		b.announce(false)
 	}
+}
+
+// remoteTyping starts or refreshes the typing of a user on another node; only a start or a
+// change of task is news. The typing of a user not known to be there is ignored: the join
+// note was lost, and the next announcement repairs it.
+func (b *board) remoteTyping(n roomNote) {
+	u := b.remote[n.Node][n.User]
+	if u == nil {
+		return
+	}
+	news := !u.typing || !equalPtr(u.typingTask, n.TaskID)
+	u.typing, u.typingTask = true, n.TaskID
+	u.typingUntil = b.opts.Clock().Add(b.opts.TypingTimeout)
+	b.armRoomTimer(u.typingUntil)
+	if news {
+		b.deliverRoom(b.remoteTypingMessage(messages.RoomUserTyping, n.User, n.Name, n.TaskID), n.User)
+	}
+}
+
+// remoteTypingMessage encodes user_typing or user_stopped_typing of a user on another node.
+func (b *board) remoteTypingMessage(typ messages.EventType, userID, name string, taskID *string) messages.Encoded {
+	return roomMessage(typ, messages.RoomTyping{
+		RoomUser: messages.RoomUser{Type: typ, BoardID: b.id, UserID: userID, Name: name},
+		TaskID:   taskID,
+	})
 }
 
 // seen records that a user is in the room on node, for PresenceTimeout from now.
@@ -249,10 +272,7 @@ func (b *board) forgetRemote(node, userID string) bool {
 	}
 	name := b.viewerName(userID, u.name)
 	if u.typing {
-		b.deliverRoom(roomMessage(messages.RoomUserStoppedTyping, messages.RoomTyping{
-			RoomUser: messages.RoomUser{Type: messages.RoomUserStoppedTyping, BoardID: b.id, UserID: userID, Name: name},
-			TaskID:   u.typingTask,
-		}), userID)
+		b.deliverRoom(b.remoteTypingMessage(messages.RoomUserStoppedTyping, userID, name, u.typingTask), userID)
 	}
 	if b.present(userID) {
 		return false
@@ -261,23 +281,37 @@ func (b *board) forgetRemote(node, userID string) bool {
 	return true
 }
 
-// nodesTick re-announces the room's users when it is time, and lets the users other nodes
-// stopped announcing leave.
+// nodesTick re-announces the room's users when it is time, stops the typing of users on
+// other nodes that was not refreshed, and lets the users other nodes stopped announcing
+// leave.
 func (b *board) nodesTick(now time.Time) {
 	if !b.announceAt.IsZero() && !now.Before(b.announceAt) {
 		b.announce(false)
 		b.announceAt = now.Add(AnnounceEvery)
 	}
-	type gone struct{ node, user string }
-	var expired []gone
+	type due struct {
+		node, user string
+		u          *remoteUser
+	}
+	var stale, expired []due
 	for node, users := range b.remote {
 		for id, u := range users {
-			if !now.Before(u.seen.Add(PresenceTimeout)) {
-				expired = append(expired, gone{node, id})
+			switch {
+			case !now.Before(u.seen.Add(PresenceTimeout)):
+				expired = append(expired, due{node, id, u})
+			case u.typing && !now.Before(u.typingUntil):
+				stale = append(stale, due{node, id, u})
 			}
 		}
 	}
-	slices.SortFunc(expired, func(a, c gone) int { return cmp.Compare(a.user+" "+a.node, c.user+" "+c.node) })
+	order := func(a, c due) int { return cmp.Compare(a.user+" "+a.node, c.user+" "+c.node) }
+	slices.SortFunc(stale, order)
+	slices.SortFunc(expired, order)
+	for _, d := range stale {
+		task := d.u.typingTask
+		d.u.typing, d.u.typingTask = false, nil
+		b.deliverRoom(b.remoteTypingMessage(messages.RoomUserStoppedTyping, d.user, b.viewerName(d.user, d.u.name), task), d.user)
+	}
 	left := false
 	for _, g := range expired {
 		b.log.Debug().Str("user", g.user).Str("node", g.node).Msg("presence on another node expired")
@@ -295,6 +329,9 @@ func (b *board) nodesDeadline() (time.Time, bool) {
 		for _, u := range users {
 			if at := u.seen.Add(PresenceTimeout); next.IsZero() || at.Before(next) {
 				next = at
+			}
+			if u.typing && u.typingUntil.Before(next) {
+				next = u.typingUntil
 			}
 		}
 	}

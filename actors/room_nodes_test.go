@@ -202,33 +202,52 @@ func TestRoomUserOnTwoNodesIsOneViewer(t *testing.T) {
 }
 
 // A node that stops announcing its users (it died) takes them with it after
-// PresenceTimeout: their typing stops and they leave. A node that keeps announcing keeps
-// them.
+// PresenceTimeout, and their typing stops after TypingTimeout without a refresh. A node that
+// keeps announcing keeps them.
 func TestRoomUsersOfASilentNodeExpire(t *testing.T) {
 	a, b, _, bobSub, sAlice, _ := twoNodes(t, alice, bob)
+	// marker sends Bob's cursor from B and waits for it on A: what B said before has arrived.
+	marker := func(x float64) {
+		t.Helper()
+		b.do(t, messages.Cursor{Meta: meta(bob), BoardID: "board-1", Subscription: bobSub.ID, X: x})
+		if m := sAlice.await(t, "cursor"); m.UserID != bob || m.X != x {
+			t.Fatalf("got %+v, want bob's cursor at %v", m, x)
+		}
+	}
+	quiet := func(d time.Duration) {
+		t.Helper()
+		a.clock.Advance(d)
+		settle(t, a.Boards)
+		sAlice.none(t)
+	}
 
 	// Bob was announced at A's start; A's clock moves on, then B re-announces him.
-	a.clock.Advance(actors.PresenceTimeout - actors.AnnounceEvery)
-	settle(t, a.Boards)
+	quiet(actors.PresenceTimeout - actors.AnnounceEvery)
 	b.clock.Advance(actors.AnnounceEvery)
 	settle(t, b.Boards)
-	// What B says next (the typing) reaches A after the re-announcement.
-	b.do(t, messages.Typing{Meta: meta(bob), BoardID: "board-1", Subscription: bobSub.ID, TaskID: ptr("task-2")})
+	typing := messages.Typing{Meta: meta(bob), BoardID: "board-1", Subscription: bobSub.ID, TaskID: ptr("task-2")}
+	b.do(t, typing)
 	if m := sAlice.await(t, "user_typing"); m.UserID != bob {
 		t.Fatalf("user_typing %+v", m)
 	}
 
-	// The first announcement is over PresenceTimeout old, the second is not: Bob stays.
-	a.clock.Advance(actors.AnnounceEvery + actors.AnnounceEvery/2)
-	settle(t, a.Boards)
-	sAlice.none(t)
-
-	// B is silent from now on (its clock stands still): Bob goes.
-	a.clock.Advance(actors.PresenceTimeout)
+	// A refresh on B pushes the typing's end on A back too.
+	quiet(4 * time.Second)
+	b.do(t, typing)
+	marker(1)
+	quiet(2 * time.Second)
+	a.clock.Advance(3 * time.Second)
 	settle(t, a.Boards)
 	if m := sAlice.take(t, "user_stopped_typing"); m.UserID != bob || m.TaskID == nil || *m.TaskID != "task-2" {
 		t.Fatalf("user_stopped_typing %+v", m)
 	}
+
+	// The first announcement is over PresenceTimeout old, the second is not: Bob stays.
+	quiet(6 * time.Second)
+
+	// B is silent from now on (its clock stands still): Bob goes.
+	a.clock.Advance(actors.PresenceTimeout / 2)
+	settle(t, a.Boards)
 	if m := sAlice.take(t, "user_left"); m.UserID != bob || m.Name != "Bob" {
 		t.Fatalf("user_left %+v", m)
 	}
