@@ -18,10 +18,12 @@ import (
 // member is a subscriber's place in the room.
 type member struct {
 	name string
-	// typing is set while the connection types on typingTask, until typingUntil.
+	// typing is set while the connection types on typingTask, until typingUntil; typingTold
+	// is when other nodes were last told (room_nodes.go).
 	typing      bool
 	typingTask  *string
 	typingUntil time.Time
+	typingTold  time.Time
 	// cursorAt is when the connection's last cursor went out; cursorNext is the latest one
 	// held back until CursorInterval has passed since.
 	cursorAt   time.Time
@@ -154,20 +156,20 @@ func (b *board) typing(c messages.Typing) error {
 		return nil
 	}
 	news := !m.typing || !equalPtr(m.typingTask, c.TaskID)
+	now := b.opts.Clock()
 	m.typing, m.typingTask = true, c.TaskID
-	m.typingUntil = b.opts.Clock().Add(b.opts.TypingTimeout)
+	m.typingUntil = now.Add(b.opts.TypingTimeout)
 	if news {
 		b.deliverRoom(b.typingMessage(messages.RoomUserTyping, s), s.userID)
 	}
-	// Refreshes too: other nodes expire the typing as this one does.
-	b.tell(roomNote{Kind: noteTyping, User: s.userID, Name: s.room.name, TaskID: c.TaskID}, "")
+	b.tellTyping(s, news, now)
 	b.armRoomTimer(m.typingUntil)
 	return nil
 }
 
 func (b *board) stopTyping(s *subscriber) {
 	msg := b.typingMessage(messages.RoomUserStoppedTyping, s)
-	b.tell(roomNote{Kind: noteStopped, User: s.userID, Name: s.room.name, TaskID: s.room.typingTask}, "")
+	b.tell(roomNote{Kind: noteStopped, User: s.userID, Name: s.room.name, TaskID: s.room.typingTask}, typingKey(b.id, s.userID))
 	s.room.typing, s.room.typingTask = false, nil
 	b.deliverRoom(msg, s.userID)
 }

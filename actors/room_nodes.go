@@ -17,7 +17,7 @@ import (
 // presence lists them once, user_joined and user_left follow a user's first and last
 // connection on all the nodes, typing and cursors reach its members. A user another node
 // stopped announcing for PresenceTimeout (the node died) leaves; typing, whose refreshes are
-// told too, ends after TypingTimeout without one, as on its own node.
+// told too (at most one a second), ends without one, as on its own node.
 //
 // A board whose room gets its first member on this node says hello with that join: every
 // node with members in the board's room answers at once with who is there, so that the
@@ -214,6 +214,25 @@ func (b *board) fromNode(n roomNote) {
 	}
 }
 
+// tellTyping tells other nodes about a member's typing: its start or change of task, and a
+// refresh when the last note is refreshEvery old, so that they can end a typing that is not
+// refreshed as this node does.
+func (b *board) tellTyping(s *subscriber, news bool, now time.Time) {
+	if b.nodes == nil || (!news && now.Sub(s.room.typingTold) < b.refreshEvery()) {
+		return
+	}
+	s.room.typingTold = now
+	b.tell(roomNote{Kind: noteTyping, User: s.userID, Name: s.room.name, TaskID: s.room.typingTask}, typingKey(b.id, s.userID))
+}
+
+// refreshEvery is how often a typing refresh is told to other nodes at most; they let a
+// typing last this much longer than TypingTimeout after the last note.
+func (b *board) refreshEvery() time.Duration { return b.opts.TypingTimeout / 5 }
+
+// typingKey coalesces a user's typing notes on a board while they wait to be sent: the last
+// one, start or stop, wins.
+func typingKey(boardID, userID string) string { return "typing/" + boardID + "/" + userID }
+
 // remoteTyping starts or refreshes the typing of a user on another node; only a start or a
 // change of task is news. The typing of a user not known to be there is ignored: the join
 // note was lost, and the next announcement repairs it.
@@ -224,7 +243,7 @@ func (b *board) remoteTyping(n roomNote) {
 	}
 	news := !u.typing || !equalPtr(u.typingTask, n.TaskID)
 	u.typing, u.typingTask = true, n.TaskID
-	u.typingUntil = b.opts.Clock().Add(b.opts.TypingTimeout)
+	u.typingUntil = b.opts.Clock().Add(b.opts.TypingTimeout + b.refreshEvery())
 	b.armRoomTimer(u.typingUntil)
 	if news {
 		b.deliverRoom(b.remoteTypingMessage(messages.RoomUserTyping, n.User, n.Name, n.TaskID), n.User)

@@ -231,19 +231,20 @@ func TestRoomUsersOfASilentNodeExpire(t *testing.T) {
 		t.Fatalf("user_typing %+v", m)
 	}
 
-	// A refresh on B pushes the typing's end on A back too.
+	// A refresh on B pushes the typing's end on A back too (A allows a second more than B).
 	quiet(4 * time.Second)
+	b.clock.Advance(4 * time.Second)
 	b.do(t, typing)
 	marker(1)
 	quiet(2 * time.Second)
-	a.clock.Advance(3 * time.Second)
+	a.clock.Advance(4 * time.Second)
 	settle(t, a.Boards)
 	if m := sAlice.take(t, "user_stopped_typing"); m.UserID != bob || m.TaskID == nil || *m.TaskID != "task-2" {
 		t.Fatalf("user_stopped_typing %+v", m)
 	}
 
 	// The first announcement is over PresenceTimeout old, the second is not: Bob stays.
-	quiet(6 * time.Second)
+	quiet(5 * time.Second)
 
 	// B is silent from now on (its clock stands still): Bob goes.
 	a.clock.Advance(actors.PresenceTimeout / 2)
