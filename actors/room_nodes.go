@@ -73,8 +73,9 @@ type roomResync struct{}
 func (roomNote) IgnoreDeadLetterLogging()   {}
 func (roomResync) IgnoreDeadLetterLogging() {}
 
-// remoteUser is a user present in the room on another node. Its typing lasts TypingTimeout
-// from the last note about it, so that it stops even if the note that stops it is lost.
+// remoteUser is a user present in the room on another node. Its typing lasts a little longer
+// than TypingTimeout after the last note about it, so that it stops even if the note that
+// stops it is lost.
 type remoteUser struct {
 	name        string
 	seen        time.Time // when it was last announced
@@ -98,7 +99,7 @@ func (b *board) tell(n roomNote, key string) {
 }
 
 // announce tells the other nodes who is in the room here, in as many notes as their size
-// needs; with hello, it asks them to do the same.
+// needs; with hello, the first asks them to do the same.
 func (b *board) announce(hello bool) {
 	if b.nodes == nil || len(b.roomUsers) == 0 {
 		return
@@ -118,6 +119,7 @@ func (b *board) announceUsers(users []messages.Viewer, hello bool, part int) int
 		part = b.announceUsers(users[:half], hello, part)
 		return b.announceUsers(users[half:], hello, part)
 	}
+	n.Hello = hello && part == 0
 	b.tell(n, fmt.Sprintf("here/%s/%d", b.id, part))
 	return part + 1
 }
