@@ -41,6 +41,13 @@ type board struct {
 	roomTimerAt   time.Time
 	roomTimerStop func() bool
 	wake          func()
+	// The room across nodes (room_nodes.go): this node's id, the store that carries notes to
+	// the other nodes (nil on a single node), the users in the room on each other node, and
+	// when the room's users are announced next.
+	node       string
+	nodes      SharedStore
+	remote     map[string]map[string]*remoteUser
+	announceAt time.Time
 }
 
 func newBoard(id string, store Store, opts Options) *board {
@@ -51,7 +58,9 @@ func newBoard(id string, store Store, opts Options) *board {
 		log:   opts.Logger.With().Str("board", id).Logger(),
 		subs:  subscribers{},
 	}
-	_, b.shared = shared(store)
+	if s, ok := shared(store); ok {
+		b.shared, b.nodes = true, s
+	}
 	return b
 }
 

@@ -87,6 +87,10 @@ func (a *boardActor) Receive(ctx actor.Context) {
 		a.roomTick()
 	case catchUp:
 		a.caughtUp(msg.seq)
+	case roomNote:
+		a.fromNode(msg)
+	case roomResync:
+		a.helloNodes()
 	case messages.Command:
 		a.touch(ctx)
 		a.receiveCommand(ctx, msg)
@@ -101,6 +105,7 @@ func (a *boardActor) stop(reason string) {
 		a.stopTimer()
 	}
 	a.closeAll(reason)
+	a.stopRoomTimer()
 }
 
 // touch records activity and arms the idle timer if it is not running.

@@ -25,12 +25,14 @@ type Boards struct {
 	// stopWatch ends the watch of a shared store (watch.go); watched is closed once it ended.
 	stopWatch context.CancelFunc
 	watched   chan struct{}
+	// node tells this node's room notes from the other nodes' (room_nodes.go).
+	node string
 }
 
 // NewBoards starts an actor system with a board manager over store. Call Shutdown to stop it.
 func NewBoards(store Store, opts Options) *Boards {
 	opts = opts.withDefaults()
-	b := &Boards{store: store, opts: opts, shutdown: new(atomic.Bool)}
+	b := &Boards{store: store, opts: opts, shutdown: new(atomic.Bool), node: newID("node")}
 	b.system = actor.NewActorSystem(
 		actor.WithLoggerFactory(slogFactory(opts.Logger)),
 		// A request that reaches a stopped board is retried by ask: not worth a log line.
@@ -38,7 +40,9 @@ func NewBoards(store Store, opts Options) *Boards {
 	)
 	boardProps := func(id string) *actor.Props {
 		return actor.PropsFromProducer(func() actor.Actor {
-			return &boardActor{board: newBoard(id, store, opts), shutdown: b.shutdown}
+			board := newBoard(id, store, opts)
+			board.node = b.node
+			return &boardActor{board: board, shutdown: b.shutdown}
 		}, actor.WithReceiverMiddleware(logPanics(opts.Logger.With().Str("board", id).Logger())))
 	}
 	supervisor := actor.NewOneForOneStrategy(opts.MaxRestarts, opts.RestartWindow, actor.DefaultDecider)

@@ -42,6 +42,16 @@ func (m *manager) Receive(ctx actor.Context) {
 		}
 	case wakeBoard:
 		m.wake(ctx, msg)
+	case roomNote:
+		if e, ok := m.boards[msg.Board]; ok && !e.stopping {
+			ctx.Send(e.pid, msg)
+		}
+	case roomResync:
+		for _, e := range m.boards {
+			if !e.stopping {
+				ctx.Send(e.pid, msg)
+			}
+		}
 	case heldBoards:
 		ids := make([]string, 0, len(m.boards))
 		for id, e := range m.boards {

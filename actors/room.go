@@ -18,10 +18,12 @@ import (
 // member is a subscriber's place in the room.
 type member struct {
 	name string
-	// typing is set while the connection types on typingTask, until typingUntil.
+	// typing is set while the connection types on typingTask, until typingUntil; typingTold
+	// is when other nodes were last told (room_nodes.go).
 	typing      bool
 	typingTask  *string
 	typingUntil time.Time
+	typingTold  time.Time
 	// cursorAt is when the connection's last cursor went out; cursorNext is the latest one
 	// held back until CursorInterval has passed since.
 	cursorAt   time.Time
@@ -36,8 +38,9 @@ type roomTick struct{}
 func (roomTick) IgnoreDeadLetterLogging() {}
 
 // joinRoom makes s a room member and returns the presence it sees first. A user's first
-// connection is news for the others: user_joined, then a fresh presence; a connection coming
-// back after a board restart (rejoin) was never gone, so they only get the fresh presence.
+// connection, here and on every node, is news for the others: user_joined, then a fresh
+// presence; a connection coming back after a board restart (rejoin) was never gone, so they
+// only get the fresh presence.
 func (b *board) joinRoom(s *subscriber, m messages.Member, rejoin bool) []byte {
 	s.room = &member{name: m.Name}
 	if b.roomUsers == nil {
@@ -46,6 +49,9 @@ func (b *board) joinRoom(s *subscriber, m messages.Member, rejoin bool) []byte {
 	b.roomUsers[s.userID]++
 	presence := b.presence()
 	if b.roomUsers[s.userID] == 1 {
+		b.joinedHere(s.userID, m.Name)
+	}
+	if b.roomUsers[s.userID] == 1 && !b.elsewhere(s.userID) {
 		if !rejoin {
 			b.deliverRoom(b.roomUser(messages.RoomUserJoined, s.userID, m.Name), s.userID)
 		}
@@ -56,7 +62,8 @@ func (b *board) joinRoom(s *subscriber, m messages.Member, rejoin bool) []byte {
 }
 
 // leaveRoom tells the room that s, already unsubscribed, left: its typing stops and, when it
-// was its user's last connection, the others see user_left, then a fresh presence.
+// was its user's last connection here and on every node, the others see user_left, then a
+// fresh presence.
 func (b *board) leaveRoom(s *subscriber) {
 	if s.room.typing {
 		b.stopTyping(s)
@@ -65,6 +72,10 @@ func (b *board) leaveRoom(s *subscriber) {
 		return
 	}
 	delete(b.roomUsers, s.userID)
+	b.leftHere(s.userID)
+	if b.elsewhere(s.userID) {
+		return
+	}
 	b.deliverRoom(b.roomUser(messages.RoomUserLeft, s.userID, s.room.name), "")
 	b.deliverRoom(b.presence(), "")
 	b.log.Debug().Str("user", s.userID).Int("viewers", len(b.roomUsers)).Msg("left room")
@@ -76,11 +87,20 @@ func (b *board) deliverRoom(m messages.Encoded, except string) {
 	b.deliver(m, func(s *subscriber) bool { return s.room != nil && s.userID != except })
 }
 
-// presence encodes the room's viewers, one per user, ordered by name, then id.
+// presence encodes the room's viewers on every node, one per user, ordered by name, then id.
 func (b *board) presence() messages.Encoded {
-	viewers := make([]messages.Viewer, 0, len(b.roomUsers))
+	names := make(map[string]string, len(b.roomUsers))
+	for _, users := range b.remote {
+		for id, u := range users {
+			names[id] = u.name
+		}
+	}
 	for id := range b.roomUsers {
-		viewers = append(viewers, messages.Viewer{UserID: id, Name: b.st.members[id].Name})
+		names[id] = ""
+	}
+	viewers := make([]messages.Viewer, 0, len(names))
+	for id, given := range names {
+		viewers = append(viewers, messages.Viewer{UserID: id, Name: b.viewerName(id, given)})
 	}
 	slices.SortFunc(viewers, func(a, c messages.Viewer) int {
 		return cmp.Or(cmp.Compare(a.Name, c.Name), cmp.Compare(a.UserID, c.UserID))
@@ -136,17 +156,20 @@ func (b *board) typing(c messages.Typing) error {
 		return nil
 	}
 	news := !m.typing || !equalPtr(m.typingTask, c.TaskID)
+	now := b.opts.Clock()
 	m.typing, m.typingTask = true, c.TaskID
-	m.typingUntil = b.opts.Clock().Add(b.opts.TypingTimeout)
+	m.typingUntil = now.Add(b.opts.TypingTimeout)
 	if news {
 		b.deliverRoom(b.typingMessage(messages.RoomUserTyping, s), s.userID)
 	}
+	b.tellTyping(s, news, now)
 	b.armRoomTimer(m.typingUntil)
 	return nil
 }
 
 func (b *board) stopTyping(s *subscriber) {
 	msg := b.typingMessage(messages.RoomUserStoppedTyping, s)
+	b.tell(roomNote{Kind: noteStopped, User: s.userID, Name: s.room.name, TaskID: s.room.typingTask}, typingKey(b.id, s.userID))
 	s.room.typing, s.room.typingTask = false, nil
 	b.deliverRoom(msg, s.userID)
 }
@@ -183,10 +206,12 @@ func (b *board) sendCursor(s *subscriber, c messages.Cursor, now time.Time) {
 		RoomUser: messages.RoomUser{Type: messages.RoomCursorMoved, BoardID: b.id, UserID: s.userID, Name: s.room.name},
 		X:        c.X, Y: c.Y, TaskID: c.TaskID,
 	}), s.userID)
+	b.tell(roomNote{Kind: noteCursor, User: s.userID, Name: s.room.name, X: c.X, Y: c.Y, TaskID: c.TaskID},
+		"cursor/"+b.id+"/"+s.userID)
 }
 
-// roomTick expires typing and sends held-back cursors that are due, then arms the timer for
-// the next deadline.
+// roomTick expires typing, sends held-back cursors that are due and does what is due of the
+// rooms across nodes (room_nodes.go), then arms the timer for the next deadline.
 func (b *board) roomTick() {
 	b.roomTimerStop, b.roomTimerAt = nil, time.Time{}
 	now := b.opts.Clock()
@@ -205,10 +230,14 @@ func (b *board) roomTick() {
 			b.sendCursor(s, *s.room.cursorNext, now)
 		}
 	}
+	b.nodesTick(now)
 	for _, s := range b.subs {
 		if next, ok := b.deadline(s); ok {
 			b.armRoomTimer(next)
 		}
+	}
+	if next, ok := b.nodesDeadline(); ok {
+		b.armRoomTimer(next)
 	}
 }
 

@@ -57,4 +57,12 @@ type SharedStore interface {
 	Watch(ctx context.Context, changed func(boardID string, seq int64), resync func())
 	// Seqs returns the committed seq of each of the boards that exist.
 	Seqs(ctx context.Context, boardIDs []string) (map[string]int64, error)
+	// PublishRoom sends payload to every node's WatchRoom soon, without blocking and
+	// without storing it; a newer payload with the same non-empty key replaces one not sent
+	// yet.
+	PublishRoom(key string, payload []byte)
+	// WatchRoom calls received for every payload a node publishes (this node's own too), in
+	// the order each node published them, and resync when payloads may have been missed,
+	// until ctx ends.
+	WatchRoom(ctx context.Context, received func(payload []byte), resync func())
 }

@@ -1,6 +1,10 @@
 package actors
 
-import "github.com/taskboard/taskboard/messages"
+import (
+	"time"
+
+	"github.com/taskboard/taskboard/messages"
+)
 
 // DefaultBuffer bounds a subscriber's live queue when Subscribe does not say.
 const DefaultBuffer = 256
@@ -96,14 +100,24 @@ func (b *board) endUser(userID, reason string) {
 }
 
 // closeAll ends every subscription at once, as the board stops or is deleted: nobody is left
-// to hear about the room.
+// here to hear about the room. Other nodes hear that its users left, unless the board
+// restarts: its connections come back.
 func (b *board) closeAll(reason string) {
 	for id, s := range b.subs {
 		delete(b.subs, id)
 		s.sink.End(reason)
 	}
+	if reason != messages.EndRestarted {
+		for id := range b.roomUsers {
+			b.tell(roomNote{Kind: noteLeave, User: id}, "")
+		}
+	}
 	clear(b.roomUsers)
+	b.announceAt = time.Time{}
 	b.stopRoomTimer()
+	if next, ok := b.nodesDeadline(); ok {
+		b.armRoomTimer(next) // users on other nodes still expire
+	}
 }
 
 // subscribe answers a Subscribe: the events to replay from memory and, when older ones are

@@ -2,7 +2,9 @@ package actors
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -24,12 +26,20 @@ func (wakeBoard) IgnoreDeadLetterLogging() {}
 
 // watch wakes the boards of this node when another node commits to them: on the store's
 // announcements, after its listener reconnects (every board catches up), and every
-// PollEvery from one query over the boards held here. It returns when ctx ends.
+// PollEvery from one query over the boards held here. It passes the other nodes' room notes
+// on to the boards running here. It returns when ctx ends and its listeners have.
 func (b *Boards) watch(ctx context.Context, store SharedStore) {
 	root := b.system.Root
-	go store.Watch(ctx,
-		func(id string, seq int64) { root.Send(b.manager, wakeBoard{id: id, seq: seq}) },
-		func() { b.wakeAll() })
+	var listeners sync.WaitGroup
+	defer listeners.Wait()
+	listeners.Go(func() {
+		store.Watch(ctx,
+			func(id string, seq int64) { root.Send(b.manager, wakeBoard{id: id, seq: seq}) },
+			func() { b.wakeAll() })
+	})
+	listeners.Go(func() {
+		store.WatchRoom(ctx, b.heard, func() { root.Send(b.manager, roomResync{}) })
+	})
 	tick := time.NewTicker(PollEvery)
 	defer tick.Stop()
 	for {
@@ -66,6 +76,19 @@ func (b *Boards) poll(ctx context.Context, store SharedStore) {
 	}
 	for id, seq := range seqs {
 		b.system.Root.Send(b.manager, wakeBoard{id: id, seq: seq})
+	}
+}
+
+// heard passes another node's room note on to its board, if it runs here; the manager never
+// spawns a board for it.
+func (b *Boards) heard(payload []byte) {
+	var n roomNote
+	if err := json.Unmarshal(payload, &n); err != nil {
+		b.opts.Logger.Warn().Err(err).Msg("decode another node's room note")
+		return
+	}
+	if n.Node != b.node {
+		b.system.Root.Send(b.manager, n)
 	}
 }
 

@@ -65,10 +65,12 @@ type DB struct {
 	bun  *bun.DB
 	opts Options
 	log  zerolog.Logger
-	// pg is set for Postgres; url is then its address, and notes announces commits.
+	// pg is set for Postgres; url is then its address, notes announces commits and room
+	// sends the rooms' messages.
 	pg    bool
 	url   string
 	notes *notifier
+	room  *roomPublisher
 	// The rest of this block is SQLite's alone.
 	// writer is the connection of every write transaction: its page cache is never stale
 	// because another connection wrote, and its statement cache holds the write statements
@@ -203,6 +205,7 @@ func dsn(path string) string {
 // the DB must not be used afterwards.
 func (db *DB) Close() error {
 	if db.pg {
+		db.room.close()
 		db.notes.close()
 		if err := db.bun.Close(); err != nil {
 			return fmt.Errorf("close database: %w", err)

@@ -99,16 +99,29 @@ func (db *DB) Watch(ctx context.Context, changed func(boardID string, seq int64)
 	if !db.pg {
 		return
 	}
+	db.listenLoop(ctx, eventsChannel, "listen for other nodes' commits", resync, func(payload string) {
+		id, seq, ok := strings.Cut(payload, ":")
+		s, err := strconv.ParseInt(seq, 10, 64)
+		if ok && err == nil {
+			changed(id, s)
+		}
+	})
+}
+
+// listenLoop LISTENs to channel on a connection of its own, calling connected after each
+// (re)connection and notified for each notification, until ctx ends; after a failure it logs
+// msg and reconnects, backing off up to 2 s.
+func (db *DB) listenLoop(ctx context.Context, channel, msg string, connected func(), notified func(payload string)) {
 	wait := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		connected, err := db.listen(ctx, changed, resync)
+		ok, err := db.listen(ctx, channel, connected, notified)
 		if ctx.Err() != nil {
 			return
 		}
-		if connected {
+		if ok {
 			wait = 100 * time.Millisecond
 		}
-		db.log.Warn().Err(err).Dur("retry_in", wait).Msg("listen for other nodes' commits")
+		db.log.Warn().Err(err).Dur("retry_in", wait).Msg(msg)
 		select {
 		case <-ctx.Done():
 			return
@@ -118,8 +131,8 @@ func (db *DB) Watch(ctx context.Context, changed func(boardID string, seq int64)
 	}
 }
 
-// listen holds one connection that LISTENs to eventsChannel until it fails or ctx ends.
-func (db *DB) listen(ctx context.Context, changed func(string, int64), resync func()) (connected bool, err error) {
+// listen holds one connection that LISTENs to channel until it fails or ctx ends.
+func (db *DB) listen(ctx context.Context, channel string, connected func(), notified func(string)) (ok bool, err error) {
 	conn, err := pgx.Connect(ctx, db.url)
 	if err != nil {
 		return false, err
@@ -129,21 +142,16 @@ func (db *DB) listen(ctx context.Context, changed func(string, int64), resync fu
 		defer cancel()
 		_ = conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+eventsChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return false, err
 	}
-	resync()
+	connected()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return true, err
 		}
-		id, seq, ok := strings.Cut(n.Payload, ":")
-		s, err := strconv.ParseInt(seq, 10, 64)
-		if !ok || err != nil {
-			continue
-		}
-		changed(id, s)
+		notified(n.Payload)
 	}
 }
 

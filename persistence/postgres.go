@@ -53,6 +53,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 		hasher: newHasher(opts.HashParams),
 	}
 	db.notes = startNotifier(db)
+	db.room = startRoomPublisher(db)
 	db.log.Info().Str("db", Redact(url)).Int("schema_from", from).Int("schema", to).Int("pool", pool).
 		Msg("database open")
 	return db, nil
