@@ -41,13 +41,14 @@ const opTimeout = 30 * time.Second
 // Server is a PostgreSQL server whose directory holds its data, socket and log. Its methods
 // are safe for concurrent use.
 type Server struct {
-	bin   string              // directory of initdb and postgres
-	root  string              // data, socket and log
-	temp  bool                // root is New's own temporary directory
-	cred  *syscall.Credential // whom initdb and postgres run as; nil means the current user
-	fsync bool
-	port  atomic.Int32 // written by Start, under mu
-	major int          // PostgreSQL's major version
+	bin    string              // directory of initdb and postgres
+	root   string              // data, socket and log
+	temp   bool                // root is New's own temporary directory
+	cred   *syscall.Credential // whom initdb and postgres run as; nil means the current user
+	fsync  bool
+	detach bool
+	port   atomic.Int32 // written by Start, under mu
+	major  int          // PostgreSQL's major version
 
 	mu   sync.Mutex
 	proc *postmaster // nil while stopped
@@ -64,6 +65,10 @@ type Options struct {
 	Template string
 	// Fsync makes the server's writes survive a crash of the machine too.
 	Fsync bool
+	// Detach runs postgres in a process group of its own, so that a terminal's Ctrl-C reaches
+	// only the caller, which stops the server when it is ready to; postgres still gets a fast
+	// shutdown if the caller dies.
+	Detach bool
 }
 
 // New prepares a server in root, creating root and the data directory in it (with initdb, or
@@ -79,7 +84,7 @@ func New(root string, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{bin: bin, cred: cred, fsync: o.Fsync}
+	s := &Server{bin: bin, cred: cred, fsync: o.Fsync, detach: o.Detach}
 	s.port.Store(int32(o.Port))
 	if root == "" {
 		if s.root, err = TempRoot("pgserver-", cred); err != nil {

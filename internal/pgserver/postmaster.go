@@ -104,6 +104,13 @@ func (s *Server) launch() error {
 		"-c", "max_connections=300",
 		"-c", "fsync="+onOff(s.fsync))
 	cmd.Stdout, cmd.Stderr = log, log
+	if s.detach {
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Setpgid = true
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGINT
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
