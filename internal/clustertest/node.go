@@ -174,10 +174,11 @@ func (n *Node) signal(t testing.TB, sig syscall.Signal) {
 	}
 }
 
-// logTail is the end of the node's log, for failures.
+// logTail is the end of the node's log, for failures: most often all of it, as the cause of
+// a failure is seldom at the end.
 func (n *Node) logTail() string {
 	b, _ := os.ReadFile(n.log)
-	const limit = 8000
+	const limit = 1 << 20
 	if len(b) > limit {
 		b = b[len(b)-limit:]
 	}

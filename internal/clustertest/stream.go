@@ -146,30 +146,17 @@ type SSE struct {
 func OpenSSE(t testing.TB, url, token, board string, lastID int64, rec *Recorder) *SSE {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", url+"/boards/"+board+"/events", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if lastID > 0 {
-		req.Header.Set("Last-Event-ID", strconv.FormatInt(lastID, 10))
-	}
 	client := &http.Client{Transport: &http.Transport{}}
-	resp, err := client.Do(req)
+	resp, err := dialSSE(ctx, client, url, token, board, lastID)
 	if err != nil {
 		cancel()
-		t.Fatalf("SSE at %s: %v", url, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		cancel()
-		t.Fatalf("SSE at %s: %d", url, resp.StatusCode)
+		t.Fatal(err)
 	}
 	s := &SSE{Connected: make(chan struct{}), Done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(s.Done)
 		defer resp.Body.Close()
-		readSSE(resp, s.Connected, rec)
+		readSSE(resp, func() { close(s.Connected) }, rec)
 	}()
 	t.Cleanup(func() {
 		s.Close()
@@ -178,8 +165,97 @@ func OpenSSE(t testing.TB, url, token, board string, lastID int64, rec *Recorder
 	return s
 }
 
-// readSSE reads frames until the stream ends.
-func readSSE(resp *http.Response, connected chan struct{}, rec *Recorder) {
+// dialSSE sends the request of a stream and returns its answer if it is 200.
+func dialSSE(ctx context.Context, client *http.Client, url, token, board string, lastID int64) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url+"/boards/"+board+"/events", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if lastID > 0 {
+		req.Header.Set("Last-Event-ID", strconv.FormatInt(lastID, 10))
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("SSE at %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("SSE at %s: %s", url, resp.Status)
+	}
+	return resp, nil
+}
+
+// Follower is an SSE client that, as a browser's EventSource does, opens its stream again
+// with Last-Event-ID whenever it ends, and also, unlike EventSource, after an answer other
+// than 200 (such as a 503 while the database is down).
+type Follower struct {
+	// Connected is closed when the first stream's connected frame came.
+	Connected chan struct{}
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	opens  int      // streams opened
+	errs   []string // failed attempts
+}
+
+// FollowSSE follows board's events at the node at url with token, into rec, until Stop. t's
+// cleanup stops it.
+func FollowSSE(t testing.TB, url, token, board string, rec *Recorder) *Follower {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &Follower{Connected: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
+	client := &http.Client{Transport: &http.Transport{}}
+	var once sync.Once
+	connected := func() { once.Do(func() { close(f.Connected) }) }
+	go func() {
+		defer close(f.done)
+		defer client.CloseIdleConnections()
+		for ctx.Err() == nil {
+			resp, err := dialSSE(ctx, client, url, token, board, rec.Last())
+			if err != nil {
+				if ctx.Err() == nil {
+					f.note(err.Error())
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond): // a pause before a retry, not a wait for anything
+				}
+				continue
+			}
+			f.mu.Lock()
+			f.opens++
+			f.mu.Unlock()
+			readSSE(resp, connected, rec)
+			resp.Body.Close()
+		}
+	}()
+	t.Cleanup(f.Stop)
+	return f
+}
+
+func (f *Follower) note(err string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.errs = append(f.errs, err)
+}
+
+// Reconnects returns how many times the stream was opened again after the first, and the
+// attempts that failed.
+func (f *Follower) Reconnects() (int, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return max(f.opens-1, 0), append([]string(nil), f.errs...)
+}
+
+// Stop ends the stream and waits until it has ended.
+func (f *Follower) Stop() {
+	f.cancel()
+	<-f.done
+}
+
+// readSSE reads frames until the stream ends, calling connected on its connected frame.
+func readSSE(resp *http.Response, connected func(), rec *Recorder) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	var data []byte
@@ -193,7 +269,7 @@ func readSSE(resp *http.Response, connected chan struct{}, rec *Recorder) {
 			if e, ok := parseEvent(data); ok {
 				rec.add(e)
 			} else if bytes.Contains(data, []byte(`"type":"connected"`)) {
-				close(connected)
+				connected()
 			}
 			data = nil
 		case bytes.HasPrefix(line, []byte("data: ")):
