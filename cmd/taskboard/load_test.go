@@ -17,6 +17,7 @@ type load struct {
 	mu       sync.Mutex
 	versions map[string]int // acknowledged tasks and the highest version acknowledged of each
 	ok       int            // 2xx answers
+	sent     []time.Time    // when the request of each 2xx answer was sent
 	statuses map[int]int    // answers that were not 2xx, by status
 	bad      []string       // answers neither 2xx nor 503
 	lost     []string       // requests that got no answer
@@ -60,6 +61,7 @@ func (l *load) write(c *clustertest.Client, name string, ops int) {
 				method, path, body = "PATCH", "/tasks/"+last+"/move", `{"listId":"list-done","position":0}`
 			}
 		}
+		sent := time.Now()
 		status, answer, err := c.Do(method, path, body)
 		if err != nil {
 			l.note(&l.lost, fmt.Sprintf("%s %s%s: %v", method, c.URL, path, err))
@@ -77,15 +79,16 @@ func (l *load) write(c *clustertest.Client, name string, ops int) {
 		if method == "POST" {
 			own = append(own, task.ID)
 		}
-		l.acked(task)
+		l.acked(task, sent)
 	}
 }
 
-func (l *load) acked(task clustertest.Task) {
+func (l *load) acked(task clustertest.Task, sent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.versions[task.ID] = max(l.versions[task.ID], task.Version)
 	l.ok++
+	l.sent = append(l.sent, sent)
 	if l.firstOK.IsZero() && !l.mark.IsZero() {
 		l.firstOK = time.Now()
 	}
@@ -113,6 +116,19 @@ func (l *load) acks() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.ok
+}
+
+// ackedSentBetween is the number of 2xx answers to requests sent between from and to.
+func (l *load) ackedSentBetween(from, to time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, at := range l.sent {
+		if at.After(from) && at.Before(to) {
+			n++
+		}
+	}
+	return n
 }
 
 // markNow starts timing the next 2xx answer (firstOK).
