@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= :3000
 
-.PHONY: run test build race lint fmt bench bench-drivers e2e ci web web-test web-check
+.PHONY: run test build race lint fmt bench bench-drivers e2e ci web web-test web-check cluster
 
 run:
 	$(GO) run ./cmd/taskboard --demo --addr $(ADDR) --log-format console
@@ -12,6 +12,12 @@ test:
 
 build:
 	$(GO) build -o bin/taskboard ./cmd/taskboard
+
+# Three nodes on 127.0.0.1:3001-3003 sharing a PostgreSQL of their own in ./data/cluster (kept
+# between runs; PostgreSQL must be installed). Ctrl-C stops them all.
+cluster: build
+	$(GO) build -o bin/taskcluster ./cmd/taskcluster
+	bin/taskcluster --dir ./data/cluster --taskboard bin/taskboard
 
 race: test
 

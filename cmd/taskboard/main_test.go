@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,10 +20,26 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lxzan/gws"
 	"go.uber.org/goleak"
+
+	"github.com/taskboard/taskboard/internal/clustertest"
+	"github.com/taskboard/taskboard/internal/pgtest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(mainRunner{m})
+}
+
+// mainRunner runs the tests with pgtest's shared server, then removes the binary the cluster
+// tests built.
+type mainRunner struct{ m *testing.M }
+
+func (r mainRunner) Run() int {
+	code := pgtest.Run(r.m)
+	if err := clustertest.RemoveBinary(); err != nil {
+		fmt.Fprintln(os.Stderr, "remove the cluster tests' binary:", err)
+		code = max(code, 1)
+	}
+	return code
 }
 
 const wait = 10 * time.Second

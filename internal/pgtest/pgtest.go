@@ -14,54 +14,32 @@
 // Tests that stop, restart or crash the server start their own with Start; it is stopped and
 // removed when the test ends.
 //
-// The binaries come from PATH or from Debian's postgresql package (/usr/lib/postgresql/*/bin,
-// the newest version first). Without them tests skip with a hint to install the package;
-// with CI=true in the environment they fail instead, so a CI machine cannot skip silently.
+// The servers are internal/pgserver's, with fsync off (Kill is still a faithful crash of
+// postgres). Without PostgreSQL installed tests skip with a hint to install the package; with
+// CI=true in the environment they fail instead, so a CI machine cannot skip silently.
 //
-// initdb and postgres refuse to run as root. When the tests run as root, pgtest runs them as
-// the user postgres (which the Debian package creates) or else nobody, and gives that user
-// the temporary directory.
-//
-// fsync is off: the data survives a crash of postgres, which leaves it in the kernel, but not
-// of the machine. synchronous_commit and full_page_writes stay on, so that Kill is a faithful
-// crash: every committed transaction survives it.
-//
-// Only tests import pgtest. It imports pgx for its own connections and nothing of taskboard.
+// Only tests import pgtest. It imports pgx for its own connections and nothing of taskboard
+// but internal/pgserver.
 package pgtest
 
 import (
-	"context"
+	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/taskboard/taskboard/internal/pgserver"
 )
-
-// superuser is the role initdb creates and every URL names.
-const superuser = "postgres"
-
-// opTimeout bounds pgtest's own statements, such as CREATE DATABASE.
-const opTimeout = 30 * time.Second
 
 // Server is a PostgreSQL server in a temporary directory. Its methods are safe for concurrent
 // use, but tests sharing a server must not stop it.
 type Server struct {
-	bin   string              // directory of initdb and postgres
-	root  string              // temporary directory: data, socket and log
-	cred  *syscall.Credential // whom initdb and postgres run as; nil means the current user
-	port  int
-	major int          // PostgreSQL's major version
-	seq   atomic.Int64 // numbers the databases of NewDatabase
-
-	mu   sync.Mutex
-	proc *postmaster // nil while stopped
+	srv *pgserver.Server
+	seq atomic.Int64 // numbers the databases of NewDatabase
 }
 
 // Option configures Start.
@@ -74,6 +52,16 @@ type options struct {
 // BinDir makes Start use the initdb and postgres in dir instead of looking for them.
 func BinDir(dir string) Option {
 	return func(o *options) { o.binDir = dir }
+}
+
+// fail skips t if PostgreSQL is not installed, unless the environment has CI=true, and
+// otherwise fails it.
+func fail(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, pgserver.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skip(err)
+	}
+	t.Fatal(err)
 }
 
 // Start starts a server of its own for the test and stops and removes it when the test ends.
@@ -89,102 +77,84 @@ func Start(t testing.TB, opts ...Option) *Server {
 		fail(t, err)
 	}
 	t.Cleanup(func() {
-		if err := s.close(); err != nil {
+		if err := s.srv.Remove(); err != nil {
 			t.Error(err)
 		}
 	})
 	return s
 }
 
-// start creates, starts and returns a server. The caller closes it.
+// start creates, starts and returns a server. The caller removes it.
 func start(o options) (*Server, error) {
-	bin, err := findBinaries(o.binDir)
+	bin, err := pgserver.FindBinaries(o.binDir)
 	if err != nil {
 		return nil, err
 	}
-	cred, err := runAs()
+	template, err := pristineDir(bin)
 	if err != nil {
 		return nil, err
 	}
-	root, err := makeRoot(cred)
+	srv, err := pgserver.New("", pgserver.Options{BinDir: bin, Template: template})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{bin: bin, root: root, cred: cred}
-	if err := s.initData(); err != nil {
-		os.RemoveAll(root)
+	if err := srv.Start(); err != nil {
+		srv.Remove()
 		return nil, err
 	}
-	if s.major, err = s.majorVersion(); err != nil {
-		os.RemoveAll(root)
-		return nil, err
-	}
-	if err := s.launchOnFreePort(); err != nil {
-		os.RemoveAll(root)
-		return nil, err
-	}
-	return s, nil
+	return &Server{srv: srv}, nil
 }
 
-// close stops the server and removes its directory.
-func (s *Server) close() error {
-	err := s.stop()
-	if rmErr := os.RemoveAll(s.root); rmErr != nil && err == nil {
-		err = rmErr
+// Start starts the server again after Stop or Kill, on the same port and data directory, and
+// waits until it accepts connections: after Kill, that includes crash recovery.
+func (s *Server) Start(t testing.TB) {
+	t.Helper()
+	if err := s.srv.Start(); err != nil {
+		t.Fatal(err)
 	}
-	return err
+}
+
+// Stop shuts the server down the fast way: open transactions roll back, connections end and
+// a checkpoint is written. It does nothing if the server is stopped.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	if err := s.srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Kill crashes the server: the postmaster and all its processes get SIGKILL, leaving the data
+// directory as a power cut would, minus what the kernel still holds. Start recovers it.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	if err := s.srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Port is the server's TCP port on 127.0.0.1. It stays the same across Stop and Start.
-func (s *Server) Port() int { return s.port }
+func (s *Server) Port() int { return s.srv.Port() }
 
 // URL is the connection string of database db, as the superuser postgres, without TLS.
-func (s *Server) URL(db string) string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", superuser, s.port, url.PathEscape(db))
-}
+func (s *Server) URL(db string) string { return s.srv.URL(db) }
 
 // NewDatabase creates an empty database named after the test and returns its URL. The database
 // is dropped, with its connections ended, when the test ends if the server is still running.
 func (s *Server) NewDatabase(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("%s_%d", dbName(t.Name()), s.seq.Add(1))
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := s.exec("CREATE DATABASE " + ident + s.createStrategy()); err != nil {
+	if err := s.srv.CreateDatabase(name, false); err != nil {
 		t.Fatalf("create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		if !s.running() {
+		if !s.srv.Running() {
 			return
 		}
-		if err := s.exec("DROP DATABASE " + ident + " WITH (FORCE)"); err != nil {
+		if err := s.srv.Exec("DROP DATABASE " + pgx.Identifier{name}.Sanitize() + " WITH (FORCE)"); err != nil {
 			t.Errorf("drop database %s: %v", name, err)
 		}
 	})
 	return s.URL(name)
-}
-
-// createStrategy is the STRATEGY clause of CREATE DATABASE. FILE_COPY copies the template's
-// files, which is about twice as fast as the default of PostgreSQL 15, WAL_LOG, which writes
-// each of its blocks to the WAL; the checkpoints FILE_COPY needs are cheap with fsync off.
-// Older versions know only FILE_COPY, without the clause.
-func (s *Server) createStrategy() string {
-	if s.major >= 15 {
-		return " STRATEGY FILE_COPY"
-	}
-	return ""
-}
-
-// exec runs one statement in the database postgres.
-func (s *Server) exec(sql string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, s.URL("postgres"))
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
 }
 
 // dbName turns a test's name into the start of a database name: lower case letters, digits

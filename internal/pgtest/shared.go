@@ -51,7 +51,7 @@ func Run(m *testing.M) int {
 	defer shared.Unlock()
 	shared.running = false
 	if shared.srv != nil {
-		if err := shared.srv.close(); err != nil {
+		if err := shared.srv.srv.Remove(); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest: shared server:", err)
 			code = max(code, 1)
 		}

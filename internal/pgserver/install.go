@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"cmp"
@@ -12,25 +12,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"testing"
 )
 
-// errNotInstalled is why tests skip, or fail under CI, when initdb and postgres are missing.
-var errNotInstalled = errors.New("PostgreSQL not installed: apt-get install postgresql")
+// ErrNotInstalled is returned when initdb and postgres cannot be found.
+var ErrNotInstalled = errors.New("PostgreSQL not installed: apt-get install postgresql")
 
-// fail skips t if PostgreSQL is not installed, unless the environment has CI=true, and
-// otherwise fails it.
-func fail(t testing.TB, err error) {
-	t.Helper()
-	if errors.Is(err, errNotInstalled) && os.Getenv("CI") != "true" {
-		t.Skip(err)
-	}
-	t.Fatal(err)
-}
-
-// findBinaries returns the directory holding initdb and postgres: dir if given, else that of
+// FindBinaries returns the directory holding initdb and postgres: dir if given, else that of
 // initdb on PATH, else Debian's newest /usr/lib/postgresql/*/bin.
-func findBinaries(dir string) (string, error) {
+func FindBinaries(dir string) (string, error) {
 	var dirs []string
 	if dir != "" {
 		dirs = append(dirs, dir)
@@ -49,7 +38,7 @@ func findBinaries(dir string) (string, error) {
 			return d, nil
 		}
 	}
-	return "", errNotInstalled
+	return "", ErrNotInstalled
 }
 
 // version is the PostgreSQL version of a Debian directory like /usr/lib/postgresql/15/bin.
@@ -63,9 +52,9 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
-// runAs returns whom initdb and postgres run as: nil for the current user, unless that is
+// RunAs returns whom initdb and postgres run as: nil for the current user, unless that is
 // root, which both refuse; then the user postgres, or else nobody.
-func runAs() (*syscall.Credential, error) {
+func RunAs() (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
@@ -87,14 +76,15 @@ func runAs() (*syscall.Credential, error) {
 	return nil, errors.New("PostgreSQL refuses to run as root, and there is no user postgres or nobody to run it as")
 }
 
-// makeRoot creates the server's temporary directory, owned by cred's user. That user must be
-// able to reach it: if a parent of os.TempDir() is closed to others, it goes under /tmp.
-func makeRoot(cred *syscall.Credential) (string, error) {
+// TempRoot creates a new temporary directory, named after prefix, for a server that runs
+// as cred's user, and gives it to that user. That user must be able to reach it: if a parent
+// of os.TempDir() is closed to others, it goes under /tmp. The caller removes it.
+func TempRoot(prefix string, cred *syscall.Credential) (string, error) {
 	base := os.TempDir()
 	if cred != nil && !traversable(base) {
 		base = "/tmp"
 	}
-	dir, err := os.MkdirTemp(base, "pgtest-")
+	dir, err := os.MkdirTemp(base, prefix)
 	if err != nil {
 		return "", err
 	}
@@ -105,6 +95,21 @@ func makeRoot(cred *syscall.Credential) (string, error) {
 		}
 	}
 	return dir, nil
+}
+
+// makeRoot creates dir if it is missing and gives it to cred's user, who must be able to
+// reach it.
+func makeRoot(dir string, cred *syscall.Credential) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if cred == nil {
+		return nil
+	}
+	if !traversable(filepath.Dir(dir)) {
+		return fmt.Errorf("%s: the user postgres runs as (uid %d) cannot reach it: open its parents to others (chmod o+x)", dir, cred.Uid)
+	}
+	return os.Chown(dir, int(cred.Uid), int(cred.Gid))
 }
 
 // traversable reports whether every user may pass through dir and all its parents.
@@ -138,11 +143,12 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func (s *Server) dataDir() string { return filepath.Join(s.root, "data") }
+// DataDir is the server's data directory, in its root.
+func (s *Server) DataDir() string { return filepath.Join(s.root, "data") }
 
 // majorVersion reads the major version of PostgreSQL from the data directory.
 func (s *Server) majorVersion() (int, error) {
-	b, err := os.ReadFile(filepath.Join(s.dataDir(), "PG_VERSION"))
+	b, err := os.ReadFile(filepath.Join(s.DataDir(), "PG_VERSION"))
 	if err != nil {
 		return 0, err
 	}
@@ -155,7 +161,7 @@ func (s *Server) majorVersion() (int, error) {
 
 // initdb creates the cluster: superuser postgres, trust authentication, UTF-8, no locale.
 func (s *Server) initdb() error {
-	out, err := s.command("initdb", "-D", s.dataDir(), "-U", superuser, "-A", "trust",
+	out, err := s.command("initdb", "-D", s.DataDir(), "-U", superuser, "-A", "trust",
 		"-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("initdb: %v\n%s", err, out)

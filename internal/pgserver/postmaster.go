@@ -1,4 +1,4 @@
-package pgtest
+package pgserver
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,37 +32,32 @@ type postmaster struct {
 	err  error
 }
 
-// Start starts the server again after Stop or Kill, on the same port and data directory, and
-// waits until it accepts connections: after Kill, that includes crash recovery.
-func (s *Server) Start(t testing.TB) {
-	t.Helper()
+// Start starts the server and waits until it accepts connections: after Kill, that includes
+// crash recovery. The first Start of a server without a port picks a free one; later ones
+// reuse it.
+func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.proc != nil {
-		t.Fatal("pgtest: Start: the server is running")
+		return errors.New("pgserver: Start: the server is running")
 	}
-	if err := s.launch(); err != nil {
-		t.Fatal(err)
+	if s.port.Load() == 0 {
+		return s.launchOnFreePort()
 	}
+	return s.launch()
 }
 
 // Stop shuts the server down the fast way: open transactions roll back, connections end and
 // a checkpoint is written. It does nothing if the server is stopped.
-func (s *Server) Stop(t testing.TB) {
-	t.Helper()
-	if err := s.stop(); err != nil {
-		t.Fatal(err)
-	}
-}
+func (s *Server) Stop() error { return s.stop() }
 
 // Kill crashes the server: the postmaster and all its processes get SIGKILL, leaving the data
 // directory as a power cut would, minus what the kernel still holds. Start recovers it.
-func (s *Server) Kill(t testing.TB) {
-	t.Helper()
-	if err := s.kill(); err != nil {
-		t.Fatal(err)
-	}
-}
+func (s *Server) Kill() error { return s.kill() }
+
+// Running reports whether the server was started and not stopped or killed since. A server
+// that crashed on its own counts as running until Stop.
+func (s *Server) Running() bool { return s.running() }
 
 func (s *Server) running() bool {
 	s.mu.Lock()
@@ -72,16 +66,14 @@ func (s *Server) running() bool {
 }
 
 // launchOnFreePort picks a free port and starts the server there, picking again if another
-// process took the port in between.
+// process took the port in between. The caller holds s.mu.
 func (s *Server) launchOnFreePort() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
 			return err
 		}
-		s.port = port
+		s.port.Store(int32(port))
 		err = s.launch()
 		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "could not bind") {
 			return err
@@ -106,12 +98,19 @@ func (s *Server) launch() error {
 		return err
 	}
 	defer log.Close() // postgres has its own descriptor
-	cmd := s.command("postgres", "-D", s.dataDir(), "-p", strconv.Itoa(s.port),
+	cmd := s.command("postgres", "-D", s.DataDir(), "-p", strconv.Itoa(s.Port()),
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories="+s.root,
 		"-c", "max_connections=300",
-		"-c", "fsync=off")
+		"-c", "fsync="+onOff(s.fsync))
 	cmd.Stdout, cmd.Stderr = log, log
+	if s.detach {
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{}
+		}
+		cmd.SysProcAttr.Setpgid = true
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGINT
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
@@ -179,7 +178,7 @@ func (s *Server) kill() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.proc == nil {
-		return errors.New("pgtest: Kill: the server is stopped")
+		return errors.New("pgserver: Kill: the server is stopped")
 	}
 	killAll(s.proc)
 	s.proc = nil
@@ -267,4 +266,11 @@ func (s *Server) logTail() string {
 		b = b[len(b)-limit:]
 	}
 	return string(b)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
