@@ -1,6 +1,10 @@
 package gateway
 
-import "github.com/taskboard/taskboard/messages"
+import (
+	"time"
+
+	"github.com/taskboard/taskboard/messages"
+)
 
 // maxRestarts bounds back-to-back resubscriptions to a board that keeps restarting without
 // delivering anything; past it an SSE stream ends (the client resumes with Last-Event-ID) and
@@ -79,4 +83,31 @@ func (f *feed) restart(reason string) bool {
 	f.restarts++
 	f.pending, f.joining = nil, true
 	return true
+}
+
+// restartPatience bounds how long a connection whose board restarted keeps asking for it
+// while the board is unavailable (its database restarting, say): an outage shorter than
+// that pauses the stream instead of ending it.
+const restartPatience = 30 * time.Second
+
+// resubscribe asks for sub again after a board restart. While the board answers
+// unavailable it asks again, backing off from 100 ms to 2 s, for up to restartPatience,
+// as long as open reports true and the server is not closing.
+func (s *Server) resubscribe(sub messages.Subscribe, open func() bool) (*messages.Subscription, error) {
+	wait := 100 * time.Millisecond
+	giveUp := time.Now().Add(restartPatience)
+	for {
+		ctx, cancel := askContext()
+		got, err := s.cfg.Boards.Subscribe(ctx, sub)
+		cancel()
+		if messages.ErrorCode(err) != messages.CodeUnavailable || time.Now().Add(wait).After(giveUp) || !open() {
+			return got, err
+		}
+		select {
+		case <-s.closing:
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }

@@ -249,16 +249,21 @@ func (c *sseConn) endLocked(reason string) {
 	}
 }
 
-// resubscribe follows a board restart.
+// open reports whether the stream is still open.
+func (c *sseConn) open() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.out.Open()
+}
+
+// resubscribe follows a board restart, waiting out a board that is unavailable for a while.
 func (c *sseConn) resubscribe() {
 	c.mu.Lock()
 	after := c.last
 	c.mu.Unlock()
-	ctx, cancel := askContext()
-	defer cancel()
-	sub, err := c.s.cfg.Boards.Subscribe(ctx, messages.Subscribe{
+	sub, err := c.s.resubscribe(messages.Subscribe{
 		Meta: c.meta, BoardID: c.board, After: &after, Limit: c.s.cfg.SSEBuffer, Live: true, Sink: c,
-	})
+	}, c.open)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -675,5 +677,52 @@ func TestSSEReadsNoMoreThanItHolds(t *testing.T) {
 	s.connected(t, "board-1")
 	if got, _ := recv(t, spy.limits, "a subscription"); got != 4 {
 		t.Fatalf("the stream asked for a replay of %d events, want its buffer's 4", got)
+	}
+}
+
+// outageStore fails a commit of a task titled "outage" as a database that went away does,
+// and then the next reloads of the board, as while the database comes back.
+type outageStore struct {
+	actors.Store
+	down *atomic.Int32 // reloads still to fail
+	back chan struct{} // receives when a reload succeeds after them
+}
+
+func (s outageStore) Commit(ctx context.Context, changes ...messages.Change) error {
+	for _, c := range changes {
+		if c.Event.Task != nil && c.Event.Task.Title == "outage" {
+			s.down.Store(3)
+			return messages.Unavailable(errors.New("database went away"))
+		}
+	}
+	return s.Store.Commit(ctx, changes...)
+}
+
+func (s outageStore) LoadBoard(ctx context.Context, boardID string, recent int) (messages.BoardState, error) {
+	switch left := s.down.Add(-1); {
+	case left >= 0:
+		return messages.BoardState{}, messages.Unavailable(errors.New("database still away"))
+	case left == -1:
+		defer func() { s.back <- struct{}{} }()
+	}
+	return s.Store.LoadBoard(ctx, boardID, recent)
+}
+
+// A board that cannot reload for a while (its database restarting) pauses a stream instead
+// of ending it: the stream asks again until the board is back, and the client sees the next
+// events on the same connection.
+func TestSSEWaitsOutAnUnavailableBoard(t *testing.T) {
+	down, back := new(atomic.Int32), make(chan struct{}, 1)
+	down.Store(-1 << 20)
+	e := newServerWith(t, setup{store: func(s actors.Store) actors.Store { return outageStore{s, down, back} }})
+	alice := e.as(t, "alice")
+	s := alice.stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	alice.do(t, "POST", "/tasks", map[string]any{"listId": "list-todo", "title": "outage"}).wantError(t, http.StatusServiceUnavailable, messages.CodeUnavailable)
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse subscription ended", "reason": messages.EndRestarted})
+	recv(t, back, "the board reloaded after the outage")
+	alice.createTask(t, "list-todo", "after")
+	if ev := s.event(t); ev.Seq != 1 {
+		t.Fatalf("seq %d after the outage, want 1", ev.Seq)
 	}
 }

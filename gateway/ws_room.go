@@ -101,6 +101,13 @@ func (r *wsRoom) End(reason string) {
 	}
 }
 
+// open reports whether the room is still wanted: not left, on an open connection.
+func (r *wsRoom) open() bool {
+	r.c.mu.Lock()
+	defer r.c.mu.Unlock()
+	return !r.left && r.c.out.Open()
+}
+
 // rejoin follows a board restart: the fresh board instance has an empty room.
 func (r *wsRoom) rejoin() {
 	c := r.c
@@ -122,11 +129,16 @@ func (r *wsRoom) rejoin() {
 // meanwhile. On error the room is forgotten.
 func (r *wsRoom) subscribe(meta messages.Meta, after *int64, rejoin bool) error {
 	c := r.c
-	ctx, cancel := askContext()
-	defer cancel()
-	sub, err := c.s.cfg.Boards.Subscribe(ctx, messages.Subscribe{
-		Meta: meta, BoardID: r.boardID, After: after, Live: true, Sink: r, Room: true, Rejoin: rejoin,
-	})
+	req := messages.Subscribe{Meta: meta, BoardID: r.boardID, After: after, Live: true, Sink: r, Room: true, Rejoin: rejoin}
+	var sub *messages.Subscription
+	var err error
+	if rejoin { // after a board restart: wait out a board that is unavailable for a while
+		sub, err = c.s.resubscribe(req, r.open)
+	} else {
+		ctx, cancel := askContext()
+		sub, err = c.s.cfg.Boards.Subscribe(ctx, req)
+		cancel()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
