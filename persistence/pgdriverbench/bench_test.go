@@ -54,6 +54,7 @@ func (c *benchClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 type benchDB struct {
 	*persistence.DB
 	clock *benchClock
+	url   string
 }
 
 // forEachDriver runs fn as one sub-benchmark per driver, each on a fresh database of the
@@ -87,7 +88,7 @@ func openDriverDB(b *testing.B, drv pgDriver) benchDB {
 			b.Error(err)
 		}
 	})
-	return benchDB{DB: db, clock: c}
+	return benchDB{DB: db, clock: c, url: url}
 }
 
 // createBenchBoards registers a user and creates boards prefix-0 to prefix-(n-1), each with
@@ -184,12 +185,14 @@ func BenchmarkPGHeldCommit(b *testing.B) {
 		ctx := context.Background()
 		var seq int64
 		b.ReportAllocs()
+		cpu := startCPU(b, db)
 		for b.Loop() {
 			if err := holdAndCommit(ctx, db, board, seq, taskCreatedChange(board, board+"-list-0", user, seq+1)); err != nil {
 				b.Fatal(err)
 			}
 			seq++
 		}
+		cpu.report(b)
 		b.ReportMetric(float64(seq)/b.Elapsed().Seconds(), "commits/s")
 	})
 }
@@ -204,6 +207,7 @@ func BenchmarkPGHeldCommit8(b *testing.B) {
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		b.ReportAllocs()
+		cpu := startCPU(b, db)
 		b.ResetTimer()
 		for _, board := range boards {
 			wg.Go(func() {
@@ -218,6 +222,7 @@ func BenchmarkPGHeldCommit8(b *testing.B) {
 			})
 		}
 		wg.Wait()
+		cpu.report(b)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
 	})
 }
@@ -232,6 +237,7 @@ func BenchmarkPGHeldCommit64(b *testing.B) {
 		ctx := context.Background()
 		var seq int64
 		b.ReportAllocs()
+		cpu := startCPU(b, db)
 		for b.Loop() {
 			batch := make([]messages.Change, n)
 			for i := range batch {
@@ -242,6 +248,7 @@ func BenchmarkPGHeldCommit64(b *testing.B) {
 			}
 			seq += n
 		}
+		cpu.report(b)
 		b.ReportMetric(float64(seq)/b.Elapsed().Seconds(), "changes/s")
 	})
 }
@@ -280,12 +287,14 @@ func BenchmarkPGLoad1000(b *testing.B) {
 		board := createBigBoard(b, db)
 		ctx := context.Background()
 		b.ReportAllocs()
+		cpu := startCPU(b, db)
 		for b.Loop() {
 			s, err := db.LoadBoard(ctx, board, ringSize)
 			if err != nil || len(s.Tasks) != bigBoardTasks || len(s.Lists) != bigBoardLists || len(s.Recent) != bigBoardTasks {
 				b.Fatalf("LoadBoard: %d tasks, %d lists, %d events, %v", len(s.Tasks), len(s.Lists), len(s.Recent), err)
 			}
 		}
+		cpu.report(b)
 	})
 }
 
@@ -299,6 +308,7 @@ func BenchmarkPGEvents256(b *testing.B) {
 		ctx := context.Background()
 		var after int64
 		b.ReportAllocs()
+		cpu := startCPU(b, db)
 		for b.Loop() {
 			after = (after + 1) % (bigBoardTasks - 256)
 			events, err := db.Events(ctx, board, after, after+256)
@@ -306,6 +316,7 @@ func BenchmarkPGEvents256(b *testing.B) {
 				b.Fatalf("Events: %d events, %v", len(events), err)
 			}
 		}
+		cpu.report(b)
 	})
 }
 
@@ -318,11 +329,13 @@ func BenchmarkPGAuthenticate(b *testing.B) {
 		_, token := createBenchBoards(b, db, "board", 1, 1)
 		ctx := context.Background()
 		b.ReportAllocs()
+		cpu := startCPU(b, db)
 		for b.Loop() {
 			db.clock.Advance(61 * time.Second)
 			if _, err := db.Authenticate(ctx, token); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu.report(b)
 	})
 }
