@@ -5,6 +5,7 @@
 package pgdriverbench_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -290,7 +291,8 @@ func BenchmarkPGLoad1000(b *testing.B) {
 		cpu := startCPU(b, db)
 		for b.Loop() {
 			s, err := db.LoadBoard(ctx, board, ringSize)
-			if err != nil || len(s.Tasks) != bigBoardTasks || len(s.Lists) != bigBoardLists || len(s.Recent) != bigBoardTasks {
+			if err != nil || len(s.Tasks) != bigBoardTasks || len(s.Lists) != bigBoardLists || len(s.Recent) != bigBoardTasks ||
+				!bytes.Equal(s.Recent[0].JSON, eventPayload) || *s.Tasks[0].Description != "Notes on "+s.Tasks[0].ID {
 				b.Fatalf("LoadBoard: %d tasks, %d lists, %d events, %v", len(s.Tasks), len(s.Lists), len(s.Recent), err)
 			}
 		}
@@ -312,7 +314,7 @@ func BenchmarkPGEvents256(b *testing.B) {
 		for b.Loop() {
 			after = (after + 1) % (bigBoardTasks - 256)
 			events, err := db.Events(ctx, board, after, after+256)
-			if err != nil || len(events) != 256 || len(events[0].JSON) < 390 {
+			if err != nil || len(events) != 256 || !bytes.Equal(events[0].JSON, eventPayload) {
 				b.Fatalf("Events: %d events, %v", len(events), err)
 			}
 		}
