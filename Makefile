@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= :3000
 
-.PHONY: run test build race lint fmt bench bench-drivers e2e ci web web-test web-check cluster
+.PHONY: run test build race lint fmt bench bench-drivers bench-pg-drivers e2e ci web web-test web-check cluster
 
 run:
 	$(GO) run ./cmd/taskboard --demo --addr $(ADDR) --log-format console
@@ -25,6 +25,7 @@ lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags driverbench ./persistence
+	cd persistence/pgdriverbench && $(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
 bench:
@@ -34,6 +35,12 @@ bench:
 # driverbench tag keeps modernc.org/sqlite out of every other build.
 bench-drivers:
 	$(GO) test -tags driverbench -run '^$$' -bench Driver -benchmem -count 3 ./persistence
+
+# Postgres drivers (pgx's exec modes, bun's pgdriver) compared on the store's paths
+# (docs/postgres-driver.md), in a module of their own so that pgdriver stays out of every
+# other build. Needs PostgreSQL's initdb and postgres (internal/pgtest).
+bench-pg-drivers:
+	cd persistence/pgdriverbench && $(GO) test -run '^$$' -bench PG -benchmem -count 3 .
 
 e2e:
 	$(GO) test -race -count=1 ./gateway/... ./cmd/... ./web/...

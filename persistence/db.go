@@ -40,6 +40,10 @@ type Options struct {
 	HashParams HashParams
 	// PoolSize bounds a Postgres database's connections (default DefaultPoolSize).
 	PoolSize int
+	// PostgresDriver is the database/sql driver that opens a Postgres URL (default "pgx",
+	// which this package registers). Another driver is for comparing drivers (see
+	// docs/postgres-driver.md): the store tells apart pgx's errors only.
+	PostgresDriver string
 	// NoNotify stops a Postgres node announcing its commits, so that other nodes find them
 	// by polling alone: for tests of that path.
 	NoNotify bool

@@ -1,6 +1,7 @@
 package persistence
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -28,7 +29,7 @@ const DefaultPoolSize = 32
 // brings its schema up to date and starts announcing this node's commits. Several nodes
 // open the same database: each board's row serializes their writes to it (see Hold).
 func openPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
-	sqldb, err := sql.Open("pgx", url)
+	sqldb, err := sql.Open(cmp.Or(opts.PostgresDriver, "pgx"), url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
