@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/taskboard/taskboard/messages"
@@ -55,7 +54,13 @@ func (db *DB) WatchRevocations(ctx context.Context, poll time.Duration, ended fu
 	}
 	var last int64 = -1 // unknown until the first read
 	wake := make(chan struct{}, 1)
-	go db.listenFor(ctx, revokedChannel, wake)
+	signal := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	go db.listenLoop(ctx, revokedChannel, "listen for revocations", signal, func(string) { signal() })
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
@@ -108,47 +113,6 @@ func cmpOr(err error, v, fallback int64) (int64, error) {
 		return fallback, err
 	}
 	return v, nil
-}
-
-// listenFor signals wake for each notification on channel, reconnecting after a failure,
-// until ctx ends.
-func (db *DB) listenFor(ctx context.Context, channel string, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, channel, wake)
-		if ctx.Err() != nil {
-			return
-		}
-		db.log.Warn().Err(err).Str("channel", channel).Msg("listen")
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (db *DB) listenOnce(ctx context.Context, channel string, wake chan<- struct{}) error {
-	conn, err := pgx.Connect(ctx, db.url)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = conn.Close(closeCtx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
-		return err
-	}
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
 }
 
 // credentialOf returns the id of the API token with hash, or "" when there is none.
