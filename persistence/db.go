@@ -325,6 +325,12 @@ func (db *DB) write(ctx context.Context, fn func(tx bun.Tx) error) error {
 
 func (db *DB) writeTx(ctx context.Context, fn func(tx bun.Tx) error) error {
 	tx, err := db.writer.BeginTx(ctx, nil)
+	return finishTx(tx, err, fn)
+}
+
+// finishTx runs fn in tx, which began with err, and commits it, or rolls it back if fn
+// fails.
+func finishTx(tx bun.Tx, err error, fn func(tx bun.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

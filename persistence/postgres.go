@@ -79,19 +79,7 @@ func Redact(url string) string {
 // pgWrite runs fn in a transaction of the pool and commits it, or rolls it back if fn fails.
 func (db *DB) pgWrite(ctx context.Context, fn func(tx bun.Tx) error) error {
 	tx, err := db.bun.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return finishTx(tx, err, fn)
 }
 
 // pgRead runs fn in a read-only repeatable-read transaction: one snapshot for all its queries.
