@@ -39,7 +39,10 @@ type sseConn struct {
 	heartbeat *time.Timer
 	sub       *messages.Subscription
 	feed
-	ending string // why the stream ends once its queue is written
+	// ending is why the stream ends once its queue is written; before the stream is set up
+	// (nc is nil until then), why the board ended its subscription meanwhile (its
+	// queue overflowing while the replay was read, say), for openStream to act on.
+	ending string
 }
 
 // sseFrame is one queued frame: bytes shared with other streams, never modified.
@@ -113,7 +116,10 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request, after *int64
 		}
 		_ = c.out.PushAlways(sseFrame{data: sseConnected(c.board, sub.Seq)})
 		c.subscribedLocked(sub, after)
+		early := c.ending
+		c.ending = ""
 		c.heartbeat = time.AfterFunc(s.cfg.Heartbeat, c.beat)
+		c.endEarlyLocked(early)
 		c.mu.Unlock()
 		logFrom(r.Context()).Debug().Str("board", c.board).Int64("seq", sub.Seq).Bool("resync", sub.Resync).Msg("sse stream open")
 	}
@@ -219,6 +225,12 @@ func (c *sseConn) queueLocked(m *messages.Encoded, replayed, unbounded bool) boo
 func (c *sseConn) End(reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.nc == nil {
+		if c.ending == "" {
+			c.ending = reason // the stream has no connection yet: openStream ends it
+		}
+		return
+	}
 	if !c.out.Open() {
 		return
 	}
@@ -234,6 +246,23 @@ func (c *sseConn) End(reason string) {
 	default:
 		c.endLocked(reason)
 	}
+}
+
+// endEarlyLocked ends a stream whose subscription the board ended before the stream was set
+// up: a board restart is bridged as always; anything else closes the stream once what is
+// queued (its head, its connected frame, its replay) is written, and the client resumes
+// from there. The caller holds c.mu.
+func (c *sseConn) endEarlyLocked(reason string) {
+	if reason == "" {
+		return
+	}
+	c.sub = nil
+	c.log(zerolog.DebugLevel).Str("reason", reason).Int64("seq", c.last).Msg("sse subscription ended")
+	if c.restart(reason) {
+		go c.resubscribe()
+		return
+	}
+	c.endLocked(reason)
 }
 
 // log starts a log line at level with the stream's trace id and board. Every stream keeping

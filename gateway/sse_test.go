@@ -726,3 +726,25 @@ func TestSSEWaitsOutAnUnavailableBoard(t *testing.T) {
 		t.Fatalf("seq %d after the outage, want 1", ev.Seq)
 	}
 }
+
+// earlyEndBoards ends every live subscription with a sink as slow before Subscribe returns:
+// a board that drops a stream whose replay overflowed its queue while it was being set up.
+type earlyEndBoards struct{ gateway.Boards }
+
+func (b earlyEndBoards) Subscribe(ctx context.Context, c messages.Subscribe) (*messages.Subscription, error) {
+	sub, err := b.Boards.Subscribe(ctx, c)
+	if err == nil && c.Live && c.Sink != nil {
+		c.Sink.End(messages.EndSlow) // the gateway's Unsubscribe ends the board's side
+	}
+	return sub, err
+}
+
+// A stream the board ends before it is set up is ended once it is, as a slow one: it closes
+// after its connected frame, and the client resumes with Last-Event-ID.
+func TestSSEEndedBeforeItIsSetUp(t *testing.T) {
+	e := newServer(t, func(c *gateway.Config) { c.Boards = earlyEndBoards{c.Boards} })
+	s := e.as(t, "alice").stream(t, "/boards/board-1/events")
+	s.connected(t, "board-1")
+	s.awaitEnd(t)
+	e.logs.await(t, map[string]any{"req": s.ReqID, "message": "sse stream closed", "reason": messages.EndSlow})
+}
