@@ -169,6 +169,11 @@ func runChild(ctx context.Context, cfg config, tokens []string, stdin io.Reader,
 
 // merge adds a child's subscribers and what they counted.
 func (r *driveReport) merge(part *driveReport) {
+	for i, p := range part.Nodes {
+		if i < len(r.Nodes) {
+			r.Nodes[i].Subscribers += p.Subscribers
+		}
+	}
 	for name, p := range part.Transports {
 		ts := r.transport(name)
 		ts.Subscribers += p.Subscribers
