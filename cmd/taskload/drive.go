@@ -53,6 +53,7 @@ type subscriber struct {
 	lost     int64
 	dup      int
 	errs     int // failed polls, retried
+	outage   outage
 	// heartbeats counts the SSE heartbeat comments and WebSocket pings received.
 	heartbeats atomic.Int64
 	latency    []time.Duration
@@ -135,6 +136,7 @@ func (l *driveLoad) mutate(ctx context.Context, a *api, tokens []string, targets
 func (l *driveLoad) settle(ctx context.Context, token string, rep *driveReport) {
 	final := l.awaitDelivery(ctx, token)
 	l.closeAll() // the readers are done: their counters can be read
+	rep.addOutages(l.subs)
 	for _, s := range l.subs {
 		if s.readyErr != nil {
 			continue
@@ -161,7 +163,7 @@ func (l *driveLoad) connect(ctx context.Context, tokens []string) {
 	l.subs = make([]*subscriber, l.cfg.Conns)
 	for i := range l.cfg.Conns {
 		g := l.cfg.First + i // the subscriber's index across processes
-		s := &subscriber{l: l, transport: l.transportOf(g), board: l.cfg.Boards[g%len(l.cfg.Boards)],
+		s := &subscriber{l: l, transport: l.transportOf(g), board: l.cfg.Boards[g%len(l.cfg.Boards)], outage: outage{at: l.cfg.nodeOf(g)},
 			token: tokens[g%len(tokens)], node: l.cfg.nodeOf(g), url: l.cfg.Nodes[l.cfg.nodeOf(g)], source: g % l.cfg.Sources,
 			ready: make(chan struct{}), ended: make(chan struct{})}
 		if i == 0 {
@@ -250,6 +252,7 @@ func (s *subscriber) receive(data []byte) {
 	}
 	s.last.Store(seq)
 	s.got++
+	s.noteReceipt(time.Now())
 	if start, ok := mutationStart(data); ok {
 		s.latency = append(s.latency, time.Duration(time.Now().UnixNano()-start))
 	}
@@ -355,42 +358,70 @@ func (l *driveLoad) boardSeq(url, token, board string, seq *int64) error {
 }
 
 // startSSE opens the board's event stream: the connected frame carries the seq it starts after.
+// With -failover a stream that ends resumes at the next node (see failover).
 func (s *subscriber) startSSE(ctx context.Context) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.url+"/boards/"+s.board+"/events", nil)
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := s.httpClient().Do(req)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		if err == nil {
-			resp.Body.Close()
-			err = fmt.Errorf("GET events: %s", resp.Status)
-		}
+	client := s.httpClient()
+	resp, err := s.openSSE(ctx, client, s.url, "")
+	if err != nil {
 		s.fail(err)
 		close(s.ended)
 		return
 	}
 	go func() {
 		defer close(s.ended)
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 4096), 1<<20)
-		for sc.Scan() {
-			line, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: "))
-			if !ok {
-				if bytes.HasPrefix(sc.Bytes(), []byte(":")) {
-					s.heartbeats.Add(1)
-				}
-				continue
+		for resp != nil {
+			s.readSSE(resp)
+			resp = nil
+			if s.l.cfg.Failover && ctx.Err() == nil {
+				resp = s.failover(ctx, client)
 			}
-			if bytes.HasPrefix(line, []byte(`{"type":"connected"`)) {
-				s.subscribed(seqOf(line))
-				continue
-			}
-			s.receive(line)
 		}
 		s.fail(errors.New("stream ended"))
 	}()
+}
+
+// openSSE opens the board's event stream at the node at url, after lastEventID if not empty.
+func (s *subscriber) openSSE(ctx context.Context, client *http.Client, url, lastEventID string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url+"/boards/"+s.board+"/events", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("GET events: %s", resp.Status)
+	}
+	return resp, nil
+}
+
+// readSSE reads a stream until it ends, and closes it.
+func (s *subscriber) readSSE(resp *http.Response) {
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	for sc.Scan() {
+		line, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: "))
+		if !ok {
+			if bytes.HasPrefix(sc.Bytes(), []byte(":")) {
+				s.heartbeats.Add(1)
+			}
+			continue
+		}
+		if bytes.HasPrefix(line, []byte(`{"type":"connected"`)) {
+			s.subscribed(seqOf(line))
+			continue
+		}
+		s.receive(line)
+	}
 }
 
 // httpClient is the subscriber's own client, from its source address.
@@ -453,6 +484,7 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var posts []time.Duration
+	acks := make([][]time.Time, len(nodes)) // when each node acknowledged each of its mutations
 	var failed atomic.Int64
 	muts, err := l.mutators(a, tokens[0])
 	if err != nil {
@@ -480,15 +512,8 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			node := l.cfg.nodeOf(i)
-			board, mut := l.cfg.Boards[i%len(l.cfg.Boards)], muts[node]
 			t0 := time.Now()
-			var err error
-			if title := loadTitle(i, t0); l.cfg.Op == "update" {
-				err = mut.rename(ctx, targets[board], title)
-			} else {
-				err = mut.create(ctx, targets[board], title)
-			}
+			node, err := l.send(ctx, muts, l.cfg.nodeOf(i), targets[l.cfg.Boards[i%len(l.cfg.Boards)]], loadTitle(i, t0))
 			d := time.Since(t0)
 			mu.Lock()
 			defer mu.Unlock()
@@ -498,10 +523,15 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 				return
 			}
 			nodes[node].Acked++
+			acks[node] = append(acks[node], time.Now())
 			posts = append(posts, d)
 		}()
 	}
 	wg.Wait()
+	for i, n := range nodes {
+		gap, end := longestGap(acks[i])
+		n.WriteGapMs, n.WritesResumedAt = ms(gap), end
+	}
 	return percentiles(posts), int(failed.Load()), time.Since(start).Seconds()
 }
 
@@ -534,9 +564,12 @@ func (l *driveLoad) mutators(a *api, token string) ([]mutator, error) {
 func (l *driveLoad) awaitDelivery(ctx context.Context, token string) map[string]int64 {
 	final := map[string]int64{}
 	for _, b := range l.cfg.Boards {
-		var seq int64
-		if err := l.boardSeq(l.cfg.Nodes[0], token, b, &seq); err == nil {
-			final[b] = seq
+		for _, node := range l.cfg.Nodes { // the first node that answers
+			var seq int64
+			if err := l.boardSeq(node, token, b, &seq); err == nil {
+				final[b] = seq
+				break
+			}
 		}
 	}
 	deadline := time.Now().Add(l.cfg.Timeout)

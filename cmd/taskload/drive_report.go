@@ -36,6 +36,15 @@ type driveReport struct {
 	ConnectErrors int            `json:"connectErrors"`
 	FirstError    string         `json:"firstError,omitempty"`
 	Server        []serverSample `json:"server"`
+	// Reconnects counts the SSE streams resumed at another node (-failover); ReconnectMs is
+	// from a stream's end to the new stream's answer, ResumeMs to the next event received.
+	Reconnects   int             `json:"reconnects"`
+	ReconnectMs  percentileSet   `json:"reconnectMs"`
+	ResumeMs     percentileSet   `json:"resumeMs"`
+	ReconnectRaw []time.Duration `json:"reconnectRaw,omitempty"` // a child's, for its parent
+	ResumeRaw    []time.Duration `json:"resumeRaw,omitempty"`
+	reconnect    []time.Duration
+	resume       []time.Duration
 	// Driving is how the server's RSS and goroutines moved while the mutations ran
 	// (sampled every -sample-every).
 	Driving *drift `json:"driving,omitempty"`
@@ -48,6 +57,15 @@ type nodeStats struct {
 	Subscribers int    `json:"subscribers"`
 	Acked       int    `json:"acked"`
 	Failed      int    `json:"failed"`
+	// WriteGapMs is the longest time between two mutations the node acknowledged, and
+	// WritesResumedAt when it ended.
+	WriteGapMs      float64   `json:"writeGapMs"`
+	WritesResumedAt time.Time `json:"writesResumedAt,omitzero"`
+	// DeliveryGapMs is the longest time between two events one of the node's subscribers
+	// received (wherever it was subscribed then), and DeliveriesResumedAt the latest end of
+	// such a subscriber's longest gap.
+	DeliveryGapMs       float64   `json:"deliveryGapMs"`
+	DeliveriesResumedAt time.Time `json:"deliveriesResumedAt,omitzero"`
 }
 
 // transportStats is one transport's subscribers and deliveries. LatencyMs is from the start
@@ -114,6 +132,7 @@ func (r *driveReport) finish(sampler *sampler) {
 		r.Duplicated += ts.Duplicated
 		r.ConnectErrors += ts.ConnectErrors
 	}
+	r.ReconnectMs, r.ResumeMs = percentiles(r.reconnect), percentiles(r.resume)
 	r.Server = sampler.samples
 }
 
@@ -262,8 +281,13 @@ func (r *driveReport) printTable(w io.Writer) {
 	fmt.Fprintf(w, "%s ms: p50 %.2f p95 %.2f p99 %.2f max %.2f (n %d)\n", answer, r.Post.P50, r.Post.P95, r.Post.P99, r.Post.Max, r.Post.N)
 	if len(r.Nodes) > 1 {
 		for _, n := range r.Nodes {
-			fmt.Fprintf(w, "node %s: %d subscribers, %d mutations acknowledged, %d failed\n", n.URL, n.Subscribers, n.Acked, n.Failed)
+			fmt.Fprintf(w, "node %s: %d subscribers, %d mutations acknowledged, %d failed; longest gap between acks %.0f ms, between events %.0f ms\n",
+				n.URL, n.Subscribers, n.Acked, n.Failed, n.WriteGapMs, n.DeliveryGapMs)
 		}
+	}
+	if r.Reconnects > 0 {
+		fmt.Fprintf(w, "%d streams resumed at another node: answered after p50 %.0f p99 %.0f max %.0f ms, next event after p50 %.0f p99 %.0f max %.0f ms\n",
+			r.Reconnects, r.ReconnectMs.P50, r.ReconnectMs.P99, r.ReconnectMs.Max, r.ResumeMs.P50, r.ResumeMs.P99, r.ResumeMs.Max)
 	}
 	fmt.Fprintf(w, "%-9s %6s %7s %9s %9s %8s %8s %8s %8s %5s %5s %7s\n",
 		"transport", "subs", "connErr", "delivered", "per sec", "p50 ms", "p95 ms", "p99 ms", "max ms", "lost", "dup", "beats")

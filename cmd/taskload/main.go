@@ -77,6 +77,9 @@ type config struct {
 	InFlight int
 	// Via is how mutations are sent: rest or ws.
 	Via string
+	// Failover resumes SSE streams at the next node when theirs ends, and tries a failed
+	// mutation at the other nodes (failover.go).
+	Failover bool
 	// Op is what a mutation does: create a task, or update (rename) one task per board.
 	Op string
 	// Procs runs the subscribers in that many child processes (beyond one process's open
@@ -101,6 +104,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.InFlight, "inflight", 512, "mutations sent and not answered yet, at most")
 	fs.StringVar(&cfg.Via, "via", "rest", "how the drive mode sends its mutations: rest, or ws (create_task/update_task messages, answered by ack)")
 	fs.StringVar(&cfg.Op, "op", "create", "what a mutation does: create a task, or update (rename) one task per board, which keeps the boards' size constant")
+	fs.BoolVar(&cfg.Failover, "failover", false, "drive mode: an SSE stream that ends resumes at the next node of -url with Last-Event-ID, and a failed mutation is tried at the other nodes (for runs that kill a node; a retried mutation may have committed twice)")
 	fs.IntVar(&cfg.Conns, "conns", 1000, "client connections")
 	fs.IntVar(&cfg.Procs, "procs", 1, "drive mode: child processes of this program that hold the connections (beyond one process's open files)")
 	fs.IntVar(&cfg.First, "first", 0, "index of the first subscriber (set by -procs for its children)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -136,5 +137,76 @@ func TestDriveAcrossPostgresNodes(t *testing.T) {
 				t.Fatalf("%s, %s: %+v", via, tr, ts)
 			}
 		}
+	}
+}
+
+// killable is a listener whose kill closes it and every connection it accepted, hijacked ones
+// included, as the death of the process behind it would.
+type killable struct {
+	net.Listener
+	mu     sync.Mutex
+	conns  []net.Conn
+	killed bool
+}
+
+func (k *killable) Accept() (net.Conn, error) {
+	c, err := k.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.killed {
+		c.Close()
+		return nil, net.ErrClosed
+	}
+	k.conns = append(k.conns, c)
+	return c, nil
+}
+
+func (k *killable) kill() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.killed = true
+	k.Listener.Close()
+	for _, c := range k.conns {
+		c.Close()
+	}
+}
+
+// TestDriveFailsOver kills the second of two nodes in the middle of a -failover run: its SSE
+// streams resume at the first with Last-Event-ID, its mutations go there, and nothing is
+// lost or repeated.
+func TestDriveFailsOver(t *testing.T) {
+	s := stacktest.Start(t, stacktest.Options{Gateway: func(c *gateway.Config) { c.Logger = zerolog.Nop() }})
+	first := httptest.NewServer(s.Gateway)
+	t.Cleanup(first.Close)
+	var k *killable
+	var once sync.Once
+	second := &counted{n: map[string]int{}}
+	second.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && r.URL.Path == "/tasks" && second.count("POST /tasks") == 10 {
+			once.Do(func() { go k.kill() })
+		}
+		s.Gateway.ServeHTTP(w, r)
+	})
+	srv := httptest.NewUnstartedServer(second)
+	k = &killable{Listener: srv.Listener}
+	srv.Listener = k
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	args := []string{"-url", first.URL + "," + srv.URL, "-mode", "sse", "-failover", "-conns", "6", "-boards", "board-1,board-2",
+		"-users", "alice@example.com", "-rate", "50", "-mutations", "60", "-idle", "0s", "-timeout", "20s"}
+	rep, out, table := drive(t, args)
+	if rep.Lost != 0 || rep.Duplicated != 0 || rep.ConnectErrors != 0 || rep.PostErrors != 0 || rep.Post.N != 60 {
+		t.Fatalf("report %s\n%s", out.Bytes(), table.String())
+	}
+	// Subscribers 1, 2 and 5 were at the second node; mutations past its tenth went to the first.
+	if rep.Reconnects != 3 || rep.ResumeMs.N != 3 || rep.ReconnectMs.N != 3 || rep.Nodes[1].Acked >= 30 || rep.Nodes[0].Acked+rep.Nodes[1].Acked != 60 {
+		t.Fatalf("report %s\n%s", out.Bytes(), table.String())
+	}
+	if !strings.Contains(table.String(), "3 streams resumed at another node") {
+		t.Fatalf("table:\n%s", table.String())
 	}
 }
