@@ -19,7 +19,7 @@ import (
 )
 
 // The drive mode: Conns subscribers of one transport (or a mix: ws, sse, longpoll in turn),
-// subscriber i on Boards[i % len(Boards)]; the server's RSS and goroutines sampled while they
+// subscriber i on Boards[i % len(Boards)] at node nodeOf(i); the server's RSS and goroutines sampled while they
 // sit idle; then Mutations task creations at Rate per second over REST, spread over the
 // boards, each timed from the start of its POST to its receipt by every subscriber of its
 // board. Every subscriber checks that the seqs it gets are contiguous: a gap is a lost event,
@@ -42,6 +42,8 @@ type subscriber struct {
 	transport string
 	board     string
 	token     string
+	node      int    // the index of the node it subscribes at
+	url       string // and its URL
 	source    int
 	// last is the last seq received (the board's seq when it subscribed, to start with).
 	last     atomic.Int64
@@ -51,6 +53,7 @@ type subscriber struct {
 	lost     int64
 	dup      int
 	errs     int // failed polls, retried
+	outage   outage
 	// heartbeats counts the SSE heartbeat comments and WebSocket pings received.
 	heartbeats atomic.Int64
 	latency    []time.Duration
@@ -123,7 +126,7 @@ func mutationTargets(ctx context.Context, cfg config, a *api, token string) (map
 // mutate runs the mutations, sampling the server meanwhile.
 func (l *driveLoad) mutate(ctx context.Context, a *api, tokens []string, targets map[string]string, rep *driveReport, sampler *sampler) {
 	stopSampling := sampler.every(ctx, l.cfg.SampleEvery, "driving")
-	rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, targets)
+	rep.Post, rep.PostErrors, rep.DriveSecs = l.drive(ctx, a, tokens, targets, rep.Nodes)
 	stopSampling()
 	rep.Driving = sampler.drift("driving")
 }
@@ -133,6 +136,7 @@ func (l *driveLoad) mutate(ctx context.Context, a *api, tokens []string, targets
 func (l *driveLoad) settle(ctx context.Context, token string, rep *driveReport) {
 	final := l.awaitDelivery(ctx, token)
 	l.closeAll() // the readers are done: their counters can be read
+	rep.addOutages(l.subs)
 	for _, s := range l.subs {
 		if s.readyErr != nil {
 			continue
@@ -159,8 +163,9 @@ func (l *driveLoad) connect(ctx context.Context, tokens []string) {
 	l.subs = make([]*subscriber, l.cfg.Conns)
 	for i := range l.cfg.Conns {
 		g := l.cfg.First + i // the subscriber's index across processes
-		s := &subscriber{l: l, transport: l.transportOf(g), board: l.cfg.Boards[g%len(l.cfg.Boards)],
-			token: tokens[g%len(tokens)], source: g % l.cfg.Sources, ready: make(chan struct{}), ended: make(chan struct{})}
+		s := &subscriber{l: l, transport: l.transportOf(g), board: l.cfg.Boards[g%len(l.cfg.Boards)], outage: outage{at: l.cfg.nodeOf(g)},
+			token: tokens[g%len(tokens)], node: l.cfg.nodeOf(g), url: l.cfg.Nodes[l.cfg.nodeOf(g)], source: g % l.cfg.Sources,
+			ready: make(chan struct{}), ended: make(chan struct{})}
 		if i == 0 {
 			s.skip = l.cfg.skipNth
 		}
@@ -247,6 +252,7 @@ func (s *subscriber) receive(data []byte) {
 	}
 	s.last.Store(seq)
 	s.got++
+	s.noteReceipt(time.Now())
 	if start, ok := mutationStart(data); ok {
 		s.latency = append(s.latency, time.Duration(time.Now().UnixNano()-start))
 	}
@@ -290,7 +296,7 @@ type wsSub struct {
 }
 
 func (s *subscriber) startWS() {
-	url := "ws" + strings.TrimPrefix(s.l.cfg.URL, "http") + "/ws"
+	url := "ws" + strings.TrimPrefix(s.url, "http") + "/ws"
 	h := &wsSub{s: s}
 	conn, _, err := gws.NewClient(h, &gws.ClientOption{
 		Addr:           url,
@@ -308,7 +314,7 @@ func (s *subscriber) startWS() {
 	// lastSeq 0 would replay; joining without it and reading the snapshot's seq races with
 	// events. Join with the board's current seq instead: the server replays nothing newer.
 	var seq int64
-	if err := s.l.boardSeq(s.token, s.board, &seq); err != nil {
+	if err := s.l.boardSeq(s.url, s.token, s.board, &seq); err != nil {
 		s.fail(err)
 		return
 	}
@@ -339,55 +345,83 @@ func (h *wsSub) OnMessage(_ *gws.Conn, m *gws.Message) {
 	}
 }
 
-// boardSeq reads a board's seq.
+// boardSeq reads a board's seq at the node at url.
 // It asks the short poll without since, which answers the seq alone: the snapshot would carry
 // every task of the board to each of thousands of subscribers.
-func (l *driveLoad) boardSeq(token, board string, seq *int64) error {
+func (l *driveLoad) boardSeq(url, token, board string, seq *int64) error {
 	var answer struct{ Seq int64 }
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
-	_, err := newAPIWith(l.cfg.URL, l.client).do(ctx, "GET", "/boards/"+board+"/updates", token, nil, &answer)
+	_, err := newAPIWith(url, l.client).do(ctx, "GET", "/boards/"+board+"/updates", token, nil, &answer)
 	*seq = answer.Seq
 	return err
 }
 
 // startSSE opens the board's event stream: the connected frame carries the seq it starts after.
+// With -failover a stream that ends resumes at the next node (see failover).
 func (s *subscriber) startSSE(ctx context.Context) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.l.cfg.URL+"/boards/"+s.board+"/events", nil)
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := s.httpClient().Do(req)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		if err == nil {
-			resp.Body.Close()
-			err = fmt.Errorf("GET events: %s", resp.Status)
-		}
+	client := s.httpClient()
+	resp, err := s.openSSE(ctx, client, s.url, "")
+	if err != nil {
 		s.fail(err)
 		close(s.ended)
 		return
 	}
 	go func() {
 		defer close(s.ended)
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 4096), 1<<20)
-		for sc.Scan() {
-			line, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: "))
-			if !ok {
-				if bytes.HasPrefix(sc.Bytes(), []byte(":")) {
-					s.heartbeats.Add(1)
-				}
-				continue
+		for resp != nil {
+			s.readSSE(resp)
+			resp = nil
+			if s.l.cfg.Failover && ctx.Err() == nil {
+				resp = s.failover(ctx, client)
 			}
-			if bytes.HasPrefix(line, []byte(`{"type":"connected"`)) {
-				s.subscribed(seqOf(line))
-				continue
-			}
-			s.receive(line)
 		}
 		s.fail(errors.New("stream ended"))
 	}()
+}
+
+// openSSE opens the board's event stream at the node at url, after lastEventID if not empty.
+func (s *subscriber) openSSE(ctx context.Context, client *http.Client, url, lastEventID string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url+"/boards/"+s.board+"/events", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("GET events: %s", resp.Status)
+	}
+	return resp, nil
+}
+
+// readSSE reads a stream until it ends, and closes it.
+func (s *subscriber) readSSE(resp *http.Response) {
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	for sc.Scan() {
+		line, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: "))
+		if !ok {
+			if bytes.HasPrefix(sc.Bytes(), []byte(":")) {
+				s.heartbeats.Add(1)
+			}
+			continue
+		}
+		if bytes.HasPrefix(line, []byte(`{"type":"connected"`)) {
+			s.subscribed(seqOf(line))
+			continue
+		}
+		s.receive(line)
+	}
 }
 
 // httpClient is the subscriber's own client, from its source address.
@@ -400,14 +434,14 @@ func (s *subscriber) startPoll() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	var seq int64
-	if err := s.l.boardSeq(s.token, s.board, &seq); err != nil {
+	if err := s.l.boardSeq(s.url, s.token, s.board, &seq); err != nil {
 		s.fail(err)
 		close(s.ended)
 		return
 	}
 	s.last.Store(seq)
 	client := s.httpClient()
-	a := newAPIWith(s.l.cfg.URL, client)
+	a := newAPIWith(s.url, client)
 	s.subscribed(seq)
 	go func() {
 		defer close(s.ended)
@@ -439,9 +473,10 @@ func (s *subscriber) startPoll() {
 }
 
 // drive sends Mutations mutations at Rate per second over REST or WebSocket (-via),
-// round-robin over the boards, each in its own goroutine (at most InFlight at once), and returns
-// how long each took to be answered (the REST answer, or the WebSocket ack).
-func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets map[string]string) (percentileSet, int, float64) {
+// round-robin over the boards, mutation i to node nodeOf(i), each in its own goroutine (at most InFlight at once), and returns
+// how long each took to be answered (the REST answer, or the WebSocket ack). It counts each
+// node's answers in nodes.
+func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets map[string]string, nodes []*nodeStats) (percentileSet, int, float64) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	interval := time.Second / time.Duration(l.cfg.Rate)
@@ -449,16 +484,17 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var posts []time.Duration
+	acks := make([][]time.Time, len(nodes)) // when each node acknowledged each of its mutations
 	var failed atomic.Int64
-	var mut mutator = restMutator{a: a, token: tokens[0]}
-	if l.cfg.Via == "ws" {
-		m, err := newWSMutator(l.cfg, tokens[0])
-		if err != nil {
-			return percentileSet{}, l.cfg.Mutations, 0
-		}
-		defer m.close()
-		mut = m
+	muts, err := l.mutators(a, tokens[0])
+	if err != nil {
+		return percentileSet{}, l.cfg.Mutations, 0
 	}
+	defer func() {
+		for _, m := range muts {
+			m.close()
+		}
+	}()
 	start := time.Now()
 	for i := range l.cfg.Mutations {
 		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
@@ -476,26 +512,51 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			board := l.cfg.Boards[i%len(l.cfg.Boards)]
 			t0 := time.Now()
-			var err error
-			if title := loadTitle(i, t0); l.cfg.Op == "update" {
-				err = mut.rename(ctx, targets[board], title)
-			} else {
-				err = mut.create(ctx, targets[board], title)
-			}
+			node, err := l.send(ctx, muts, l.cfg.nodeOf(i), targets[l.cfg.Boards[i%len(l.cfg.Boards)]], loadTitle(i, t0))
 			d := time.Since(t0)
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
 				failed.Add(1)
+				nodes[node].Failed++
 				return
 			}
-			mu.Lock()
+			nodes[node].Acked++
+			acks[node] = append(acks[node], time.Now())
 			posts = append(posts, d)
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
+	for i, n := range nodes {
+		gap, end := longestGap(acks[i])
+		n.WriteGapMs, n.WritesResumedAt = ms(gap), end
+	}
 	return percentiles(posts), int(failed.Load()), time.Since(start).Seconds()
+}
+
+// mutators returns a mutator per node: a's own at the first node, as the token came from there.
+func (l *driveLoad) mutators(a *api, token string) ([]mutator, error) {
+	n := len(l.cfg.Nodes)
+	muts := make([]mutator, 0, n)
+	for i, node := range l.cfg.Nodes {
+		if l.cfg.Via == "ws" {
+			m, err := newWSMutator(node, token, (l.cfg.Rate+n-1)/n)
+			if err != nil {
+				for _, m := range muts {
+					m.close()
+				}
+				return nil, err
+			}
+			muts = append(muts, m)
+			continue
+		}
+		if i > 0 {
+			a = newAPIWith(node, a.client)
+		}
+		muts = append(muts, restMutator{a: a, token: token})
+	}
+	return muts, nil
 }
 
 // awaitDelivery waits (within Timeout) until every live subscriber has reached its board's
@@ -503,9 +564,12 @@ func (l *driveLoad) drive(ctx context.Context, a *api, tokens []string, targets 
 func (l *driveLoad) awaitDelivery(ctx context.Context, token string) map[string]int64 {
 	final := map[string]int64{}
 	for _, b := range l.cfg.Boards {
-		var seq int64
-		if err := l.boardSeq(token, b, &seq); err == nil {
-			final[b] = seq
+		for _, node := range l.cfg.Nodes { // the first node that answers
+			var seq int64
+			if err := l.boardSeq(node, token, b, &seq); err == nil {
+				final[b] = seq
+				break
+			}
 		}
 	}
 	deadline := time.Now().Add(l.cfg.Timeout)

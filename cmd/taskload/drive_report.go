@@ -15,18 +15,20 @@ import (
 
 // driveReport is what a drive run measured; durations are in milliseconds.
 type driveReport struct {
-	Mode       string                     `json:"mode"`
-	Via        string                     `json:"via"`
-	URL        string                     `json:"url"`
-	Conns      int                        `json:"conns"`
-	Boards     int                        `json:"boards"`
-	Rate       int                        `json:"rate"`
-	Mutations  int                        `json:"mutations"`
-	StartedAt  time.Time                  `json:"startedAt"`
-	ConnectMs  float64                    `json:"connectMs"`
-	DriveSecs  float64                    `json:"driveSecs"`
-	Post       percentileSet              `json:"postMs"`
-	PostErrors int                        `json:"postErrors"`
+	Mode       string        `json:"mode"`
+	Via        string        `json:"via"`
+	URL        string        `json:"url"`
+	Conns      int           `json:"conns"`
+	Boards     int           `json:"boards"`
+	Rate       int           `json:"rate"`
+	Mutations  int           `json:"mutations"`
+	StartedAt  time.Time     `json:"startedAt"`
+	ConnectMs  float64       `json:"connectMs"`
+	DriveSecs  float64       `json:"driveSecs"`
+	Post       percentileSet `json:"postMs"`
+	PostErrors int           `json:"postErrors"`
+	// Nodes are the nodes of -url: what each was given and answered.
+	Nodes      []*nodeStats               `json:"nodes"`
 	Transports map[string]*transportStats `json:"transports"`
 	// Lost, Duplicated and ConnectErrors sum the transports'; the first two must be 0.
 	Lost          int64          `json:"lost"`
@@ -34,9 +36,36 @@ type driveReport struct {
 	ConnectErrors int            `json:"connectErrors"`
 	FirstError    string         `json:"firstError,omitempty"`
 	Server        []serverSample `json:"server"`
+	// Reconnects counts the SSE streams resumed at another node (-failover); ReconnectMs is
+	// from a stream's end to the new stream's answer, ResumeMs to the next event received.
+	Reconnects   int             `json:"reconnects"`
+	ReconnectMs  percentileSet   `json:"reconnectMs"`
+	ResumeMs     percentileSet   `json:"resumeMs"`
+	ReconnectRaw []time.Duration `json:"reconnectRaw,omitempty"` // a child's, for its parent
+	ResumeRaw    []time.Duration `json:"resumeRaw,omitempty"`
+	reconnect    []time.Duration
+	resume       []time.Duration
 	// Driving is how the server's RSS and goroutines moved while the mutations ran
 	// (sampled every -sample-every).
 	Driving *drift `json:"driving,omitempty"`
+}
+
+// nodeStats is one node of -url: the subscribers that subscribed at it and the mutations it
+// acknowledged or failed.
+type nodeStats struct {
+	URL         string `json:"url"`
+	Subscribers int    `json:"subscribers"`
+	Acked       int    `json:"acked"`
+	Failed      int    `json:"failed"`
+	// WriteGapMs is the longest time between two mutations the node acknowledged, and
+	// WritesResumedAt when it ended.
+	WriteGapMs      float64   `json:"writeGapMs"`
+	WritesResumedAt time.Time `json:"writesResumedAt,omitzero"`
+	// DeliveryGapMs is the longest time between two events one of the node's subscribers
+	// received (wherever it was subscribed then), and DeliveriesResumedAt the latest end of
+	// such a subscriber's longest gap.
+	DeliveryGapMs       float64   `json:"deliveryGapMs"`
+	DeliveriesResumedAt time.Time `json:"deliveriesResumedAt,omitzero"`
 }
 
 // transportStats is one transport's subscribers and deliveries. LatencyMs is from the start
@@ -59,8 +88,12 @@ type transportStats struct {
 }
 
 func newDriveReport(cfg config) *driveReport {
-	return &driveReport{Mode: cfg.Mode, Via: cfg.Via, URL: cfg.URL, Conns: cfg.Conns, Boards: len(cfg.Boards), Rate: cfg.Rate,
+	r := &driveReport{Mode: cfg.Mode, Via: cfg.Via, URL: cfg.URL, Conns: cfg.Conns, Boards: len(cfg.Boards), Rate: cfg.Rate,
 		Mutations: cfg.Mutations, StartedAt: time.Now().UTC(), Transports: map[string]*transportStats{}}
+	for _, node := range cfg.Nodes {
+		r.Nodes = append(r.Nodes, &nodeStats{URL: node})
+	}
+	return r
 }
 
 // transport returns the stats of transport name, adding them if new.
@@ -76,6 +109,7 @@ func (r *driveReport) transport(name string) *transportStats {
 // addSubscribers counts subscribers by transport, and those that failed to subscribe.
 func (r *driveReport) addSubscribers(subs []*subscriber) {
 	for _, s := range subs {
+		r.Nodes[s.node].Subscribers++
 		ts := r.transport(s.transport)
 		ts.Subscribers++
 		if s.readyErr != nil {
@@ -98,6 +132,7 @@ func (r *driveReport) finish(sampler *sampler) {
 		r.Duplicated += ts.Duplicated
 		r.ConnectErrors += ts.ConnectErrors
 	}
+	r.ReconnectMs, r.ResumeMs = percentiles(r.reconnect), percentiles(r.resume)
 	r.Server = sampler.samples
 }
 
@@ -143,7 +178,7 @@ func newSampler(cfg config, _ *api) *sampler {
 // sample records the server's RSS and goroutines now, as well as it can.
 func (s *sampler) sample(ctx context.Context, at string) {
 	sm := serverSample{At: at, Secs: time.Since(s.start).Seconds()}
-	if req, err := http.NewRequestWithContext(ctx, "GET", s.cfg.URL+"/metrics", nil); err == nil {
+	if req, err := http.NewRequestWithContext(ctx, "GET", s.cfg.Nodes[0]+"/metrics", nil); err == nil {
 		if resp, err := s.client.Do(req); err == nil {
 			var p expfmt.TextParser
 			if fams, err := p.TextToMetricFamilies(resp.Body); err == nil {
@@ -244,6 +279,16 @@ func (r *driveReport) printTable(w io.Writer) {
 		answer = "ack"
 	}
 	fmt.Fprintf(w, "%s ms: p50 %.2f p95 %.2f p99 %.2f max %.2f (n %d)\n", answer, r.Post.P50, r.Post.P95, r.Post.P99, r.Post.Max, r.Post.N)
+	if len(r.Nodes) > 1 {
+		for _, n := range r.Nodes {
+			fmt.Fprintf(w, "node %s: %d subscribers, %d mutations acknowledged, %d failed; longest gap between acks %.0f ms, between events %.0f ms\n",
+				n.URL, n.Subscribers, n.Acked, n.Failed, n.WriteGapMs, n.DeliveryGapMs)
+		}
+	}
+	if r.Reconnects > 0 {
+		fmt.Fprintf(w, "%d streams resumed at another node: answered after p50 %.0f p99 %.0f max %.0f ms, next event after p50 %.0f p99 %.0f max %.0f ms\n",
+			r.Reconnects, r.ReconnectMs.P50, r.ReconnectMs.P99, r.ReconnectMs.Max, r.ResumeMs.P50, r.ResumeMs.P99, r.ResumeMs.Max)
+	}
 	fmt.Fprintf(w, "%-9s %6s %7s %9s %9s %8s %8s %8s %8s %5s %5s %7s\n",
 		"transport", "subs", "connErr", "delivered", "per sec", "p50 ms", "p95 ms", "p99 ms", "max ms", "lost", "dup", "beats")
 	names := make([]string, 0, len(r.Transports))

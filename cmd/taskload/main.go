@@ -12,8 +12,10 @@
 //     duplicated or failed to connect.
 //
 // It writes a JSON report. Every run is bounded in connections, events and time, and talks
-// only to the server it is given; beyond one process's open files, run several with other
-// -sources.
+// only to the servers it is given; beyond one process's open files, run several with other
+// -sources. The drive mode takes several nodes of one cluster (-url with a comma-separated
+// list): it logs in on the first and uses the tokens on every node, and spreads subscribers
+// and mutations over the nodes (see nodeOf).
 package main
 
 import (
@@ -48,7 +50,9 @@ func main() {
 
 // config is one run.
 type config struct {
+	// URL is -url as given; Nodes are its URLs, one per node.
 	URL      string
+	Nodes    []string
 	Mode     string
 	Conns    int
 	Boards   []string
@@ -73,6 +77,9 @@ type config struct {
 	InFlight int
 	// Via is how mutations are sent: rest or ws.
 	Via string
+	// Failover resumes SSE streams at the next node when theirs ends, and tries a failed
+	// mutation at the other nodes (failover.go).
+	Failover bool
 	// Op is what a mutation does: create a task, or update (rename) one task per board.
 	Op string
 	// Procs runs the subscribers in that many child processes (beyond one process's open
@@ -90,13 +97,14 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var boards, users, tokens string
 	fs := flag.NewFlagSet("taskload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:3000", "server URL")
+	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:3000", "server URL; for the drive mode, the comma-separated URLs of several nodes on one database")
 	fs.StringVar(&cfg.Mode, "mode", "ws", "transport: ws, sse, longpoll or mix (sse, longpoll and mix need -rate); or abuse: the first user attacks with -conns connections while the second's REST latency is measured, quiet and under attack, for -idle each")
 	fs.IntVar(&cfg.Rate, "rate", 0, "mutations per second of the drive mode (0: the ws idle and fan-out run)")
 	fs.IntVar(&cfg.Mutations, "mutations", 100, "mutations of the drive mode, at -rate per second")
 	fs.IntVar(&cfg.InFlight, "inflight", 512, "mutations sent and not answered yet, at most")
 	fs.StringVar(&cfg.Via, "via", "rest", "how the drive mode sends its mutations: rest, or ws (create_task/update_task messages, answered by ack)")
 	fs.StringVar(&cfg.Op, "op", "create", "what a mutation does: create a task, or update (rename) one task per board, which keeps the boards' size constant")
+	fs.BoolVar(&cfg.Failover, "failover", false, "drive mode: an SSE stream that ends resumes at the next node of -url with Last-Event-ID, and a failed mutation is tried at the other nodes (for runs that kill a node; a retried mutation may have committed twice)")
 	fs.IntVar(&cfg.Conns, "conns", 1000, "client connections")
 	fs.IntVar(&cfg.Procs, "procs", 1, "drive mode: child processes of this program that hold the connections (beyond one process's open files)")
 	fs.IntVar(&cfg.First, "first", 0, "index of the first subscriber (set by -procs for its children)")
@@ -151,9 +159,18 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	case cfg.SampleEvery < 100*time.Millisecond:
 		return config{}, errors.New("-sample-every must be at least 100ms")
 	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return config{}, fmt.Errorf("-url %q: want http://host:port", cfg.URL)
+	cfg.Nodes = splitList(cfg.URL)
+	if len(cfg.Nodes) == 0 {
+		return config{}, errors.New("-url must not be empty")
+	}
+	for _, node := range cfg.Nodes {
+		u, err := url.Parse(node)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return config{}, fmt.Errorf("-url %q: want http://host:port", node)
+		}
+	}
+	if len(cfg.Nodes) > 1 && cfg.Rate == 0 {
+		return config{}, errors.New("several -url nodes need the drive mode (-rate)")
 	}
 	return cfg, nil
 }
@@ -186,7 +203,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	a := newAPI(cfg.URL)
+	a := newAPI(cfg.Nodes[0]) // a session is valid on every node of a cluster
 	tokens := cfg.Tokens
 	if len(tokens) == 0 {
 		for _, u := range cfg.Users {
@@ -261,4 +278,13 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// nodeOf returns the node of subscriber or mutation i (on board i % len(Boards)): each board's
+// subscribers and mutations take the nodes in turn, starting from a node of the board's own,
+// so that every board has subscribers and writers on every node and the nodes get even
+// shares.
+func (cfg config) nodeOf(i int) int {
+	k := len(cfg.Boards)
+	return (i/k + i%k) % len(cfg.Nodes)
 }

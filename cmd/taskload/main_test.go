@@ -15,6 +15,7 @@ import (
 
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/gateway"
+	"github.com/taskboard/taskboard/internal/pgtest"
 	"github.com/taskboard/taskboard/internal/stacktest"
 	"github.com/taskboard/taskboard/metrics"
 )
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(pgtest.Runner(m))
 }
 
 // startServer starts a real server (demo data, SQLite in a temp dir) and returns its URL.
@@ -65,6 +66,7 @@ func TestConfig(t *testing.T) {
 	for _, bad := range [][]string{
 		{"-conns", "0"}, {"-conns", "20000"}, {"-mode", "sse"}, {"-mode", "carrier-pigeon", "-rate", "1"}, {"-rate", "-1"}, {"-url", "ftp://x"}, {"-sources", "0"},
 		{"-events", "1001"}, {"-idle", "1h"}, {"stray"},
+		{"-url", "http://a:1,http://b:2"}, {"-url", "http://a:1,ftp://b", "-rate", "1"}, {"-url", ",", "-rate", "1"},
 	} {
 		if _, err := parseConfig(bad, io.Discard); err == nil {
 			t.Errorf("%q: no error", bad)

@@ -57,11 +57,11 @@ type wsMutator struct {
 	ended   sync.WaitGroup
 }
 
-// newWSMutator opens enough connections for rate mutations per second.
-func newWSMutator(cfg config, token string) (*wsMutator, error) {
+// newWSMutator opens enough connections to the node at nodeURL for rate mutations per second.
+func newWSMutator(nodeURL, token string, rate int) (*wsMutator, error) {
 	m := &wsMutator{waiting: map[string]chan error{}}
-	url := "ws" + strings.TrimPrefix(cfg.URL, "http") + "/ws"
-	for range max(2, (cfg.Rate+wsPerConn-1)/wsPerConn) {
+	url := "ws" + strings.TrimPrefix(nodeURL, "http") + "/ws"
+	for range max(2, (rate+wsPerConn-1)/wsPerConn) {
 		conn, _, err := gws.NewClient(m, &gws.ClientOption{
 			Addr:          url,
 			RequestHeader: http.Header{"Authorization": {"Bearer " + token}},

@@ -107,7 +107,7 @@ func childArgs(cfg config, tokens []string, first, n int) []string {
 		"-child", "-url", cfg.URL, "-mode", cfg.Mode, "-boards", strings.Join(cfg.Boards, ","),
 		"-tokens", strings.Join(tokens, ","), "-sources", strconv.Itoa(cfg.Sources),
 		"-dial-parallel", strconv.Itoa(cfg.DialRate), "-timeout", cfg.Timeout.String(),
-		"-rate", strconv.Itoa(cfg.Rate), "-mutations", strconv.Itoa(cfg.Mutations), "-op", cfg.Op,
+		"-rate", strconv.Itoa(cfg.Rate), "-mutations", strconv.Itoa(cfg.Mutations), "-op", cfg.Op, "-failover=" + strconv.FormatBool(cfg.Failover),
 		"-first", strconv.Itoa(first), "-conns", strconv.Itoa(n),
 	}
 }
@@ -164,11 +164,26 @@ func runChild(ctx context.Context, cfg config, tokens []string, stdin io.Reader,
 	for _, ts := range rep.Transports {
 		ts.Raw = ts.all
 	}
+	rep.ReconnectRaw, rep.ResumeRaw = rep.reconnect, rep.resume
 	return json.NewEncoder(stdout).Encode(rep)
 }
 
 // merge adds a child's subscribers and what they counted.
 func (r *driveReport) merge(part *driveReport) {
+	for i, p := range part.Nodes {
+		if i >= len(r.Nodes) {
+			break
+		}
+		n := r.Nodes[i]
+		n.Subscribers += p.Subscribers
+		n.DeliveryGapMs = max(n.DeliveryGapMs, p.DeliveryGapMs)
+		if p.DeliveriesResumedAt.After(n.DeliveriesResumedAt) {
+			n.DeliveriesResumedAt = p.DeliveriesResumedAt
+		}
+	}
+	r.Reconnects += part.Reconnects
+	r.reconnect = append(r.reconnect, part.ReconnectRaw...)
+	r.resume = append(r.resume, part.ResumeRaw...)
 	for name, p := range part.Transports {
 		ts := r.transport(name)
 		ts.Subscribers += p.Subscribers
