@@ -74,6 +74,7 @@ type DB struct {
 	pg    bool
 	url   string
 	notes *notifier
+	holds chan struct{} // a token per board holding its row (hold.go)
 	room  *roomPublisher
 	// The rest of this block is SQLite's alone.
 	// writer is the connection of every write transaction: its page cache is never stale

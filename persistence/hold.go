@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/taskboard/taskboard/messages"
@@ -46,15 +47,21 @@ func (db *DB) Hold(ctx context.Context, boardID string, seq int64) (_ messages.H
 	if !db.pg {
 		return nil, nil, nil
 	}
+	select {
+	case db.holds <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, fmt.Errorf("hold board %s: %w", boardID, ctx.Err())
+	}
 	// The transaction outlives this call: it has a context of its own, ended by Commit or
 	// Release (or holdTimeout). ctx bounds the wait for the lock.
-	txCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), holdTimeout)
+	txCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), holdTimeout)
+	cancel := func() { stop(); <-db.holds }
 	tx, err := db.bun.DB.BeginTx(txCtx, nil)
 	if err != nil {
 		cancel()
 		return nil, nil, fmt.Errorf("hold board %s: begin: %w", boardID, err)
 	}
-	h := &Held{db: db, tx: tx, cancel: cancel, boardID: boardID}
+	h := &Held{db: db, tx: tx, cancel: sync.OnceFunc(cancel), boardID: boardID}
 	raw := db.raw(tx)
 	var current int64
 	err = raw.QueryRowContext(ctx, "SELECT seq FROM boards WHERE id = ? FOR UPDATE", boardID).Scan(&current)

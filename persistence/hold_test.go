@@ -196,3 +196,41 @@ func TestRevocationsReachOtherNodes(t *testing.T) {
 		t.Fatalf("Authenticate on b after logout on a: %v", err)
 	}
 }
+
+// Boards holding their rows never take the connections their own reads need: with a pool of
+// two, a second board waits for the first's hold while the first still reads.
+func TestHoldsLeaveConnectionsForReads(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	first, _ := openSeeded(t)
+	db, err := persistence.Open(ctx, first.URL(), persistence.Options{HashParams: cheapHash, PoolSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	held, _, err := db.Hold(ctx, "board-1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, readsDone := make(chan error, 1), make(chan struct{})
+	go func() {
+		h, _, err := db.Hold(ctx, "board-2", 0)
+		if err == nil {
+			<-readsDone // a board that holds its row a while
+			h.Release()
+		}
+		second <- err
+	}()
+	readCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for range 3 { // the holder's reads, while the other board waits for a hold
+		if _, _, err := db.Idempotent(readCtx, "user-alice", "nothing"); err != nil {
+			t.Fatalf("a read while a board holds its row: %v", err)
+		}
+	}
+	close(readsDone)
+	held.Release()
+	if err := recvOrFail(t, second, "the second hold"); err != nil {
+		t.Fatal(err)
+	}
+}

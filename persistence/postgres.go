@@ -46,6 +46,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", Redact(url), err), sqldb.Close())
 	}
 	db := &DB{
+		holds:  make(chan struct{}, holdsFor(pool)),
 		bun:    bun.NewDB(sqldb, pgdialect.New()),
 		pg:     true,
 		url:    url,
@@ -59,6 +60,12 @@ func openPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 		Msg("database open")
 	return db, nil
 }
+
+// holdsFor is how many of pool's connections boards may hold their row with at once. The
+// rest stay for reads, the ones a holding board makes among them (the first answer of a
+// mutation id, a user to add): were every connection held, such a read would wait for a
+// connection that no holder gives back before its own read.
+func holdsFor(pool int) int { return max(1, pool-max(1, pool/4)) }
 
 // Redact hides the password of a database URL, for logs and errors.
 func Redact(url string) string {
