@@ -92,9 +92,12 @@ func (b *board) sync() error {
 	return b.apply(missed)
 }
 
-// caughtUp answers the watcher: it reads what the board missed when the database is ahead.
+// caughtUp answers the watcher: it reads what the board missed when the database is ahead
+// and someone here is subscribed to hear it. A board nobody here follows catches up when it
+// is next held, read or subscribed to, all of which sync first: on a board written through
+// every node, that spares each write a read by every other node.
 func (b *board) caughtUp(seq int64) {
-	if b.st != nil && !b.deleted && b.held == nil && seq > b.seq {
+	if b.st != nil && !b.deleted && b.held == nil && seq > b.seq && len(b.subs) > 0 {
 		_ = b.sync()
 	}
 }
