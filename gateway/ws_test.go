@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -687,4 +688,32 @@ func TestWSRestartsAreBounded(t *testing.T) {
 	if n := boards.count(); n != maxRestarts+1 {
 		t.Fatalf("%d subscriptions, want %d", n, maxRestarts+1)
 	}
+}
+
+// A board that cannot reload for a while (its database restarting) pauses a room instead of
+// ending it: the connection asks again until the board is back, then rejoins after its last
+// seq.
+func TestWSRoomWaitsOutAnUnavailableBoard(t *testing.T) {
+	down, back := new(atomic.Int32), make(chan struct{}, 1)
+	down.Store(-1 << 20)
+	e := newServerWith(t, setup{store: func(s actors.Store) actors.Store { return outageStore{s, down, back} }})
+	alice := e.as(t, "alice")
+	p := alice.ws(t, coderLib)
+	p.send(t, map[string]any{"type": "join", "boardId": "board-1", "lastSeq": 0})
+	expect(t, p, "presence")
+	alice.do(t, "POST", "/tasks", map[string]any{"listId": "list-todo", "title": "outage"}).wantError(t, http.StatusServiceUnavailable, messages.CodeUnavailable)
+	recv(t, back, "the board reloaded after the outage")
+	alice.createTask(t, "list-todo", "after")
+	var got []string
+	for len(got) < 2 {
+		m := p.next(t)
+		got = append(got, m.Type)
+		if m.Type == "task_created" && m.Seq != 1 {
+			t.Fatalf("after the outage: seq %d, want 1", m.Seq)
+		}
+	}
+	if got[0] != "presence" || got[1] != "task_created" {
+		t.Fatalf("after the outage got %v, want presence then task_created", got)
+	}
+	e.logs.await(t, map[string]any{"message": "websocket rejoined after a board restart"})
 }
