@@ -156,14 +156,14 @@ func (db *DB) listen(ctx context.Context, channel string, connected func(), noti
 }
 
 // Seqs returns the committed seq of each of the boards that exist, for a node's poll of the
-// boards it holds.
+// boards it holds. On SQLite, which no other node writes, there is nothing to poll.
 func (db *DB) Seqs(ctx context.Context, boardIDs []string) (_ map[string]int64, err error) {
 	defer classify(&err)
 	out := make(map[string]int64, len(boardIDs))
-	if len(boardIDs) == 0 {
+	if !db.pg || len(boardIDs) == 0 {
 		return out, nil
 	}
-	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, db.anyOf("SELECT id, seq FROM boards WHERE id", len(boardIDs)), stringsArg(db.pg, boardIDs)...)
+	rows, err := db.bun.DB.QueryContext(ctx, "SELECT id, seq FROM boards WHERE id = ANY($1::text[])", boardIDs)
 	if err != nil {
 		return nil, fmt.Errorf("seqs of %d boards: %w", len(boardIDs), err)
 	}
@@ -177,24 +177,4 @@ func (db *DB) Seqs(ctx context.Context, boardIDs []string) (_ map[string]int64, 
 		out[id] = seq
 	}
 	return out, rows.Err()
-}
-
-// anyOf completes "... WHERE column" with a test for membership in n values: one array
-// parameter on Postgres, n placeholders on SQLite.
-func (db *DB) anyOf(prefix string, n int) string {
-	if db.pg {
-		return prefix + " = ANY(?::text[])"
-	}
-	return prefix + " IN (" + placeholders(n) + ")"
-}
-
-func stringsArg(pg bool, values []string) []any {
-	if pg {
-		return []any{values}
-	}
-	out := make([]any, len(values))
-	for i, v := range values {
-		out[i] = v
-	}
-	return out
 }

@@ -82,8 +82,10 @@ func (db *DB) WatchRevocations(ctx context.Context, poll time.Duration, ended fu
 func (db *DB) readRevocations(ctx context.Context, last int64, ended func(messages.Revocation)) (int64, error) {
 	q := rawDB{db.bun.DB, true}
 	if last < 0 {
-		err := q.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM revocations").Scan(&last)
-		return cmpOr(err, last, -1)
+		if err := q.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM revocations").Scan(&last); err != nil {
+			return -1, err
+		}
+		return last, nil
 	}
 	rows, err := q.QueryContext(ctx,
 		"SELECT seq, credential_id, user_id, keep_id FROM revocations WHERE seq > ? ORDER BY seq", last)
@@ -106,13 +108,6 @@ func (db *DB) readRevocations(ctx context.Context, last int64, ended func(messag
 		ended(r)
 	}
 	return last, rows.Err()
-}
-
-func cmpOr(err error, v, fallback int64) (int64, error) {
-	if err != nil {
-		return fallback, err
-	}
-	return v, nil
 }
 
 // credentialOf returns the id of the API token with hash, or "" when there is none.
