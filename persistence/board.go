@@ -61,6 +61,9 @@ func (db *DB) LoadBoard(ctx context.Context, boardID string, recent int) (messag
 		if s.Tasks, err = tasksOf(ctx, q, boardID); err != nil {
 			return err
 		}
+		if s.Labels, err = labelsOf(ctx, q, boardID); err != nil {
+			return err
+		}
 		if s.FirstSeq, err = firstSeq(ctx, q, boardID, s.Seq); err != nil {
 			return err
 		}
