@@ -280,7 +280,7 @@ func (b *board) snapshot(c messages.GetSnapshot) (messages.Result, error) {
 	return messages.Result{
 		Snapshot: &messages.Snapshot{Board: bd, Lists: append([]messages.List{}, b.st.lists...), Tasks: b.st.allTasks(),
 			Labels: append([]messages.Label{}, b.st.labels...), Seq: b.seq},
-		Seq:      b.seq,
+		Seq: b.seq,
 	}, nil
 }
 
