@@ -151,7 +151,10 @@ func TestNodesShareOneBoard(t *testing.T) {
 	state := func(b *actors.Boards) string {
 		s := snapshot(t, b, alice, "board-1")
 		checkPositions(t, s)
-		data, err := json.MarshalIndent(s, "", " ")
+		data, err := json.MarshalIndent(struct {
+			messages.Snapshot
+			Archived []messages.Task
+		}{s, snapshotArchived(t, b)}, "", " ")
 		if err != nil {
 			t.Fatal(err)
 		}
