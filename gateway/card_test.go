@@ -181,7 +181,7 @@ func TestCardReads(t *testing.T) {
 		return out
 	}
 	for path, want := range map[string][]string{
-		"/boards/board-1/tasks?label=" + label.ID:        {"task-2"},
+		"/boards/board-1/tasks?label=" + label.ID:         {"task-2"},
 		"/boards/board-1/tasks?assignee=me":               {"task-2"},
 		"/boards/board-1/tasks?assignee=me&label=nothere": {},
 		"/boards/board-1/tasks?archived=true":             {"task-3"},
