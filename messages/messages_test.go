@@ -97,6 +97,7 @@ func TestErrorCode(t *testing.T) {
 func TestWireShapes(t *testing.T) {
 	at := messages.NewTime(time.Date(2026, 11, 27, 15, 4, 5, 123456789, time.FixedZone("x", 3600)))
 	task := messages.Task{ID: "task-1", BoardID: "board-1", ListID: "list-todo", Title: "t", Version: 1, CreatedAt: at, UpdatedAt: at}
+	task.Normalize()
 	b, _ := json.Marshal(task)
 	want := `{"id":"task-1","boardId":"board-1","listId":"list-todo","title":"t","description":null,"assigneeId":null,` +
 		`"assigneeIds":[],"labelIds":[],"dueAt":null,"checklist":[],"commentCount":0,"archivedAt":null,` +
