@@ -3,10 +3,14 @@ package persistence
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/taskboard/taskboard/messages"
 )
@@ -30,18 +34,31 @@ const maxMissed = 10000
 const holdTimeout = 30 * time.Second
 
 // Held is a board's row, locked for one change by Hold until Commit or Release.
+//
+// Through pgx (the driver Open uses) the transaction is sent in two batches on conn (see
+// pipeline.go); through another database/sql driver it is tx, statement by statement.
 type Held struct {
 	db      *DB
-	tx      *sql.Tx
-	cancel  context.CancelFunc
 	boardID string
+	conn    *sql.Conn
+	mu      sync.Mutex // Commit, Release and the end of holdTimeout take turns
+	tx      *sql.Tx    // nil when the transaction is pgx's batches
+	timer   *time.Timer
+	done    bool
 }
+
+// errNotPgx says a connection is not pgx's: its holds run statement by statement.
+var errNotPgx = errors.New("not a pgx connection")
+
+// errHoldEnded is Commit's error after holdTimeout rolled the transaction back.
+var errHoldEnded = fmt.Errorf("the board's row was held longer than %v: %w", holdTimeout, context.DeadlineExceeded)
 
 // Hold locks the board's row for a change planned on the board's state at seq and returns
 // the events other nodes committed after seq, oldest first, which the board applies before
 // it plans. On SQLite it returns a nil Hold and no events: one server writes the file, and
 // Commit is how the board writes. A missing board is messages.NotFound("board"); a board
-// whose missed events are gone is ErrBehind.
+// whose missed events are gone is ErrBehind. ctx bounds the wait for the lock; the hold
+// lasts until Commit or Release, or holdTimeout.
 func (db *DB) Hold(ctx context.Context, boardID string, seq int64) (_ messages.Hold, _ []messages.Encoded, err error) {
 	defer classify(&err)
 	if !db.pg {
@@ -52,47 +69,112 @@ func (db *DB) Hold(ctx context.Context, boardID string, seq int64) (_ messages.H
 	case <-ctx.Done():
 		return nil, nil, fmt.Errorf("hold board %s: %w", boardID, ctx.Err())
 	}
-	// The transaction outlives this call: it has a context of its own, ended by Commit or
-	// Release (or holdTimeout). ctx bounds the wait for the lock.
-	txCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), holdTimeout)
-	cancel := func() { stop(); <-db.holds }
-	tx, err := db.bun.DB.BeginTx(txCtx, nil)
+	conn, err := db.bun.DB.Conn(ctx)
 	if err != nil {
-		cancel()
-		return nil, nil, fmt.Errorf("hold board %s: begin: %w", boardID, err)
+		<-db.holds
+		return nil, nil, fmt.Errorf("hold board %s: %w", boardID, err)
 	}
-	h := &Held{db: db, tx: tx, cancel: sync.OnceFunc(cancel), boardID: boardID}
-	raw := db.raw(tx)
+	h := &Held{db: db, boardID: boardID, conn: conn}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.timer = time.AfterFunc(holdTimeout, h.Release)
 	var current int64
-	err = raw.QueryRowContext(ctx, "SELECT seq FROM boards WHERE id = ? FOR UPDATE", boardID).Scan(&current)
-	if err == nil && current > seq {
-		var missed []messages.Encoded
-		if missed, err = db.missed(ctx, raw, boardID, seq); err == nil {
-			return h, missed, nil
-		}
+	var missed []messages.Encoded
+	err = h.raw(func(c *pgx.Conn) error {
+		current, missed, err = lockBatch(ctx, c, boardID, seq)
+		return err
+	})
+	if errors.Is(err, errNotPgx) {
+		current, missed, err = h.lockTx(ctx, seq)
 	}
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows):
 		err = messages.NotFound("board")
 	case err == nil && current < seq:
 		err = fmt.Errorf("board %s is at seq %d in the database, %d in memory", boardID, current, seq)
 	case err == nil:
-		return h, nil, nil
+		return h, missed, nil
 	}
-	h.Release()
+	h.end()
 	return nil, nil, fmt.Errorf("hold board %s: %w", boardID, err)
+}
+
+const (
+	lockSQL   = "SELECT seq FROM boards WHERE id = ? FOR UPDATE"
+	missedSQL = `SELECT seq, type, payload, request_id FROM events
+		WHERE board_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+)
+
+// lockBatch begins the transaction, locks the board's row and reads the events after seq,
+// in one round trip. The events are read whether or not the board is behind: when it is
+// not, there are none.
+func lockBatch(ctx context.Context, c *pgx.Conn, boardID string, seq int64) (current int64, missed []messages.Encoded, err error) {
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	b.Queue(numbered(lockSQL), boardID)
+	b.Queue(numbered(missedSQL), boardID, seq, maxMissed+1)
+	br := c.SendBatch(ctx, &b)
+	defer func() {
+		if closeErr := br.Close(); err == nil {
+			err = closeErr
+		}
+	}()
+	if _, err = br.Exec(); err != nil {
+		return 0, nil, fmt.Errorf("begin: %w", err)
+	}
+	if err = br.QueryRow().Scan(&current); err != nil {
+		return 0, nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r eventRow
+		if err := rows.Scan(&r.Seq, &r.Type, &r.Payload, &r.RequestID); err != nil {
+			return 0, nil, err
+		}
+		if missed, err = appendMissed(missed, r, seq); err != nil {
+			return 0, nil, err
+		}
+	}
+	return current, missed, rows.Err()
+}
+
+// lockTx is lockBatch through database/sql's transaction, a statement at a time.
+func (h *Held) lockTx(ctx context.Context, seq int64) (current int64, missed []messages.Encoded, err error) {
+	// The transaction outlives ctx, which bounds the wait for the lock: holdTimeout or the
+	// holder ends it.
+	if h.tx, err = h.conn.BeginTx(context.WithoutCancel(ctx), nil); err != nil {
+		return 0, nil, fmt.Errorf("begin: %w", err)
+	}
+	raw := h.db.raw(h.tx)
+	if err = raw.QueryRowContext(ctx, lockSQL, h.boardID).Scan(&current); err == nil && current > seq {
+		missed, err = h.db.missed(ctx, raw, h.boardID, seq)
+	}
+	return current, missed, err
 }
 
 // Commit applies changes in the held transaction, commits it and announces the board's new
 // seq to the other nodes. On error nothing is applied and the row is released.
 func (h *Held) Commit(ctx context.Context, changes ...messages.Change) (err error) {
 	defer classify(&err)
-	defer h.cancel()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done {
+		return fmt.Errorf("commit board %s: %w", h.boardID, errHoldEnded)
+	}
+	defer h.end()
 	if len(changes) == 0 {
-		return h.tx.Rollback()
+		return nil
 	}
 	last := changes[len(changes)-1]
-	err = h.db.commitTx(ctx, h.tx, changes)
+	if h.tx != nil {
+		err = h.db.commitTx(ctx, h.tx, changes)
+	} else {
+		err = h.commitBatch(ctx, changes)
+	}
 	if err != nil {
 		return fmt.Errorf("commit board %s seq %d+%d: %w", h.boardID, changes[0].Event.Seq, len(changes)-1, err)
 	}
@@ -100,10 +182,80 @@ func (h *Held) Commit(ctx context.Context, changes ...messages.Change) (err erro
 	return nil
 }
 
+// commitBatch is commitTx in one round trip: the changes' statements, then COMMIT. A failed
+// statement leaves the transaction aborted, for end to roll back.
+func (h *Held) commitBatch(ctx context.Context, changes []messages.Change) error {
+	for _, c := range changes {
+		if err := checkChange(c); err != nil {
+			return err
+		}
+	}
+	var p pipeline
+	err := planChanges(&p, changes, h.db.now())
+	if err == nil {
+		p.queue(failed("commit"), "COMMIT")
+		err = h.raw(func(c *pgx.Conn) error {
+			tag, err := p.send(ctx, c)
+			if err == nil && tag.String() != "COMMIT" {
+				err = fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+			}
+			return err
+		})
+	}
+	h.db.owners.forgetEnded(changes)
+	h.db.noteWrite(err)
+	return err
+}
+
 // Release gives up the held row without a change.
 func (h *Held) Release() {
-	_ = h.tx.Rollback()
-	h.cancel()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.end()
+}
+
+// end rolls back what is left of the transaction and gives the connection and the hold back,
+// once. The caller holds h.mu.
+func (h *Held) end() {
+	if h.done {
+		return
+	}
+	h.done = true
+	h.timer.Stop()
+	if h.tx != nil {
+		_ = h.tx.Rollback()
+	} else {
+		_ = h.raw(rollback)
+	}
+	_ = h.conn.Close()
+	<-h.db.holds
+}
+
+// rollback ends c's transaction, if one is left (a statement failed, or COMMIT was never
+// sent). A connection that cannot roll back is closed: Postgres then rolls back, and
+// database/sql discards it.
+func rollback(c *pgx.Conn) error {
+	if c.IsClosed() || c.PgConn().TxStatus() == 'I' {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.Exec(ctx, "ROLLBACK"); err != nil {
+		_ = c.Close(ctx)
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+// raw runs fn on the pgx connection under h.conn, or answers errNotPgx.
+func (h *Held) raw(fn func(c *pgx.Conn) error) error {
+	return h.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errNotPgx
+		}
+		return fn(c.Conn())
+	})
 }
 
 // commitTx applies changes in tx and commits it, or rolls it back. The caller owns tx.
@@ -165,8 +317,7 @@ type rowsQuerier interface {
 // commit is visible only after every commit before it on the board (each held the board's
 // row in turn), so what is read has no gap unless events were pruned.
 func (db *DB) missed(ctx context.Context, q rowsQuerier, boardID string, seq int64) ([]messages.Encoded, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, type, payload, request_id FROM events
-		WHERE board_id = ? AND seq > ? ORDER BY seq LIMIT ?`, boardID, seq, maxMissed+1)
+	rows, err := q.QueryContext(ctx, missedSQL, boardID, seq, maxMissed+1)
 	if err != nil {
 		return nil, err
 	}
@@ -177,10 +328,18 @@ func (db *DB) missed(ctx context.Context, q rowsQuerier, boardID string, seq int
 		if err := rows.Scan(&r.Seq, &r.Type, &r.Payload, &r.RequestID); err != nil {
 			return nil, err
 		}
-		if r.Seq != seq+int64(len(out))+1 || len(out) == maxMissed {
-			return nil, ErrBehind
+		if out, err = appendMissed(out, r, seq); err != nil {
+			return nil, err
 		}
-		out = append(out, r.encoded())
 	}
 	return out, rows.Err()
+}
+
+// appendMissed appends r to the events missed after seq, or answers ErrBehind if one
+// between is gone or there are too many to replay.
+func appendMissed(out []messages.Encoded, r eventRow, seq int64) ([]messages.Encoded, error) {
+	if r.Seq != seq+int64(len(out))+1 || len(out) == maxMissed {
+		return nil, ErrBehind
+	}
+	return append(out, r.encoded()), nil
 }
