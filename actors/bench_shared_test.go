@@ -44,3 +44,51 @@ func BenchmarkNodesOneBoard(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNodesManyBoards measures task creations on 100 boards written through three nodes
+// on one Postgres database at once, every board through every node (one writer per board and
+// node): each write may find the board's row last held by another node, as behind a load
+// balancer that does not route by board. Reported as committed writes per second.
+func BenchmarkNodesManyBoards(b *testing.B) {
+	const boards, nodes = 100, 3
+	dbs := openShared(b, nodes)
+	nodeBoards := make([]*actors.Boards, nodes)
+	for i, db := range dbs {
+		nodeBoards[i] = startBoards(b, db, actors.Options{})
+	}
+	ctx := context.Background()
+	cmds := make([]messages.CreateTask, boards)
+	for i := range cmds {
+		created, err := nodeBoards[0].Do(ctx, messages.CreateBoard{Meta: meta(alice), Name: fmt.Sprintf("bench %d", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := nodeBoards[0].Do(ctx, messages.GetSnapshot{Meta: meta(alice), BoardID: created.Board.ID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cmds[i] = messages.CreateTask{Meta: meta(alice), BoardID: created.Board.ID, ListID: res.Snapshot.Lists[0].ID, Title: "bench"}
+		for _, node := range nodeBoards[1:] { // every node has the board loaded before the clock starts
+			if _, err := node.Do(ctx, messages.GetSnapshot{Meta: meta(alice), BoardID: created.Board.ID}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	per := (b.N + nodes*boards - 1) / (nodes * boards)
+	for _, node := range nodeBoards {
+		for _, cmd := range cmds {
+			wg.Go(func() {
+				for range per {
+					if _, err := node.Do(ctx, cmd); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	b.ReportMetric(float64(per*nodes*boards)/b.Elapsed().Seconds(), "writes/s")
+}
