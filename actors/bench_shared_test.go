@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/taskboard/taskboard/actors"
 	"github.com/taskboard/taskboard/messages"
@@ -54,7 +55,8 @@ func BenchmarkNodesManyBoards(b *testing.B) {
 	dbs := openShared(b, nodes)
 	nodeBoards := make([]*actors.Boards, nodes)
 	for i, db := range dbs {
-		nodeBoards[i] = startBoards(b, db, actors.Options{})
+		// 300 writers on two shared cores: a write may queue longer than the default 5 s.
+		nodeBoards[i] = startBoards(b, db, actors.Options{AskTimeout: time.Minute})
 	}
 	ctx := context.Background()
 	cmds := make([]messages.CreateTask, boards)
