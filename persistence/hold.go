@@ -50,8 +50,10 @@ type Held struct {
 // errNotPgx says a connection is not pgx's: its holds run statement by statement.
 var errNotPgx = errors.New("not a pgx connection")
 
-// errHoldEnded is Commit's error after holdTimeout rolled the transaction back.
-var errHoldEnded = fmt.Errorf("the board's row was held longer than %v: %w", holdTimeout, context.DeadlineExceeded)
+// errHoldEnded is Commit's error once the hold has ended: released, or rolled back after
+// holdTimeout. Nothing was committed.
+var errHoldEnded = fmt.Errorf("the board's row is no longer held (released, or held past %v): %w",
+	holdTimeout, context.DeadlineExceeded)
 
 // Hold locks the board's row for a change planned on the board's state at seq and returns
 // the events other nodes committed after seq, oldest first, which the board applies before

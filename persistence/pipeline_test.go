@@ -2,10 +2,13 @@ package persistence_test
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/persistence"
@@ -229,5 +232,64 @@ func TestHeldCommitAfterRelease(t *testing.T) {
 	}
 	if missed, err := db.Missed(ctx, "board-1", 0); err != nil || len(missed) != 0 {
 		t.Fatalf("Missed = %v, %v; want nothing committed", missed, err)
+	}
+}
+
+// statementsDriver is pgx's database/sql driver under another type, as another driver
+// would be: the store cannot reach pgx's connection through it, and holds statement by
+// statement in a database/sql transaction.
+type statementsDriver struct{ *stdlib.Driver }
+
+type statementsConn struct{ *stdlib.Conn }
+
+func (d statementsDriver) Open(name string) (driver.Conn, error) {
+	c, err := d.Driver.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return statementsConn{c.(*stdlib.Conn)}, nil
+}
+
+func init() {
+	sql.Register("pgx-statements", statementsDriver{stdlib.GetDefaultDriver().(*stdlib.Driver)})
+}
+
+// A driver other than pgx's holds and commits statement by statement, with the same
+// guarantees.
+func TestHoldWithoutBatches(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	first, _ := openSeeded(t)
+	db, err := persistence.Open(ctx, first.URL(), persistence.Options{HashParams: cheapHash, PostgresDriver: "pgx-statements"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before, err := db.LoadBoard(ctx, "board-1", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holdAndCommit(db, 0, everyPart(t, 3)); !errors.Is(err, persistence.ErrSeqConflict) {
+		t.Fatalf("a change at seq 3 of a board at 0: %v, want ErrSeqConflict", err)
+	}
+	unchanged(t, db, before, "a seq conflict")
+	if err := holdAndCommit(db, 0, twoCreations(t, 1)...); err != nil {
+		t.Fatal(err)
+	}
+	h, missed, err := first.Hold(ctx, "board-1", 0)
+	if err != nil || len(missed) != 2 {
+		t.Fatalf("the other node's hold: %v, %v; want the two events", missed, err)
+	}
+	h.Release()
+	if _, _, err := db.Hold(ctx, "board-nope", 0); messages.ErrorCode(err) != messages.CodeNotFound {
+		t.Fatalf("Hold of a missing board: %v", err)
+	}
+	h, _, err = db.Hold(ctx, "board-1", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Release()
+	if err := h.Commit(ctx, taskCreated(t, 3, newTask("board-1", "list-todo", "task-late", 7))); messages.ErrorCode(err) != messages.CodeUnavailable {
+		t.Fatalf("Commit after Release: %v, want unavailable", err)
 	}
 }
