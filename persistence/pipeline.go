@@ -27,6 +27,10 @@ import (
 // rows after each statement, which would be after the COMMIT here. The statements that must
 // change an exact number of rows (the seq guard, the upserts that leave alone a row of
 // another board) are therefore made to fail in the server when they do not: see exactly.
+//
+// The plan functions below list again, for Postgres, the statements of applyChanges and the
+// functions it calls: a statement added there must be added here too, which
+// TestHeldCommitWritesWhatCommitWrites checks by the rows both leave.
 
 // pipeline is statements to send in one round trip, each with the reading of its error.
 type pipeline struct {
