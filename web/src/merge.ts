@@ -35,9 +35,15 @@ export function valuesOf(t: Task): Values {
     description: t.description ?? "",
     assigneeIds: assigneesOf(t).join(","),
     labelIds: (t.labelIds ?? []).join(","),
-    dueAt: t.dueAt ?? "",
+    dueAt: t.dueAt ? iso(t.dueAt) : "",
     listId: t.listId,
   };
+}
+
+/** iso writes a time as toISOString does (milliseconds, UTC), so that equal times compare equal. */
+function iso(at: string): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : d.toISOString();
 }
 
 /** assigneesOf reads a task's assignees, from a v1 server's single assignee too. */
