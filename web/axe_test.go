@@ -263,13 +263,16 @@ func axeCards(s *stack, alice *page) {
 	alice.run(chromedp.Click(`[data-testid=archived-toggle]`))
 	alice.until("the archived card", `!!document.querySelector('[data-testid=archived-card][data-task-id=task-1]')`)
 	alice.axe("archived panel")
+	alice.run(chromedp.Click(`[data-testid=archived-card][data-task-id=task-1] [data-testid=restore]`))
+	alice.until("task-1 back", `!!document.querySelector('[data-testid=task-card][data-task-id=task-1]')`)
 	alice.run(chromedp.Click(`[data-testid=activity-toggle]`))
 	alice.until("the activity", `document.querySelectorAll('[data-testid=activity-panel] [data-testid=activity-item]').length > 0`)
 	alice.axe("activity panel")
 	alice.run(chromedp.Click(`[data-testid=activity-toggle]`))
 }
 
-// axeViewer: the board, its dialog and its members as a viewer sees them.
+// axeViewer: the board, its dialog (with the labels, people, checklist and comments axeCards
+// put on task-1) and its members as a viewer sees them.
 func axeViewer(carol *page) {
 	carol.live()
 	carol.axe("board, viewer")
