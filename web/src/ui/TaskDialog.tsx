@@ -106,6 +106,8 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
       return;
     }
     const c = m.changes(draft);
+    // A label deleted from the board while the dialog was open is not sent back.
+    if (c.labelIds && view) c.labelIds = c.labelIds.filter((l) => view.labels.some((x) => x.id === l));
     if (Object.keys(c).length > 0) session.saveTask(id, c, draft.base, draft.version);
     finish();
   }
