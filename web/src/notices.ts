@@ -35,8 +35,9 @@ export function dismiss(id: number): void {
   notices.value = notices.value.filter((n) => n.id !== id);
 }
 
-/** act takes a notice's action once and removes the notice. */
+/** act takes a notice's action and removes the notice; a second click, or one after it went, does nothing. */
 export function act(n: Notice): void {
+  if (!notices.value.some((x) => x.id === n.id)) return;
   dismiss(n.id);
   n.action?.run();
 }
