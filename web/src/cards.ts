@@ -34,6 +34,21 @@ const dayFmt = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeri
 const yearFmt = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", year: "numeric" });
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 
+// Formatters are made once: Date's toLocale…String builds one on every call, which on a board
+// of thousands of cards costs more than rendering them.
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const longDayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "long" });
+
+/** fullTime is a time in full, for tooltips: "Dec 5, 2026, 5:00 PM". */
+export function fullTime(at: string): string {
+  return fullFmt.format(new Date(at));
+}
+
+/** longDay is a time's day, for accessible names: "December 5, 2026". */
+export function longDay(at: string): string {
+  return longDayFmt.format(new Date(at));
+}
+
 /** dueText is a due date as a badge shows it: "Today 17:00", "Dec 5", "Dec 5, 2027". */
 export function dueText(dueAt: string, now: Date): string {
   const d = new Date(dueAt);

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { fullTime } from "../cards";
 import { ago, describe, type Names } from "../activity";
 import { me } from "../app";
 import type { BoardSession } from "../boardSession";
@@ -69,7 +70,7 @@ export function ActivityFeed({ session, taskId }: { session: BoardSession; taskI
         {events.map((ev) => (
           <li key={ev.seq} data-testid="activity-item" data-type={ev.type}>
             <span>{describe(ev, names)}.</span>
-            <time dateTime={ev.at} title={new Date(ev.at).toLocaleString()}>
+            <time dateTime={ev.at} title={fullTime(ev.at)}>
               {ago(ev.at, now)}
             </time>
           </li>

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { IconCheck, IconComment, IconMore, IconText } from "./icons";
 import type { BoardSession } from "../boardSession";
 import type { Typist } from "../collab";
-import { dueState, dueWords, progress } from "../cards";
+import { longDay, dueState, dueWords, progress } from "../cards";
 import { assigneesOf } from "../merge";
 import { tasksOf } from "../state";
 import type { Label, List, Member, Task } from "../types";
@@ -256,7 +256,7 @@ function CardView({ session, task, lists, pending, typists, readOnly, members, l
         task.title,
         chips.length > 0 && `labels ${chips.map(labelName).join(", ")}`,
         names.length > 0 && `assigned to ${names.join(" and ")}`,
-        due && task.dueAt && `${dueWords[due]} ${new Date(task.dueAt).toLocaleDateString()}`,
+        due && task.dueAt && `${dueWords[due]} ${longDay(task.dueAt)}`,
         check.total > 0 && `checklist ${check.done} of ${check.total} done`,
         comments > 0 && `${comments} comment${comments > 1 ? "s" : ""}`,
         task.description && "has a description",

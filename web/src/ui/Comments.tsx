@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { fullTime } from "../cards";
 import { ago } from "../activity";
 import { me } from "../app";
 import type { BoardSession } from "../boardSession";
@@ -108,7 +109,7 @@ export function Comments({ session, taskId, readOnly, owner }: { session: BoardS
               <div class="comment-body">
                 <div class="comment-head">
                   <strong>{name(c.authorId)}</strong>
-                  <time dateTime={c.createdAt} title={new Date(c.createdAt).toLocaleString()}>
+                  <time dateTime={c.createdAt} title={fullTime(c.createdAt)}>
                     {ago(c.createdAt, now)}
                   </time>
                   {c.updatedAt !== c.createdAt && <span class="muted">(edited)</span>}

@@ -2,7 +2,7 @@ import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { BoardSession } from "../boardSession";
 import { me } from "../app";
-import { fromLocalInput, localInput } from "../cards";
+import { fromLocalInput, fullTime, localInput } from "../cards";
 import * as m from "../merge";
 import { isTemp } from "../ops";
 import { refusedEdits, takeRefused, type RefusedEdit } from "../refused";
@@ -139,7 +139,7 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
     description: (v) => (v ? `“${v.length > 80 ? v.slice(0, 79) + "…" : v}”` : "nothing"),
     assigneeIds: nameOfPeople,
     labelIds: labelsNamed,
-    dueAt: (v) => (v ? new Date(v).toLocaleString() : "no due date"),
+    dueAt: (v) => (v ? fullTime(v) : "no due date"),
     listId: nameOfList,
   };
 

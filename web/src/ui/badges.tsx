@@ -1,7 +1,7 @@
 // The pieces a card and its dialog show: label chips, the due badge, people's avatars.
 
 import { signal } from "@preact/signals";
-import { dueState, dueText, dueWords } from "../cards";
+import { fullTime, dueState, dueText, dueWords } from "../cards";
 import type { Label, Member, Task } from "../types";
 import { colorOf, initials } from "./people";
 
@@ -28,7 +28,7 @@ export function DueBadge({ task, now }: { task: Task; now: Date }) {
   const state = dueState(task, now);
   if (!state || !task.dueAt) return null;
   return (
-    <span class={`due due-${state}`} data-testid="due-badge" data-due={state} title={`${dueWords[state]}: ${new Date(task.dueAt).toLocaleString()}`}>
+    <span class={`due due-${state}`} data-testid="due-badge" data-due={state} title={`${dueWords[state]}: ${fullTime(task.dueAt)}`}>
       {dueText(task.dueAt, now)}
     </span>
   );
