@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describe as tell, type Names } from "./activity";
-import { dueState, fromLocalInput, localInput, progress } from "./cards";
+import { dueState, fromLocalInput, localInput, nextDueChange, progress } from "./cards";
 import { apply, matches, noFilter, type Filter } from "./filter";
 import { event, task } from "./test/fixtures";
 
@@ -33,6 +33,15 @@ describe("the due badge", () => {
     expect(v).toBe("2026-12-05T17:00");
     expect(fromLocalInput(v)).toBe(at(5, 17));
     expect(fromLocalInput("")).toBe("");
+  });
+});
+
+describe("when badges are judged again", () => {
+  it("at the next due time, due day or midnight, whichever comes first", () => {
+    const midnight = new Date(2026, 11, 5).getTime() - now.getTime();
+    expect(nextDueChange([], now)).toBe(midnight);
+    expect(nextDueChange([task("a", "todo", 0, { dueAt: at(4, 15) })], now)).toBe(3 * 3600 * 1000);
+    expect(nextDueChange([task("a", "todo", 0, { dueAt: at(3, 15) }), task("b", "todo", 1, { dueAt: at(9, 15) })], now)).toBe(midnight);
   });
 });
 

@@ -79,3 +79,24 @@ export function fromLocalInput(v: string): string {
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? "" : d.toISOString();
 }
+
+/**
+ * nextDueChange returns how many milliseconds after now some card's due badge changes: a due
+ * time passing, a due day starting, or the next local midnight (a "Today" badge becomes a date).
+ * Badges are judged again only then, not every minute: on a board of thousands of cards,
+ * judging them all again is a frame's work.
+ */
+export function nextDueChange(tasks: readonly Task[], now: Date): number {
+  const t = now.getTime();
+  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime();
+  let next = midnight;
+  for (const task of tasks) {
+    if (!task.dueAt) continue;
+    const due = new Date(task.dueAt);
+    const at = due.getTime();
+    if (at > t && at < next) next = at;
+    const day = new Date(due.getFullYear(), due.getMonth(), due.getDate()).getTime();
+    if (day > t && day < next) next = day;
+  }
+  return next - t;
+}

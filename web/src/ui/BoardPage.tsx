@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { apply, active, noFilter, type Filter } from "../filter";
 import { ActivityPanel } from "./Activity";
 import { ArchivedPanel } from "./Archived";
-import { clock } from "./badges";
+import { nextDueChange } from "../cards";
 import { FilterBar } from "./FilterBar";
 import { IconEdit } from "./icons";
 import { ApiError, NetworkError } from "../api";
@@ -25,6 +25,14 @@ export function BoardPage({ boardId }: { boardId: string }) {
   const [attempt, setAttempt] = useState(0);
   const [panel, setPanel] = useState<"members" | "archived" | "activity" | null>(null);
   const filter = useMemo(() => signal<Filter>(noFilter), [boardId]);
+  // The time cards' due dates are judged at: moved on only when a badge would change.
+  const [now, setNow] = useState(() => new Date());
+  const tasks = session.store.view.value?.tasks;
+  useEffect(() => {
+    if (!tasks) return;
+    const timer = setTimeout(() => setNow(new Date()), Math.min(nextDueChange(tasks, now) + 50, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [tasks, now]);
 
   useEffect(() => {
     let live = true;
@@ -85,7 +93,6 @@ export function BoardPage({ boardId }: { boardId: string }) {
   const readOnly = role === "viewer";
   const pendingCount = session.store.pendingCount.value;
   const toggle = (p: typeof panel) => setPanel(panel === p ? null : p);
-  const now = clock.value;
   const shown = active(filter.value) ? apply(view.tasks, filter.value, now).length : view.tasks.length;
   return (
     <div class="board-page">
@@ -112,7 +119,7 @@ export function BoardPage({ boardId }: { boardId: string }) {
           ? "Enter opens the card. The arrow keys go to the card above, below, or in the next list."
           : "Enter opens the card. The arrow keys go to the card above, below, or in the next list; with Alt they move the card."}
       </p>
-      <Canvas session={session} readOnly={readOnly} filter={filter} />
+      <Canvas session={session} readOnly={readOnly} filter={filter} now={now} />
       {panel === "members" && <MembersPanel session={session} onClose={() => setPanel(null)} />}
       {panel === "archived" && <ArchivedPanel session={session} readOnly={readOnly} onClose={() => setPanel(null)} />}
       {panel === "activity" && <ActivityPanel session={session} onClose={() => setPanel(null)} />}
@@ -148,7 +155,7 @@ function BoardTitle({ session, name, editable }: { session: BoardSession; name: 
   );
 }
 
-function Canvas({ session, readOnly, filter }: { session: BoardSession; readOnly: boolean; filter: Signal<Filter> }) {
+function Canvas({ session, readOnly, filter, now }: { session: BoardSession; readOnly: boolean; filter: Signal<Filter>; now: Date }) {
   const ref = useRef<HTMLDivElement>(null);
   const view = session.store.view.value!;
   const pending = session.store.pending.value;
@@ -156,7 +163,6 @@ function Canvas({ session, readOnly, filter }: { session: BoardSession; readOnly
   const [newList, setNewList] = useState("");
   const f = filter.value;
   const on = active(f);
-  const now = clock.value;
   useEffect(() => (ref.current ? holdStillWhileLifted(ref.current) : undefined), []);
 
   function pointer(e: PointerEvent) {
