@@ -36,6 +36,7 @@ type label struct {
 // progress without a reload.
 func TestLabelsAndDueDateSeenByTheOther(t *testing.T) {
 	s, alice, bob := twoUsers(t, "")
+	bob.openCard("task-1") // Bob's dialog stays live: what Alice saves shows in it
 	alice.openCard("task-1")
 	alice.run(
 		chromedp.Click(`[data-testid=task-labels] details summary`),
@@ -47,6 +48,11 @@ func TestLabelsAndDueDateSeenByTheOther(t *testing.T) {
 	alice.setValue(`[data-testid=task-due-input]`, "2020-01-02T10:00")
 	alice.run(chromedp.Click(`[data-testid=task-save]`))
 	alice.until("the dialog closed", dialogClosed)
+
+	bob.until("the label picked in Bob's open dialog", `document.querySelector('[data-testid=label-option][aria-pressed=true]')?.textContent === 'Urgent'`)
+	bob.until("the due date in Bob's open dialog", `document.querySelector('[data-testid=task-due-input]').value === '2020-01-02T10:00'`)
+	bob.run(chromedp.Click(`[data-testid=task-cancel]`))
+	bob.until("Bob's dialog closed at once: he changed nothing", dialogClosed)
 
 	chip := card("task-1") + `?.querySelector('[data-testid=label-chip]')`
 	bob.until("the label on Bob's card", chip+`?.textContent === 'Urgent' && `+chip+`.classList.contains('label-red')`)
@@ -157,6 +163,18 @@ func TestArchiveUndoRestoresInPlace(t *testing.T) {
 	alice.run(chromedp.Click(`[data-testid=archived-card][data-task-id=task-2] [data-testid=restore]`))
 	bob.until("task-2 back on Bob's board, and off his archived list", card("task-2")+` && !document.querySelector('[data-testid=archived-card][data-task-id=task-2]')`)
 	alice.noNetworkErrors()
+}
+
+// TestMoveUndo: a card dragged to another list goes back where it was with Undo.
+func TestMoveUndo(t *testing.T) {
+	_, alice, bob := twoUsers(t, "")
+	alice.drag("task-2", "list-done")
+	bob.until("task-2 in Done on Bob's page", taskIn("task-2", "list-done"))
+	alice.until("the Undo", `document.querySelector('[data-testid=notice-action]')?.textContent === 'Undo'`)
+	alice.run(chromedp.Click(`[data-testid=notice-action]`))
+	second := `[...document.querySelectorAll('[data-testid=list][data-list-id=list-todo] [data-testid=task-card]')].map(c => c.dataset.taskId).join() === 'task-1,task-2'`
+	alice.until("task-2 back second in To Do", second)
+	bob.until("task-2 back second in To Do on Bob's page", second)
 }
 
 // TestFilterByLabelHidesTheRest: picking a label in the filter bar leaves only its cards; "/"
