@@ -86,7 +86,8 @@ export function Comments({ session, taskId, readOnly, owner }: { session: BoardS
     setOlder(r.next);
   }
 
-  const name = (id: string) => (id === self?.id ? "You" : (session.store.view.value?.members?.find((m) => m.userId === id)?.name ?? session.nameOf(id)));
+  const realName = (id: string) => (id === self?.id ? self.name : (session.store.view.value?.members?.find((m) => m.userId === id)?.name ?? session.nameOf(id)));
+  const name = (id: string) => (id === self?.id ? "You" : realName(id));
   const now = clock.value;
   return (
     <section class="comments-section" aria-labelledby="comments-title" data-testid="comments">
@@ -104,7 +105,7 @@ export function Comments({ session, taskId, readOnly, owner }: { session: BoardS
           return (
             <li key={c.id} data-testid="comment" data-comment-id={c.id}>
               <span class="avatar" aria-hidden="true" style={{ background: colorOf(c.authorId) }}>
-                {initials(name(c.authorId))}
+                {initials(realName(c.authorId))}
               </span>
               <div class="comment-body">
                 <div class="comment-head">
