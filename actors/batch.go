@@ -29,7 +29,9 @@ type staged struct {
 func batchable(cmd messages.Command) bool {
 	switch cmd.(type) {
 	case messages.CreateTask, messages.UpdateTask, messages.MoveTask, messages.DeleteTask,
-		messages.CreateList, messages.UpdateList, messages.DeleteList:
+		messages.CreateList, messages.UpdateList, messages.DeleteList,
+		messages.AddChecklistItem, messages.UpdateChecklistItem, messages.DeleteChecklistItem,
+		messages.ArchiveTask, messages.RestoreTask:
 		return true
 	}
 	return false
@@ -117,7 +119,8 @@ func (b *board) prepare(cmd messages.Command) error {
 			return nil // the command's own checks answer
 		}
 		return b.hold()
-	case subscribe, messages.GetSnapshot, messages.GetTask, messages.GetList, messages.ListMembers:
+	case subscribe, messages.GetSnapshot, messages.GetTask, messages.GetList, messages.ListMembers,
+		messages.ListTasks, messages.GetActivity, messages.ListLabels, messages.ListComments:
 		if b.ready() != nil {
 			return nil
 		}

@@ -174,7 +174,10 @@ func idempotency(m messages.Mutation, res messages.Result) (*messages.Idempotenc
 // for that commit. It returns the result the reply will carry.
 func (b *board) commit(m messages.Mutation, ev messages.Event, c messages.Change, res messages.Result, apply func()) (messages.Result, error) {
 	meta := m.Trace()
-	ev.BoardID, ev.Seq, ev.At = b.id, b.seq+1, messages.NewTime(b.opts.Clock())
+	ev.BoardID, ev.Seq = b.id, b.seq+1
+	if ev.At.IsZero() { // set by a change whose rows carry the event's time
+		ev.At = messages.NewTime(b.opts.Clock())
+	}
 	ev.ActorID, ev.RequestID, ev.ClientMutationID = meta.UserID, meta.RequestID, meta.MutationID
 	enc, err := messages.Encode(ev)
 	if err != nil {
@@ -275,8 +278,9 @@ func (b *board) snapshot(c messages.GetSnapshot) (messages.Result, error) {
 	bd := b.st.board
 	bd.Role = m.Role
 	return messages.Result{
-		Snapshot: &messages.Snapshot{Board: bd, Lists: append([]messages.List{}, b.st.lists...), Tasks: b.st.allTasks(), Seq: b.seq},
-		Seq:      b.seq,
+		Snapshot: &messages.Snapshot{Board: bd, Lists: append([]messages.List{}, b.st.lists...), Tasks: b.st.allTasks(),
+			Labels: append([]messages.Label{}, b.st.labels...), Seq: b.seq},
+		Seq: b.seq,
 	}, nil
 }
 

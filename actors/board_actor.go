@@ -164,6 +164,36 @@ func (b *board) handle(cmd messages.Command) reply {
 		res, err = b.moveTask(c)
 	case messages.DeleteTask:
 		res, err = b.deleteTask(c)
+	case messages.ListTasks:
+		res, err = b.listTasks(c)
+	case messages.GetActivity:
+		res, err = b.activity(c)
+	case messages.ListLabels:
+		res, err = b.listLabels(c)
+	case messages.CreateLabel:
+		res, err = b.createLabel(c)
+	case messages.UpdateLabel:
+		res, err = b.updateLabel(c)
+	case messages.DeleteLabel:
+		res, err = b.deleteLabel(c)
+	case messages.AddChecklistItem:
+		res, err = b.addChecklistItem(c)
+	case messages.UpdateChecklistItem:
+		res, err = b.updateChecklistItem(c)
+	case messages.DeleteChecklistItem:
+		res, err = b.deleteChecklistItem(c)
+	case messages.ArchiveTask:
+		res, err = b.archiveTask(c)
+	case messages.RestoreTask:
+		res, err = b.restoreTask(c)
+	case messages.ListComments:
+		res, err = b.listComments(c)
+	case messages.AddComment:
+		res, err = b.addComment(c)
+	case messages.UpdateComment:
+		res, err = b.updateComment(c)
+	case messages.DeleteComment:
+		res, err = b.deleteComment(c)
 	case messages.ListMembers:
 		res, err = b.listMembers(c)
 	case messages.AddMember:

@@ -169,6 +169,18 @@ func (b *Boards) do(ctx context.Context, cmd messages.Command) (messages.Result,
 // none). A command addressed by its board id goes as it is.
 func (b *Boards) route(ctx context.Context, cmd messages.Command) (messages.Command, error) {
 	list, task := b.store.BoardOfList, b.store.BoardOfTask
+	label, comment := b.store.BoardOfLabel, b.store.BoardOfComment
+	item := func(ctx context.Context, itemID string) (string, error) {
+		taskID, ok := messages.ChecklistItemTask(itemID)
+		if !ok {
+			return "", messages.NotFound("checklist item")
+		}
+		boardID, err := task(ctx, taskID)
+		if messages.ErrorCode(err) == messages.CodeNotFound {
+			return "", messages.NotFound("checklist item")
+		}
+		return boardID, err
+	}
 	switch c := cmd.(type) {
 	case messages.CreateTask:
 		return onBoard(ctx, list, c.ListID, c, func(c *messages.CreateTask) *string { return &c.BoardID })
@@ -186,6 +198,32 @@ func (b *Boards) route(ctx context.Context, cmd messages.Command) (messages.Comm
 		return onBoard(ctx, task, c.TaskID, c, func(c *messages.MoveTask) *string { return &c.BoardID })
 	case messages.DeleteTask:
 		return onBoard(ctx, task, c.TaskID, c, func(c *messages.DeleteTask) *string { return &c.BoardID })
+	case messages.ArchiveTask:
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.ArchiveTask) *string { return &c.BoardID })
+	case messages.RestoreTask:
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.RestoreTask) *string { return &c.BoardID })
+	case messages.AddChecklistItem:
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.AddChecklistItem) *string { return &c.BoardID })
+	case messages.UpdateChecklistItem:
+		return onBoard(ctx, item, c.ItemID, c, func(c *messages.UpdateChecklistItem) *string { return &c.BoardID })
+	case messages.DeleteChecklistItem:
+		return onBoard(ctx, item, c.ItemID, c, func(c *messages.DeleteChecklistItem) *string { return &c.BoardID })
+	case messages.ListComments:
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.ListComments) *string { return &c.BoardID })
+	case messages.AddComment:
+		return onBoard(ctx, task, c.TaskID, c, func(c *messages.AddComment) *string { return &c.BoardID })
+	case messages.UpdateComment:
+		return onBoard(ctx, comment, c.CommentID, c, func(c *messages.UpdateComment) *string { return &c.BoardID })
+	case messages.DeleteComment:
+		return onBoard(ctx, comment, c.CommentID, c, func(c *messages.DeleteComment) *string { return &c.BoardID })
+	case messages.UpdateLabel:
+		return onBoard(ctx, label, c.LabelID, c, func(c *messages.UpdateLabel) *string { return &c.BoardID })
+	case messages.DeleteLabel:
+		return onBoard(ctx, label, c.LabelID, c, func(c *messages.DeleteLabel) *string { return &c.BoardID })
+	case messages.GetActivity:
+		if c.BoardID == "" {
+			return onBoard(ctx, task, c.TaskID, c, func(c *messages.GetActivity) *string { return &c.BoardID })
+		}
 	}
 	return cmd, nil
 }

@@ -121,6 +121,9 @@ func (b *board) apply(missed []messages.Encoded) error {
 		}
 		var ev messages.Event
 		err := json.Unmarshal(enc.JSON, &ev)
+		if ev.Task != nil {
+			ev.Task.Normalize() // an event written before tasks had lists
+		}
 		if err == nil {
 			err = b.st.applyEvent(ev)
 		}
@@ -150,12 +153,44 @@ func (b *board) apply(missed []messages.Encoded) error {
 // that planned it did.
 func (s *state) applyEvent(e messages.Event) error {
 	switch e.Type {
-	case messages.TaskCreated, messages.TaskUpdated, messages.TaskMoved:
+	case messages.TaskCreated, messages.TaskUpdated, messages.TaskMoved, messages.TaskRestored,
+		messages.CommentAdded, messages.CommentDeleted:
 		if e.Task == nil {
 			return fmt.Errorf("%s without a task", e.Type)
 		}
 		return s.applyTask(e)
+	case messages.CommentUpdated:
+	case messages.TaskArchived:
+		if e.Task == nil {
+			return errors.New("task_archived without a task")
+		}
+		_, at, ok := s.task(e.Task.ID)
+		if !ok {
+			return fmt.Errorf("task_archived: no live task %s", e.Task.ID)
+		}
+		s.archive(*e.Task, at, s.planRemove(e.Task.ListID, at))
+	case messages.LabelCreated, messages.LabelUpdated:
+		if e.Label == nil {
+			return fmt.Errorf("%s without a label", e.Type)
+		}
+		if _, at, ok := s.label(e.Label.ID); ok {
+			s.labels[at] = *e.Label
+		} else if e.Type == messages.LabelCreated {
+			s.labels = append(s.labels, *e.Label)
+		} else {
+			return fmt.Errorf("label_updated: no label %s", e.Label.ID)
+		}
+	case messages.LabelDeleted:
+		changed := s.withoutLabel(e.LabelID, e.At)
+		if len(changed) != len(e.TaskIDs) {
+			return fmt.Errorf("label_deleted: %d tasks here, %d in the event", len(changed), len(e.TaskIDs))
+		}
+		s.deleteLabel(e.LabelID, changed)
 	case messages.TaskDeleted:
+		if _, ok := s.archived[e.TaskID]; ok {
+			delete(s.archived, e.TaskID)
+			return nil
+		}
 		t, at, ok := s.task(e.TaskID)
 		if !ok {
 			return fmt.Errorf("task_deleted: no task %s", e.TaskID)
@@ -220,16 +255,28 @@ func (s *state) applyEvent(e messages.Event) error {
 // one, and takes the event's, the tasks after either place renumbered.
 func (s *state) applyTask(e messages.Event) error {
 	t := *e.Task
+	if _, ok := s.archived[t.ID]; ok && e.Type != messages.TaskRestored { // changed while archived
+		if !t.Archived() {
+			return fmt.Errorf("%s: task %s is archived", e.Type, t.ID)
+		}
+		s.archived[t.ID] = t
+		return nil
+	}
 	if _, ok := s.tasks[t.ListID]; !ok {
 		return fmt.Errorf("%s: no list %s", e.Type, t.ListID)
 	}
 	if old, at, ok := s.task(t.ID); ok {
-		if e.Type == messages.TaskCreated {
-			return fmt.Errorf("task_created: task %s exists", t.ID)
+		if e.Type == messages.TaskCreated || e.Type == messages.TaskRestored {
+			return fmt.Errorf("%s: task %s exists", e.Type, t.ID)
 		}
 		rows := s.planRemove(old.ListID, at)
 		s.deleteSlot(old.ListID, at)
 		s.place(rows)
+	} else if e.Type == messages.TaskRestored {
+		if _, ok := s.archived[t.ID]; !ok {
+			return fmt.Errorf("task_restored: no archived task %s", t.ID)
+		}
+		delete(s.archived, t.ID)
 	} else if e.Type != messages.TaskCreated {
 		return fmt.Errorf("%s: no task %s", e.Type, t.ID)
 	}

@@ -6,14 +6,16 @@ import (
 	"github.com/taskboard/taskboard/messages"
 )
 
-// state is a board's lists and tasks in memory. Its methods that plan a change return new
-// slices and never modify the state: the board applies a plan only after it is committed.
+// state is a board's lists, tasks and labels in memory. Its methods that plan a change return
+// new slices and never modify the state: the board applies a plan only after it is committed.
 type state struct {
 	board    messages.Board
 	members  map[string]messages.Member
 	lists    []messages.List            // ordered by position
-	tasks    map[string][]messages.Task // list id → tasks ordered by position
-	taskList map[string]string          // task id → list id
+	tasks    map[string][]messages.Task // list id → live tasks ordered by position
+	taskList map[string]string          // live task id → list id
+	archived map[string]messages.Task   // archived task id → task, out of every list
+	labels   []messages.Label           // in the order they were made
 }
 
 func newState(s messages.BoardState) *state {
@@ -23,6 +25,8 @@ func newState(s messages.BoardState) *state {
 		lists:    slices.Clone(s.Lists),
 		tasks:    make(map[string][]messages.Task, len(s.Lists)),
 		taskList: make(map[string]string, len(s.Tasks)),
+		archived: map[string]messages.Task{},
+		labels:   slices.Clone(s.Labels),
 	}
 	for _, m := range s.Members {
 		st.members[m.UserID] = m
@@ -31,11 +35,46 @@ func newState(s messages.BoardState) *state {
 		st.tasks[l.ID] = nil
 	}
 	for _, t := range s.Tasks {
+		t.Normalize()
+		if t.Archived() {
+			st.archived[t.ID] = t
+			continue
+		}
 		st.tasks[t.ListID] = append(st.tasks[t.ListID], t)
 		st.taskList[t.ID] = t.ListID
 	}
 	return st
 }
+
+// find returns a task, live or archived; at is its index in its list, -1 when archived.
+func (s *state) find(id string) (t messages.Task, at int, ok bool) {
+	if t, ok := s.archived[id]; ok {
+		return t, -1, true
+	}
+	return s.task(id)
+}
+
+// replace puts a changed task, live or archived, in the place it has.
+func (s *state) replace(t messages.Task) {
+	if t.Archived() {
+		s.archived[t.ID] = t
+		return
+	}
+	s.place([]messages.Task{t})
+}
+
+// label returns a label and its index.
+func (s *state) label(id string) (messages.Label, int, bool) {
+	for i, l := range s.labels {
+		if l.ID == id {
+			return l, i, true
+		}
+	}
+	return messages.Label{}, -1, false
+}
+
+// taskCount is the number of tasks, live and archived, that the task quota counts.
+func (s *state) taskCount() int { return len(s.taskList) + len(s.archived) }
 
 func (s *state) list(id string) (messages.List, int, bool) {
 	for i, l := range s.lists {
@@ -59,7 +98,7 @@ func (s *state) task(id string) (messages.Task, int, bool) {
 	return messages.Task{}, -1, false
 }
 
-// allTasks returns every task ordered by list position, then task position.
+// allTasks returns every live task ordered by list position, then task position.
 func (s *state) allTasks() []messages.Task {
 	out := make([]messages.Task, 0, len(s.taskList))
 	for _, l := range s.lists {

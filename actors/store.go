@@ -41,6 +41,22 @@ type Store interface {
 	// BoardOfTask and BoardOfList return the board holding a task or list, or not_found.
 	BoardOfTask(ctx context.Context, taskID string) (string, error)
 	BoardOfList(ctx context.Context, listID string) (string, error)
+	// BoardOfLabel and BoardOfComment return the board holding a label or comment, or
+	// not_found.
+	BoardOfLabel(ctx context.Context, labelID string) (string, error)
+	BoardOfComment(ctx context.Context, commentID string) (string, error)
+	// Comment returns a comment of the board, or not_found; Comments a page of a task's:
+	// up to limit of the newest before the comment before (the newest when empty), oldest
+	// first, and whether older ones remain.
+	Comment(ctx context.Context, boardID, commentID string) (messages.Comment, error)
+	Comments(ctx context.Context, taskID, before string, limit int) ([]messages.Comment, bool, error)
+	// Activity returns up to limit of a board's events with seq below before, newest first;
+	// only those about taskID when it is set.
+	Activity(ctx context.Context, boardID, taskID string, before int64, limit int) ([]messages.Encoded, error)
+	// MatchTasks returns the ids of the tasks on the boards whose titles, descriptions,
+	// checklists or comments hold the words of q (the last one as a prefix), best first, at
+	// most limit.
+	MatchTasks(ctx context.Context, boardIDs []string, q string, limit int) ([]string, error)
 	// FindUser returns the user with userID or, when userID is empty, with email
 	// (case-insensitive); messages.NotFound("user") when there is none.
 	FindUser(ctx context.Context, userID, email string) (messages.User, error)

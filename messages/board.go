@@ -12,10 +12,11 @@ type Board struct {
 // position, then task position. Seq is the number of the last event folded into it: a client
 // that then streams from Seq misses nothing and sees nothing twice.
 type Snapshot struct {
-	Board Board  `json:"board"`
-	Lists []List `json:"lists"`
-	Tasks []Task `json:"tasks"`
-	Seq   int64  `json:"seq"`
+	Board  Board   `json:"board"`
+	Lists  []List  `json:"lists"`
+	Tasks  []Task  `json:"tasks"`
+	Labels []Label `json:"labels"`
+	Seq    int64   `json:"seq"`
 }
 
 // BoardState is what a board actor loads when it starts.
@@ -23,8 +24,9 @@ type BoardState struct {
 	Board   Board
 	Members []Member
 	Lists   []List // ordered by position
-	Tasks   []Task // ordered by list position, then task position
-	Seq     int64  // the board's last event number
+	Tasks   []Task // ordered by list position, then task position; the archived ones last
+	Labels  []Label
+	Seq     int64 // the board's last event number
 	// FirstSeq is the oldest event still kept (Seq+1 when none is): resuming after any seq
 	// from FirstSeq-1 to Seq is possible.
 	FirstSeq int64

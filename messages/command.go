@@ -126,13 +126,21 @@ func (c RemoveMember) Board() string { return c.BoardID }
 // Result is a board's answer to a command: the resource the command returns, if any, and the
 // board's seq after it. It is also what an idempotent retry gets back.
 type Result struct {
-	Board    *Board    `json:"board,omitempty"`
-	Boards   []Board   `json:"boards,omitempty"`
-	List     *List     `json:"list,omitempty"`
-	Task     *Task     `json:"task,omitempty"`
-	Snapshot *Snapshot `json:"snapshot,omitempty"`
-	Member   *Member   `json:"member,omitempty"`
-	Members  []Member  `json:"members,omitempty"`
+	Board    *Board         `json:"board,omitempty"`
+	Boards   []Board        `json:"boards,omitempty"`
+	List     *List          `json:"list,omitempty"`
+	Task     *Task          `json:"task,omitempty"`
+	Snapshot *Snapshot      `json:"snapshot,omitempty"`
+	Member   *Member        `json:"member,omitempty"`
+	Members  []Member       `json:"members,omitempty"`
+	Tasks    []Task         `json:"tasks,omitempty"`
+	Label    *Label         `json:"label,omitempty"`
+	Labels   []Label        `json:"labels,omitempty"`
+	Item     *ChecklistItem `json:"item,omitempty"`
+	Comment  *Comment       `json:"comment,omitempty"`
+	Comments []Comment      `json:"comments,omitempty"`
+	Hits     []SearchHit    `json:"hits,omitempty"`
+	Activity *Activity      `json:"-"`
 	// Next is where the next page of a paged answer starts; empty on the last page.
 	Next string `json:"next,omitempty"`
 	Seq  int64  `json:"seq"`

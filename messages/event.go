@@ -24,6 +24,15 @@ const (
 	BoardDeleted  EventType = "board_deleted"
 	MemberAdded   EventType = "member_added"
 	MemberRemoved EventType = "member_removed"
+
+	LabelCreated   EventType = "label_created"
+	LabelUpdated   EventType = "label_updated"
+	LabelDeleted   EventType = "label_deleted"
+	TaskArchived   EventType = "task_archived"
+	TaskRestored   EventType = "task_restored"
+	CommentAdded   EventType = "comment_added"
+	CommentUpdated EventType = "comment_updated"
+	CommentDeleted EventType = "comment_deleted"
 )
 
 // Event is one change of a board, numbered by the board's Seq. Only the payload fields of its
@@ -46,6 +55,23 @@ type Event struct {
 	UserID       string  `json:"userId,omitempty"`
 	FromListID   string  `json:"fromListId,omitempty"`
 	FromPosition *int    `json:"fromPosition,omitempty"`
+
+	Label     *Label   `json:"label,omitempty"`
+	LabelID   string   `json:"labelId,omitempty"`
+	TaskIDs   []string `json:"taskIds,omitempty"`
+	Comment   *Comment `json:"comment,omitempty"`
+	CommentID string   `json:"commentId,omitempty"`
+}
+
+// About returns the task an event is about, if one: what a task's activity is read by.
+func (e Event) About() string {
+	switch {
+	case e.Task != nil:
+		return e.Task.ID
+	case e.Comment != nil:
+		return e.Comment.TaskID
+	}
+	return e.TaskID
 }
 
 // Encoded is an event encoded once: its JSON and its SSE frame. The byte slices are shared by
@@ -105,6 +131,11 @@ type Change struct {
 	// whose membership ends.
 	PutMembers    []Member
 	DeleteMembers []string
+	// Labels and comments inserted or updated, and deleted by id.
+	PutLabels      []Label
+	DeleteLabels   []string
+	PutComments    []Comment
+	DeleteComments []string
 }
 
 // Idempotency records the first answer to a user's mutation id.

@@ -2,23 +2,62 @@ package messages
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
-// Task is a card on a list. Version starts at 1 and grows with every change of the task;
-// Position is its 0-based index inside its list.
+// Task is a card on a list. Version starts at 1 and grows with every change of the task, its
+// checklist, labels or comment count; Position is its 0-based index inside its list. An
+// archived task (ArchivedAt set) is out of its list: ListID is the list it left, and
+// Position where it was.
 type Task struct {
 	ID          string  `json:"id"`
 	BoardID     string  `json:"boardId"`
 	ListID      string  `json:"listId"`
 	Title       string  `json:"title"`
 	Description *string `json:"description"`
-	AssigneeID  *string `json:"assigneeId"`
-	Position    int     `json:"position"`
-	Version     int     `json:"version"`
-	CreatedAt   Time    `json:"createdAt"`
-	UpdatedAt   Time    `json:"updatedAt"`
+	// AssigneeID is the v1 field: AssigneeIDs[0], or nil.
+	AssigneeID   *string         `json:"assigneeId"`
+	AssigneeIDs  []string        `json:"assigneeIds"`
+	LabelIDs     []string        `json:"labelIds"`
+	DueAt        *Time           `json:"dueAt"`
+	Checklist    []ChecklistItem `json:"checklist"`
+	CommentCount int             `json:"commentCount"`
+	ArchivedAt   *Time           `json:"archivedAt"`
+	Position     int             `json:"position"`
+	Version      int             `json:"version"`
+	CreatedAt    Time            `json:"createdAt"`
+	UpdatedAt    Time            `json:"updatedAt"`
 }
+
+// Normalize makes the task's lists empty rather than nil, so that they encode as arrays, as
+// the protocol has them: every task a board holds is normalized.
+func (t *Task) Normalize() {
+	if t.AssigneeIDs == nil {
+		t.AssigneeIDs = []string{}
+	}
+	if t.LabelIDs == nil {
+		t.LabelIDs = []string{}
+	}
+	if t.Checklist == nil {
+		t.Checklist = []ChecklistItem{}
+	}
+}
+
+// SetAssignees sets AssigneeIDs and the v1 AssigneeID that mirrors it.
+func (t *Task) SetAssignees(ids []string) {
+	if ids == nil {
+		ids = []string{}
+	}
+	t.AssigneeIDs, t.AssigneeID = ids, nil
+	if len(ids) > 0 {
+		first := ids[0]
+		t.AssigneeID = &first
+	}
+}
+
+// Archived reports whether the task is archived.
+func (t Task) Archived() bool { return t.ArchivedAt != nil }
 
 // Limits of task fields, in characters: a title's after trimming, a description's as written.
 const (
@@ -43,10 +82,17 @@ type CreateTask struct {
 	Description *string `json:"description"`
 	AssigneeID  *string `json:"assigneeId"`
 	Position    *int    `json:"position"`
+	// The v2 fields, which a new task may have at once: as in UpdateTask.
+	AssigneeIDs *[]string `json:"assigneeIds"`
+	LabelIDs    *[]string `json:"labelIds"`
+	DueAt       Nullable  `json:"dueAt"`
 }
 
 // Validate checks the fields without looking at board state.
 func (c CreateTask) Validate() error {
+	if err := validateCardFields(c.AssigneeID != nil, c.AssigneeIDs, c.LabelIDs, c.DueAt); err != nil {
+		return err
+	}
 	if c.ListID == "" {
 		return Errorf(CodeValidation, "listId is required").Field("listId", "required")
 	}
@@ -65,20 +111,28 @@ func (c CreateTask) Validate() error {
 	return validatePosition(c.Position)
 }
 
-// UpdateTask changes a task's title, description or assignee; absent fields stay, null clears.
-// IfMatch, when set, must equal the task's version. Needs role editor. Emits task_updated.
+// UpdateTask changes a task's title, description, assignees, labels or due date; absent
+// fields stay, null clears. AssigneeIDs and LabelIDs replace the task's whole set (duplicates
+// ignored); AssigneeID replaces it with one user. IfMatch, when set, must equal the task's
+// version. Needs role editor. Emits task_updated.
 type UpdateTask struct {
 	Meta
 	BoardID     string
 	TaskID      string
-	Title       Nullable `json:"title"`
-	Description Nullable `json:"description"`
-	AssigneeID  Nullable `json:"assigneeId"`
-	IfMatch     *int     `json:"-"`
+	Title       Nullable  `json:"title"`
+	Description Nullable  `json:"description"`
+	AssigneeID  Nullable  `json:"assigneeId"`
+	AssigneeIDs *[]string `json:"assigneeIds"`
+	LabelIDs    *[]string `json:"labelIds"`
+	DueAt       Nullable  `json:"dueAt"`
+	IfMatch     *int      `json:"-"`
 }
 
 // Validate checks the fields that are present.
 func (c UpdateTask) Validate() error {
+	if err := validateCardFields(c.AssigneeID.Set, c.AssigneeIDs, c.LabelIDs, c.DueAt); err != nil {
+		return err
+	}
 	if c.Title.Set {
 		if c.Title.Value == nil {
 			return Errorf(CodeValidation, "title cannot be null").Field("title", "required")
@@ -155,4 +209,62 @@ func validateAssignee(id *string) error {
 		return nil
 	}
 	return checkID("assigneeId", *id)
+}
+
+// Limits of a card's sets.
+const MaxAssignees = 20
+
+// validateCardFields checks the v2 fields of a task's creation or update.
+func validateCardFields(v1Assignee bool, assignees, labels *[]string, due Nullable) error {
+	if v1Assignee && assignees != nil {
+		return Errorf(CodeValidation, "give assigneeId or assigneeIds, not both").Field("assigneeIds", "conflict")
+	}
+	if assignees != nil {
+		if len(Distinct(*assignees)) > MaxAssignees {
+			return Errorf(CodeValidation, "a task has at most %d assignees", MaxAssignees).Field("assigneeIds", "length")
+		}
+		for _, id := range *assignees {
+			if err := checkID("assigneeIds", id); err != nil {
+				return err
+			}
+		}
+	}
+	if labels != nil {
+		if len(Distinct(*labels)) > MaxLabels {
+			return Errorf(CodeValidation, "a task has at most %d labels", MaxLabels).Field("labelIds", "length")
+		}
+		for _, id := range *labels {
+			if err := checkID("labelIds", id); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := ParseDue(due)
+	return err
+}
+
+// ParseDue reads a dueAt field: nil when absent or null, else an RFC 3339 time.
+func ParseDue(due Nullable) (*Time, error) {
+	if due.Value == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *due.Value)
+	if err != nil {
+		return nil, Errorf(CodeValidation, "dueAt must be an RFC 3339 time or null").Field("dueAt", "format")
+	}
+	at := NewTime(t)
+	return &at, nil
+}
+
+// Distinct returns ids without repeats, in the order each first appears.
+func Distinct(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

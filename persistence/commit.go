@@ -71,7 +71,8 @@ func batchable(changes []messages.Change) bool {
 	}
 	for i, c := range changes {
 		if c.BoardID != changes[0].BoardID || c.Event.Seq != changes[0].Event.Seq+int64(i) ||
-			c.Board != nil || c.DeleteBoard || len(c.PutMembers) > 0 || len(c.DeleteMembers) > 0 {
+			c.Board != nil || c.DeleteBoard || len(c.PutMembers) > 0 || len(c.DeleteMembers) > 0 ||
+			len(c.PutLabels) > 0 || len(c.DeleteLabels) > 0 || len(c.PutComments) > 0 || len(c.DeleteComments) > 0 {
 			return false
 		}
 	}
@@ -107,8 +108,8 @@ func applyBatch(ctx context.Context, tx rawTx, changes []messages.Change, now ti
 	if err := deleteByID(ctx, tx, deleteTasksSQL, span.BoardID, tasks.deleted()); err != nil {
 		return fmt.Errorf("delete tasks: %w", err)
 	}
-	if err := deleteByID(ctx, tx, deleteListsSQL, span.BoardID, lists.deleted()); err != nil {
-		return fmt.Errorf("delete lists: %w", err)
+	if err := deleteLists(ctx, tx, span.BoardID, lists.deleted()); err != nil {
+		return err
 	}
 	if err := putLists(ctx, tx, span.BoardID, lists.puts(), now); err != nil {
 		return err
@@ -219,18 +220,32 @@ func applyChange(ctx context.Context, tx rawTx, c messages.Change, now time.Time
 	if err := deleteByID(ctx, tx, deleteTasksSQL, c.BoardID, c.DeleteTasks); err != nil {
 		return fmt.Errorf("delete tasks: %w", err)
 	}
-	if err := deleteByID(ctx, tx, deleteListsSQL, c.BoardID, c.DeleteLists); err != nil {
-		return fmt.Errorf("delete lists: %w", err) // their tasks go by ON DELETE CASCADE
+	if err := deleteLists(ctx, tx, c.BoardID, c.DeleteLists); err != nil {
+		return err
 	}
 	if c.DeleteBoard {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM lists WHERE board_id = ?", c.BoardID); err != nil {
-			return fmt.Errorf("delete board contents: %w", err)
+		for _, table := range []string{"tasks", "lists", "labels"} { // comments go with their tasks
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE board_id = ?", c.BoardID); err != nil {
+				return fmt.Errorf("delete board contents: %w", err)
+			}
 		}
+	}
+	if err := deleteByID(ctx, tx, deleteCommentsSQL, c.BoardID, c.DeleteComments); err != nil {
+		return fmt.Errorf("delete comments: %w", err)
+	}
+	if err := deleteByID(ctx, tx, deleteLabelsSQL, c.BoardID, c.DeleteLabels); err != nil {
+		return fmt.Errorf("delete labels: %w", err)
+	}
+	if err := putLabels(ctx, tx, c.BoardID, c.PutLabels, now); err != nil {
+		return err
 	}
 	if err := putLists(ctx, tx, c.BoardID, c.PutLists, now); err != nil {
 		return err
 	}
 	if err := putTasks(ctx, tx, c.BoardID, c.PutTasks, now); err != nil {
+		return err
+	}
+	if err := putComments(ctx, tx, c.BoardID, c.PutComments, now); err != nil {
 		return err
 	}
 	if err := deleteMembers(ctx, tx, c.BoardID, c.DeleteMembers); err != nil {
@@ -279,10 +294,10 @@ func advanceBoard(ctx context.Context, tx rawTx, c messages.Change, now time.Tim
 	return nil
 }
 
-const eventColumns = 8
+const eventColumns = 9
 
 var insertEventsSQL = batchSQL(func(n int) string {
-	return `INSERT INTO events (board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at)
+	return `INSERT INTO events (board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at, task_id)
 		VALUES ` + rowsOfPlaceholders(n, eventColumns)
 })
 
@@ -291,7 +306,7 @@ func insertEvents(ctx context.Context, tx rawTx, changes []messages.Change, now 
 	err := upsertBatches(ctx, tx, changes, eventColumns, insertEventsSQL, func(args []any, c messages.Change) []any {
 		e := c.Event
 		return append(args, c.BoardID, e.Seq, string(e.Type), string(c.Encoded.JSON), e.ActorID, e.RequestID,
-			e.ClientMutationID, millisOr(e.At, now))
+			e.ClientMutationID, millisOr(e.At, now), about(e))
 	})
 	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
@@ -302,10 +317,10 @@ func insertEvents(ctx context.Context, tx rawTx, changes []messages.Change, now 
 func insertEvent(ctx context.Context, tx rawTx, c messages.Change, now time.Time) error {
 	e := c.Event
 	_, err := tx.ExecContext(ctx, `INSERT INTO events
-		(board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		(board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at, task_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.BoardID, e.Seq, string(e.Type), string(c.Encoded.JSON), e.ActorID, e.RequestID,
-		e.ClientMutationID, millisOr(e.At, now))
+		e.ClientMutationID, millisOr(e.At, now), about(e))
 	if err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
@@ -332,7 +347,21 @@ var (
 	deleteListsSQL = batchSQL(func(n int) string {
 		return "DELETE FROM lists WHERE board_id = ? AND id IN (" + placeholders(n) + ")"
 	})
+	deleteListTasksSQL = batchSQL(func(n int) string {
+		return "DELETE FROM tasks WHERE board_id = ? AND archived_at IS NULL AND list_id IN (" + placeholders(n) + ")"
+	})
 )
+
+// deleteLists deletes lists with their live tasks; archived tasks outlive their list.
+func deleteLists(ctx context.Context, tx rawTx, boardID string, ids []string) error {
+	if err := deleteByID(ctx, tx, deleteListTasksSQL, boardID, ids); err != nil {
+		return fmt.Errorf("delete tasks of lists: %w", err)
+	}
+	if err := deleteByID(ctx, tx, deleteListsSQL, boardID, ids); err != nil {
+		return fmt.Errorf("delete lists: %w", err)
+	}
+	return nil
+}
 
 // deleteByID deletes the board's rows with the given ids, in batches. Ids that are not on
 // the board are ignored.
@@ -346,6 +375,14 @@ func deleteByID(ctx context.Context, tx rawTx, stmts *[maxBatch + 1]string, boar
 		if _, err := tx.ExecContext(ctx, stmts[len(batch)], args...); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// about is the events row's task_id: the task the event is about, or NULL.
+func about(e messages.Event) any {
+	if id := e.About(); id != "" {
+		return id
 	}
 	return nil
 }

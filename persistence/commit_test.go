@@ -27,7 +27,8 @@ func TestCommitAppliesEveryPart(t *testing.T) {
 	review := messages.List{ID: "list-review", BoardID: "board-1", Name: "Review", Position: 1, CreatedAt: at}
 	inProgress := messages.List{ID: "list-in-progress", BoardID: "board-1", Name: "Doing", Position: 2, CreatedAt: at}
 	newTask := newTask("board-1", "list-review", "task-new", 0)
-	newTask.Description, newTask.AssigneeID = ptr("details"), ptr("user-bob")
+	newTask.Description = ptr("details")
+	newTask.SetAssignees([]string{"user-bob"})
 	moved := before.Tasks[0] // task-1
 	moved.ListID, moved.Position, moved.Version, moved.Title = "list-review", 1, 2, "Design the login page"
 	moved.UpdatedAt = messages.NewTime(t0.Add(time.Second))

@@ -90,3 +90,33 @@ func (db *DB) Idempotent(ctx context.Context, userID, key string) (_ []byte, _ b
 	}
 	return []byte(result), true, nil
 }
+
+// Activity returns up to limit of a board's events with seq below before, newest first; only
+// those about taskID when it is set.
+func (db *DB) Activity(ctx context.Context, boardID, taskID string, before int64, limit int) (_ []messages.Encoded, err error) {
+	defer classify(&err)
+	q := "SELECT seq, type, request_id, payload FROM events WHERE board_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
+	args := []any{boardID, before, limit}
+	if taskID != "" {
+		q = "SELECT seq, type, request_id, payload FROM events WHERE task_id = ? AND board_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
+		args = []any{taskID, boardID, before, limit}
+	}
+	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("activity of %s: %w", boardID, err)
+	}
+	defer rows.Close()
+	var out []messages.Encoded
+	for rows.Next() {
+		var seq int64
+		var typ, req, payload string
+		if err := rows.Scan(&seq, &typ, &req, &payload); err != nil {
+			return nil, fmt.Errorf("activity of %s: %w", boardID, err)
+		}
+		out = append(out, messages.Encoded{Seq: seq, Type: messages.EventType(typ), RequestID: req, JSON: []byte(payload)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("activity of %s: %w", boardID, err)
+	}
+	return out, nil
+}

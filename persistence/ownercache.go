@@ -23,6 +23,12 @@ func (c *ownerCache) forgetEnded(changes []messages.Change) {
 		for _, id := range ch.DeleteTasks {
 			tasks = append(tasks, "task:"+id)
 		}
+		for _, id := range ch.DeleteLabels {
+			tasks = append(tasks, "label:"+id)
+		}
+		for _, id := range ch.DeleteComments {
+			tasks = append(tasks, "comment:"+id)
+		}
 	}
 	switch {
 	case all:
