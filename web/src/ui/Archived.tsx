@@ -36,6 +36,8 @@ export function ArchivedPanel({ session, readOnly, onClose }: { session: BoardSe
       <ul class="archived-list">
         {shown.map((t) => {
           const list = listName(t.listId);
+          // A card whose list was deleted goes back to the first list.
+          const to = view?.lists.find((l) => l.id === t.listId) ?? view?.lists[0];
           return (
             <li key={t.id} data-testid="archived-card" data-task-id={t.id}>
               <span class="who">
@@ -47,11 +49,10 @@ export function ArchivedPanel({ session, readOnly, onClose }: { session: BoardSe
                   <button
                     type="button"
                     data-testid="restore"
-                    disabled={!list}
-                    title={list ? undefined : "Its list was deleted"}
-                    onClick={() => view && session.restoreTask(t, t.listId, tasksOf(view, t.listId).length)}
+                    disabled={!to}
+                    onClick={() => view && to && session.restoreTask(t, to.id, tasksOf(view, to.id).length)}
                   >
-                    Restore
+                    {list || !to ? "Restore" : `Restore to ${to.name}`}
                   </button>
                   <button
                     type="button"
