@@ -208,7 +208,8 @@ func axeSearch(p *page) {
 	p.run(chromedp.SendKeys(`[data-testid=search-input]`, "logo"))
 	p.until("a search result", `document.querySelectorAll('[data-testid=search-hit]').length > 0`)
 	p.axe("boards page, search results")
-	p.run(chromedp.SetValue(`[data-testid=search-input]`, ""), chromedp.SendKeys(`[data-testid=search-input]`, kb.Backspace))
+	eval[bool](p, `(() => { const e = document.querySelector('[data-testid=search-input]'); e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+	p.until("the results gone", `!document.querySelector('[data-testid=search-results]')`)
 }
 
 // axeCards: cards with labels (named and colour only), due badges of each kind, checklists,
