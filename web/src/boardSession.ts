@@ -134,7 +134,11 @@ export class BoardSession {
   }
 
   /** createTask adds a task at the end of listId; extra fills its other fields at once. */
-  createTask(listId: string, title: string, extra: { description?: string | null; assigneeId?: string | null } = {}): void {
+  createTask(
+    listId: string,
+    title: string,
+    extra: { description?: string | null; assigneeId?: string | null; assigneeIds?: string[]; labelIds?: string[]; dueAt?: string | null } = {},
+  ): void {
     const t = title.trim();
     if (!t) return;
     this.push({
@@ -147,6 +151,9 @@ export class BoardSession {
       title: t,
       ...(extra.description ? { description: extra.description } : {}),
       ...(extra.assigneeId ? { assigneeId: extra.assigneeId } : {}),
+      ...(extra.assigneeIds?.length ? { assigneeIds: extra.assigneeIds } : {}),
+      ...(extra.labelIds?.length ? { labelIds: extra.labelIds } : {}),
+      ...(extra.dueAt ? { dueAt: extra.dueAt } : {}),
     });
   }
 

@@ -27,6 +27,11 @@ describe("archiving and restoring", () => {
 });
 
 describe("an edit of the v2 fields", () => {
+  it("shows a new card with its people, labels and due date at once", () => {
+    const op: Op = { kind: "createTask", id: "m-3", boardId: "board-1", label: "", tempId: "tmp-1", listId: "done", title: "Saved again", assigneeIds: ["user-bob"], labelIds: ["l1"], dueAt: "2026-12-05T17:00:00.000Z" };
+    expect(applyOp(board(0), op).tasks.find((t) => t.id === "tmp-1")).toMatchObject({ assigneeId: "user-bob", assigneeIds: ["user-bob"], labelIds: ["l1"], dueAt: "2026-12-05T17:00:00.000Z", position: 1 });
+  });
+
   it("keeps the v1 assignee as the first of the set", () => {
     const t = withFields(task("t", "todo", 0), { assigneeIds: ["user-bob", "user-alice", "user-bob"], labelIds: ["l1"], dueAt: "2026-12-05T17:00:00.000Z" });
     expect(t).toMatchObject({ assigneeId: "user-bob", assigneeIds: ["user-bob", "user-alice"], labelIds: ["l1"], dueAt: "2026-12-05T17:00:00.000Z" });

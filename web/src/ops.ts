@@ -45,6 +45,9 @@ export type Op =
       position?: number;
       description?: string | null;
       assigneeId?: string | null;
+      assigneeIds?: string[];
+      labelIds?: string[];
+      dueAt?: string | null;
     })
   | (OpBase & { kind: "updateTask"; taskId: string; fields: TaskFields; base: TaskFields; baseVersion: number })
   | (OpBase & { kind: "moveTask"; taskId: string; listId: string; position: number })
@@ -126,18 +129,21 @@ export function applyOp(s: BoardState, op: Op, now = ""): BoardState {
     case "createTask": {
       const id = op.ack?.task?.id ?? op.tempId;
       if (s.tasks.some((t) => t.id === id) || !s.lists.some((l) => l.id === op.listId)) return s;
-      const task: Task = op.ack?.task ?? {
-        id,
-        boardId: op.boardId,
-        listId: op.listId,
-        title: op.title.trim(),
-        description: op.description ?? null,
-        assigneeId: op.assigneeId ?? null,
-        position: op.position ?? tasksOf(s, op.listId).length,
-        version: 0,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const task: Task = op.ack?.task ?? withFields(
+        {
+          id,
+          boardId: op.boardId,
+          listId: op.listId,
+          title: op.title.trim(),
+          description: op.description ?? null,
+          assigneeId: op.assigneeId ?? null,
+          position: op.position ?? tasksOf(s, op.listId).length,
+          version: 0,
+          createdAt: now,
+          updatedAt: now,
+        },
+        { assigneeIds: op.assigneeIds, labelIds: op.labelIds, dueAt: op.dueAt },
+      );
       return putTask(s, task);
     }
     case "updateTask": {

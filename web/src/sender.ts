@@ -119,7 +119,16 @@ export class Sender {
           await this.request<Task>(
             "POST",
             "/tasks",
-            { listId: op.listId, title: op.title, position: op.position, description: op.description, assigneeId: op.assigneeId },
+            {
+              listId: op.listId,
+              title: op.title,
+              position: op.position,
+              description: op.description,
+              // The v2 set, when given, stands for the v1 field: the server takes one or the other.
+              ...(op.assigneeIds ? { assigneeIds: op.assigneeIds } : { assigneeId: op.assigneeId }),
+              labelIds: op.labelIds,
+              dueAt: op.dueAt,
+            },
             key,
           ),
         );

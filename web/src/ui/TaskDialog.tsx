@@ -118,7 +118,10 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
     if (!list) return;
     session.createTask(list.id, draft.mine.title.trim() || "Untitled", {
       description: draft.mine.description || null,
-      assigneeId: m.ids(draft.mine.assigneeIds)[0] ?? null,
+      assigneeIds: m.ids(draft.mine.assigneeIds),
+      // Labels deleted meanwhile are left out: the server would refuse the card for them.
+      labelIds: m.ids(draft.mine.labelIds).filter((l) => view.labels.some((x) => x.id === l)),
+      dueAt: draft.mine.dueAt || null,
     });
     finish();
   }
