@@ -24,6 +24,8 @@ export class BoardStore {
   readonly view: ReadonlySignal<BoardState | null>;
   readonly pending: ReadonlySignal<Set<string>>;
   readonly pendingCount: ReadonlySignal<number>;
+  /** loads counts the snapshots loaded: what keeps its own copy of the board's history (comments, activity) reads it again after a resync. */
+  readonly loads = signal(0);
   /** gone is set when the board was deleted or the user lost access to it. */
   readonly gone = signal<string | null>(null);
   private unsubscribe: () => void;
@@ -89,6 +91,7 @@ export class BoardStore {
       this.deps.queue.dropAckedBefore(this.boardId, epoch);
       const s = fromSnapshot(snap, members);
       this.confirmed.value = s;
+      this.loads.value++;
       this.deps.queue.settle(this.boardId, s);
       const held = this.held.sort((a, b) => a.seq - b.seq);
       this.held = [];

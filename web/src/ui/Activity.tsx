@@ -20,6 +20,8 @@ export function ActivityFeed({ session, taskId }: { session: BoardSession; taskI
   const [events, setEvents] = useState<BoardEvent[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [state, setState] = useState<"loading" | "ok" | "error">("loading");
+  // Read again after a resync: events missed meanwhile are not replayed to this list.
+  const loads = session.store.loads.value;
 
   useEffect(() => {
     let live = true;
@@ -40,7 +42,7 @@ export function ActivityFeed({ session, taskId }: { session: BoardSession; taskI
       live = false;
       stop();
     };
-  }, [session, taskId]);
+  }, [session, taskId, loads]);
 
   async function more() {
     if (next === null) return;

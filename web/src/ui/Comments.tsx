@@ -29,6 +29,8 @@ export function Comments({ session, taskId, readOnly, owner }: { session: BoardS
   const [editing, setEditing] = useState<{ id: string; body: string } | null>(null);
   const [sending, setSending] = useState(false);
   const self = me.value;
+  // Read again after a resync: events missed meanwhile are not replayed to this list.
+  const loads = session.store.loads.value;
 
   useEffect(() => {
     let live = true;
@@ -41,7 +43,10 @@ export function Comments({ session, taskId, readOnly, owner }: { session: BoardS
     session.comments(taskId).then(
       (r) => {
         if (!live) return;
-        setComments((cs) => put(r.data, cs));
+        // The server's page is the truth; a comment kept here survives only if it is newer
+        // than the page's newest (it arrived live while the page was asked for).
+        const newest = r.data.at(-1)?.createdAt ?? "";
+        setComments((cs) => put(r.data, cs.filter((c) => c.createdAt > newest)));
         setOlder(r.next);
         setState("ok");
       },
@@ -51,7 +56,7 @@ export function Comments({ session, taskId, readOnly, owner }: { session: BoardS
       live = false;
       stop();
     };
-  }, [session, taskId]);
+  }, [session, taskId, loads]);
 
   async function post(e: Event) {
     e.preventDefault();
