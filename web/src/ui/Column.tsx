@@ -189,6 +189,12 @@ function focusCard(listId: string, index: number): void {
   if (cards.length > 0) cards[Math.max(0, Math.min(index, cards.length - 1))].focus();
 }
 
+/** shownIndex returns the index of a card among the cards of its list on the page. */
+function shownIndex(listId: string, taskId: string): number {
+  const cards = [...document.querySelectorAll<HTMLElement>(`[data-testid=list][data-list-id="${CSS.escape(listId)}"] [data-testid=task-card]`)];
+  return Math.max(0, cards.findIndex((c) => c.dataset.taskId === taskId));
+}
+
 const Card = memo(CardView);
 
 function CardView({ session, task, lists, pending, typists, readOnly, members, labels, now, stop }: CardProps) {
@@ -212,13 +218,15 @@ function CardView({ session, task, lists, pending, typists, readOnly, members, l
       const li = lists.findIndex((l) => l.id === task.listId);
       const step = { ArrowUp: -1, ArrowDown: 1 }[e.key];
       const side = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
-      if (step) focusCard(task.listId, task.position + step);
+      // The card's place among those shown: with a filter on, not its position in the list.
+      const at = shownIndex(task.listId, task.id);
+      if (step) focusCard(task.listId, at + step);
       else if (e.key === "Home") focusCard(task.listId, 0);
       else if (e.key === "End") focusCard(task.listId, Infinity);
       else if (side) {
         for (let i = li + side; i >= 0 && i < lists.length; i += side) {
           if (document.querySelector(`[data-testid=list][data-list-id="${CSS.escape(lists[i].id)}"] [data-testid=task-card]`)) {
-            focusCard(lists[i].id, task.position);
+            focusCard(lists[i].id, at);
             break;
           }
         }
