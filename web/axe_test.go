@@ -132,7 +132,6 @@ func TestAxe(t *testing.T) {
 			}
 			alice := open("alice", "/")
 			axeBoards(alice)
-			axeSearch(alice)
 			axeBoard(t, s, alice, open("bob", "/b/board-1"))
 			axeCards(s, alice)
 			axeViewer(open("carol", "/b/board-1"))
@@ -201,6 +200,22 @@ func axeBoard(t *testing.T, s *stack, alice, bob *page) {
 	alice.axe("card dialog, discard the edits?")
 	alice.run(chromedp.Click(`[data-testid=discard]`))
 	alice.until("the dialog closed", dialogClosed)
+}
+
+// TestAxeSearch: the boards page with the results of a search across boards, in light and dark
+// mode. It stands apart from TestAxe, as the search is a feature of its own on the server.
+func TestAxeSearch(t *testing.T) {
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			needAxe(t)
+			s := newStack(t)
+			requireSearch(t, s)
+			p := newBrowser(t).open(t, s, "alice", "/")
+			p.scheme(scheme)
+			axeBoards(p)
+			axeSearch(p)
+		})
+	}
 }
 
 // axeSearch: the boards page with the results of a search across boards.

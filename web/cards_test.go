@@ -226,6 +226,7 @@ func TestActivityShowsTheChange(t *testing.T) {
 // TestSearchAcrossBoards: the boards page finds a card on another board and opens it.
 func TestSearchAcrossBoards(t *testing.T) {
 	s := newStack(t)
+	requireSearch(t, s)
 	p := newBrowser(t).open(t, s, "alice", "/")
 	p.until("the boards", `document.querySelectorAll('[data-testid=board-link]').length > 0`)
 	p.run(chromedp.SendKeys(`[data-testid=search-input]`, "offsite"))

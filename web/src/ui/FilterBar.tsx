@@ -1,5 +1,6 @@
 import type { Signal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
+import { me } from "../app";
 import { active, noFilter, type DueFilter, type Filter } from "../filter";
 import type { Label, Member } from "../types";
 import { labelName } from "./badges";
@@ -78,6 +79,7 @@ export function FilterBar({ filter, labels, members, shown, total }: { filter: S
             <label key={m.userId}>
               <input type="checkbox" data-testid="filter-member" value={m.userId} checked={f.members.includes(m.userId)} onChange={() => set({ members: flip(filter.value.members, m.userId) })} />
               {m.name}
+              {m.userId === me.value?.id ? " (me)" : ""}
             </label>
           ))}
         </div>
