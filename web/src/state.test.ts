@@ -46,6 +46,7 @@ describe("applyEvent, v2 cards", () => {
     s = applyEvent(s, event(4, { type: "label_deleted", labelId: "l-red", taskIds: ["task-1"] }));
     expect(s.labels).toEqual([]);
     expect(s.tasks.find((t) => t.id === "task-1")!.labelIds).toEqual([]);
+    expect(s.tasks.find((t) => t.id === "task-1")!.version).toBe(3); // as the server moved it
   });
 
   it("takes an archived card out of its list and puts a restored one back", () => {

@@ -129,7 +129,8 @@ function applyChange(s: BoardState, ev: BoardEvent): BoardState {
     case "label_updated":
       return ev.label ? putLabel(s, ev.label) : s;
     case "label_deleted":
-      return ev.labelId ? removeLabel(s, ev.labelId) : s;
+      // The server moves each task that had the label to its next version, at the event's time.
+      return ev.labelId ? nextVersions(removeLabel(s, ev.labelId), ev.taskIds ?? [], ev.at) : s;
     case "list_created":
     case "list_updated":
       return ev.list ? putList(s, ev.list) : s;
@@ -164,6 +165,11 @@ export function removeLabel(s: BoardState, labelId: string): BoardState {
     labels: s.labels.filter((l) => l.id !== labelId),
     tasks: s.tasks.map((t) => (t.labelIds?.includes(labelId) ? { ...t, labelIds: t.labelIds.filter((x) => x !== labelId) } : t)),
   };
+}
+
+function nextVersions(s: BoardState, taskIds: string[], at: string): BoardState {
+  const ids = new Set(taskIds);
+  return { ...s, tasks: s.tasks.map((t) => (ids.has(t.id) ? { ...t, version: t.version + 1, updatedAt: at } : t)) };
 }
 
 function countComment(s: BoardState, taskId: string | undefined, by: number): BoardState {
