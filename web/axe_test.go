@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -132,6 +133,7 @@ func TestAxe(t *testing.T) {
 			alice := open("alice", "/")
 			axeBoards(alice)
 			axeBoard(t, s, alice, open("bob", "/b/board-1"))
+			axeCards(s, alice)
 			axeViewer(open("carol", "/b/board-1"))
 			axeSettings(alice)
 			axeOffline(t, s, alice)
@@ -200,7 +202,93 @@ func axeBoard(t *testing.T, s *stack, alice, bob *page) {
 	alice.until("the dialog closed", dialogClosed)
 }
 
-// axeViewer: the board, its dialog and its members as a viewer sees them.
+// TestAxeSearch: the boards page with the results of a search across boards, in light and dark
+// mode. It stands apart from TestAxe, as the search is a feature of its own on the server.
+func TestAxeSearch(t *testing.T) {
+	for _, scheme := range []string{"light", "dark"} {
+		t.Run(scheme, func(t *testing.T) {
+			needAxe(t)
+			s := newStack(t)
+			requireSearch(t, s)
+			p := newBrowser(t).open(t, s, "alice", "/")
+			p.scheme(scheme)
+			axeBoards(p)
+			axeSearch(p)
+		})
+	}
+}
+
+// axeSearch: the boards page with the results of a search across boards.
+func axeSearch(p *page) {
+	p.run(chromedp.SendKeys(`[data-testid=search-input]`, "logo"))
+	p.until("a search result", `document.querySelectorAll('[data-testid=search-hit]').length > 0`)
+	p.axe("boards page, search results")
+	eval[bool](p, `(() => { const e = document.querySelector('[data-testid=search-input]'); e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+	p.until("the results gone", `!document.querySelector('[data-testid=search-results]')`)
+}
+
+// axeCards: cards with labels (named and colour only), due badges of each kind, checklists,
+// comments and several people; the filter bar's menus and a filtered board; the card dialog
+// with all of it, its Markdown preview and its activity; the Undo notice; the archived and
+// activity panels.
+func axeCards(s *stack, alice *page) {
+	token := s.login("alice")
+	var named, bare label
+	s.api(token, "POST", "/boards/board-1/labels", map[string]string{"name": "Urgent", "color": "red"}, http.StatusCreated, &named)
+	s.api(token, "POST", "/boards/board-1/labels", map[string]string{"name": "", "color": "yellow"}, http.StatusCreated, &bare)
+	for _, c := range []string{"green", "orange", "purple", "blue", "sky", "lime", "pink", "gray"} {
+		s.api(token, "POST", "/boards/board-1/labels", map[string]string{"name": c + " label", "color": c}, http.StatusCreated, nil)
+	}
+	var all struct{ Data []label }
+	s.api(token, "GET", "/boards/board-1/labels", nil, http.StatusOK, &all)
+	ids := []string{}
+	for _, l := range all.Data {
+		ids = append(ids, l.ID)
+	}
+	day := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	s.api(token, "PATCH", "/tasks/task-1", map[string]any{"labelIds": ids, "assigneeIds": []string{"user-alice", "user-bob", "user-carol"}, "dueAt": "2020-01-01T10:00:00Z", "description": "# Plan\n\n- **one**\n- [link](https://example.com)\n\n`code`"}, http.StatusOK, nil)
+	s.api(token, "PATCH", "/tasks/task-2", map[string]any{"labelIds": []string{bare.ID}, "dueAt": day}, http.StatusOK, nil)
+	s.api(token, "PATCH", "/tasks/task-3", map[string]any{"dueAt": "2099-01-01T10:00:00Z"}, http.StatusOK, nil)
+	var item struct{ ID string }
+	s.api(token, "POST", "/tasks/task-4/checklist", map[string]string{"text": "Shortlist"}, http.StatusCreated, &item)
+	s.api(token, "PATCH", "/tasks/task-4", map[string]any{"dueAt": "2020-01-01T10:00:00Z"}, http.StatusOK, nil)
+	s.api(token, "PATCH", "/checklist/"+item.ID, map[string]any{"done": true}, http.StatusOK, nil)
+	s.api(token, "POST", "/tasks/task-1/checklist", map[string]string{"text": "Sketch"}, http.StatusCreated, nil)
+	s.api(token, "POST", "/tasks/task-1/comments", map[string]string{"body": "Looks **good**"}, http.StatusCreated, nil)
+	alice.until("the badges", `['overdue', 'today', 'later', 'done'].every(d => document.querySelector('[data-testid=due-badge][data-due=' + d + ']')) && !!document.querySelector('[data-testid=comment-count]')`)
+	alice.axe("board, cards with labels and badges")
+
+	alice.run(chromedp.Click(`[data-testid=filter-labels] summary`))
+	alice.axe("filter bar, labels menu")
+	alice.run(chromedp.Click(fmt.Sprintf(`[data-testid=filter-label][value=%s]`, js(named.ID))), chromedp.KeyEvent(kb.Escape))
+	alice.until("the board filtered", `document.querySelectorAll('[data-testid=task-card]').length === 1`)
+	alice.axe("board, filtered")
+	alice.run(chromedp.Click(`[data-testid=filter-clear]`))
+
+	alice.openCard("task-1")
+	alice.run(chromedp.Click(`[data-testid=task-labels] details summary`))
+	alice.until("the comment", `!!document.querySelector('[data-testid=comment] .md:not(.plain)')`)
+	alice.axe("card dialog with labels, people, checklist and comments")
+	alice.run(chromedp.Click(`[data-testid=description-preview]`), chromedp.Click(`[data-testid=task-activity-toggle]`))
+	alice.until("the preview and the activity", `!!document.querySelector('[data-testid=description-rendered] h1') && document.querySelectorAll('dialog [data-testid=activity-item]').length > 0`)
+	alice.axe("card dialog, Markdown preview and activity")
+	alice.run(chromedp.Click(`[data-testid=task-archive]`))
+	alice.until("the Undo notice", `!!document.querySelector('[data-testid=notice-action]')`)
+	alice.axe("a card archived, with Undo")
+
+	alice.run(chromedp.Click(`[data-testid=archived-toggle]`))
+	alice.until("the archived card", `!!document.querySelector('[data-testid=archived-card][data-task-id=task-1]')`)
+	alice.axe("archived panel")
+	alice.run(chromedp.Click(`[data-testid=archived-card][data-task-id=task-1] [data-testid=restore]`))
+	alice.until("task-1 back", `!!document.querySelector('[data-testid=task-card][data-task-id=task-1]')`)
+	alice.run(chromedp.Click(`[data-testid=activity-toggle]`))
+	alice.until("the activity", `document.querySelectorAll('[data-testid=activity-panel] [data-testid=activity-item]').length > 0`)
+	alice.axe("activity panel")
+	alice.run(chromedp.Click(`[data-testid=activity-toggle]`))
+}
+
+// axeViewer: the board, its dialog (with the labels, people, checklist and comments axeCards
+// put on task-1) and its members as a viewer sees them.
 func axeViewer(carol *page) {
 	carol.live()
 	carol.axe("board, viewer")

@@ -18,7 +18,7 @@ func TestViewerSeesNoControls(t *testing.T) {
 	for what, sel := range map[string]string{
 		"new task inputs":   "[data-testid=new-task-input]",
 		"the add-list form": ".add-list",
-		"list menus":        "details.menu",
+		"list menus":        "[data-testid=list] details.menu",
 		"rename board":      "button[aria-label='Rename board']",
 	} {
 		if eval[bool](carol, `!!document.querySelector("`+sel+`")`) {

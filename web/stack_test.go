@@ -139,3 +139,18 @@ func requireMembers(t *testing.T, s *stack) {
 		t.Fatalf("needs the members endpoints (PROTOCOL.md, GET /boards/{boardId}/members answered %d)", resp.StatusCode)
 	}
 }
+
+// requireSearch fails a test that needs the search across boards when the server has none.
+func requireSearch(t *testing.T, s *stack) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.URL+"/search?q=logo", nil)
+	req.Header.Set("Authorization", "Bearer "+s.login("alice"))
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET /search: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("needs the search across boards (PROTOCOL.md v2, GET /search?q=logo answered %d)", resp.StatusCode)
+	}
+}

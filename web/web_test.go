@@ -34,12 +34,21 @@ func TestDistIsComplete(t *testing.T) {
 	}
 }
 
-// jsBudget bounds the JavaScript the UI ships, gzipped as the server sends it.
-const jsBudget = 40 << 10
+// jsBudget bounds the JavaScript the UI ships, gzipped as the server sends it: the script every
+// page loads and the chunks loaded on demand (the Markdown renderer, 15 KiB, on a card's first
+// opening). startBudget bounds the script every page loads.
+const (
+	jsBudget    = 52 << 10
+	startBudget = 40 << 10
+)
 
 func TestJavaScriptBudget(t *testing.T) {
+	index, err := fs.ReadFile(web.Dist(), "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
 	total := 0
-	err := fs.WalkDir(web.Dist(), ".", func(name string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(web.Dist(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".js") {
 			return err
 		}
@@ -53,6 +62,9 @@ func TestJavaScriptBudget(t *testing.T) {
 		zw.Close()
 		t.Logf("%s: %d bytes, %d gzipped", name, len(body), buf.Len())
 		total += buf.Len()
+		if bytes.Contains(index, []byte("/"+name)) && buf.Len() > startBudget {
+			t.Errorf("the script every page loads, %s, is %d bytes gzipped, want at most %d", name, buf.Len(), startBudget)
+		}
 		return nil
 	})
 	if err != nil {

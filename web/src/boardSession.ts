@@ -14,12 +14,13 @@ import type { TransportName } from "./live/transport";
 import { chain } from "./live/transport";
 import { startWebSocket } from "./live/ws";
 import { notify } from "./notices";
-import type { Changes, Values } from "./merge";
+import { fieldsOf, valuesOf, type Changes, type Values } from "./merge";
 import { tempPrefix, type Op } from "./ops";
-import { tasksOf } from "./state";
+import { putLabel, tasksOf } from "./state";
 import { BoardStore } from "./store";
-import type { Member, Snapshot, Task } from "./types";
+import type { BoardEvent, ChecklistItem, Comment, Label, LabelColor, Member, Snapshot, Task } from "./types";
 
+const enc = encodeURIComponent;
 const quote = (s: string) => `“${s.length > 40 ? s.slice(0, 39) + "…" : s}”`;
 
 async function probe(): Promise<Reachability> {
@@ -133,7 +134,11 @@ export class BoardSession {
   }
 
   /** createTask adds a task at the end of listId; extra fills its other fields at once. */
-  createTask(listId: string, title: string, extra: { description?: string | null; assigneeId?: string | null } = {}): void {
+  createTask(
+    listId: string,
+    title: string,
+    extra: { description?: string | null; assigneeId?: string | null; assigneeIds?: string[]; labelIds?: string[]; dueAt?: string | null } = {},
+  ): void {
     const t = title.trim();
     if (!t) return;
     this.push({
@@ -146,6 +151,9 @@ export class BoardSession {
       title: t,
       ...(extra.description ? { description: extra.description } : {}),
       ...(extra.assigneeId ? { assigneeId: extra.assigneeId } : {}),
+      ...(extra.assigneeIds?.length ? { assigneeIds: extra.assigneeIds } : {}),
+      ...(extra.labelIds?.length ? { labelIds: extra.labelIds } : {}),
+      ...(extra.dueAt ? { dueAt: extra.dueAt } : {}),
     });
   }
 
@@ -167,14 +175,30 @@ export class BoardSession {
         label: `Editing ${quote(t.title)}`,
         taskId,
         fields,
-        base: { title: base.title, description: base.description || null, assigneeId: base.assigneeId || null },
+        base: fieldsOf(base),
         baseVersion: version,
       });
     }
     if (listId !== undefined && listId !== t.listId) {
       const end = this.store.view.value ? tasksOf(this.store.view.value, listId).length : 0;
-      this.moveTask(taskId, listId, end);
+      this.moveTask(taskId, listId, end, true);
     }
+  }
+
+  /** setFields changes some fields of a task at once (a label picked on the card, say). */
+  setFields(taskId: string, fields: Changes): void {
+    const t = this.task(taskId);
+    if (!t) return;
+    this.push({
+      kind: "updateTask",
+      id: randomId("m-"),
+      boardId: this.boardId,
+      label: `Editing ${quote(t.title)}`,
+      taskId,
+      fields,
+      base: fieldsOf(valuesOf(t)),
+      baseVersion: t.version,
+    });
   }
 
   /** nameOf names a user for notices: a member's or viewer's name, else "someone". */
@@ -185,8 +209,11 @@ export class BoardSession {
     return m?.name ?? "Someone";
   }
 
-  /** moveTask moves a task to position in listId (its final index there); it reports whether that moves anything. */
-  moveTask(taskId: string, listId: string, position: number): boolean {
+  /**
+   * moveTask moves a task to position in listId (its final index there); it reports whether
+   * that moves anything. An undoable move offers "Undo" for a few seconds.
+   */
+  moveTask(taskId: string, listId: string, position: number, undoable = false): boolean {
     const t = this.task(taskId);
     const v = this.store.view.value;
     if (!t || !v) return false;
@@ -202,7 +229,119 @@ export class BoardSession {
       listId,
       position: pos,
     });
+    if (undoable) {
+      const from = { listId: t.listId, position: t.position };
+      const to = this.store.view.value?.lists.find((l) => l.id === listId)?.name ?? "another list";
+      notify(`Moved ${quote(t.title)} to ${to}.`, "info", {
+        label: "Undo",
+        run: () => void this.moveTask(this.resolve(taskId), from.listId, from.position),
+      });
+    }
     return true;
+  }
+
+  /** archiveTask takes a card off the board, keeping it (and its comments) among the archived; "Undo" puts it back. */
+  archiveTask(taskId: string): void {
+    const t = this.task(taskId);
+    if (!t) return;
+    this.push({ kind: "archiveTask", id: randomId("m-"), boardId: this.boardId, label: `Archiving ${quote(t.title)}`, taskId });
+    notify(`Archived ${quote(t.title)}.`, "info", { label: "Undo", run: () => this.restoreTask(t, t.listId, t.position) });
+  }
+
+  /** restoreTask puts an archived card back at position in listId. */
+  restoreTask(task: Task, listId: string, position: number): void {
+    const id = this.resolve(task.id);
+    this.push({
+      kind: "restoreTask",
+      id: randomId("m-"),
+      boardId: this.boardId,
+      label: `Restoring ${quote(task.title)}`,
+      taskId: id,
+      task: { ...task, id },
+      listId,
+      position,
+    });
+  }
+
+  /** deleteArchived deletes an archived card for good, straight to the server. */
+  async deleteArchived(task: Task): Promise<boolean> {
+    return this.call(`Deleting ${quote(task.title)}`, () => request("DELETE", `/tasks/${enc(task.id)}`)).then((r) => r !== undefined);
+  }
+
+  /** archived lists the board's archived cards. */
+  async archived(): Promise<Task[]> {
+    const r = await request<{ data: Task[] }>("GET", `/boards/${enc(this.boardId)}/tasks?archived=true`);
+    return r.data.filter((t) => t.archivedAt);
+  }
+
+  // Labels, checklists and comments go straight to the server (they are not queued offline);
+  // their events bring the result to every page, this one included. A failure says so.
+
+  /** call runs one request, with a notice if it fails; it resolves to undefined then. */
+  private async call<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return (await f()) ?? (true as T);
+    } catch (e) {
+      notify(`${what} failed: ${e instanceof NetworkError ? "the server cannot be reached" : (e as Error).message}.`);
+      return undefined;
+    }
+  }
+
+  async createLabel(name: string, color: LabelColor): Promise<Label | undefined> {
+    const l = await this.call(`Creating the label ${quote(name || color)}`, () =>
+      request<Label>("POST", `/boards/${enc(this.boardId)}/labels`, { name: name.trim(), color }),
+    );
+    const c = this.store.confirmed.value;
+    // Shown at once: its event, when it comes, puts the same label in the same place.
+    if (l && c) this.store.confirmed.value = putLabel(c, l);
+    return l;
+  }
+
+  async updateLabel(label: Label, patch: { name?: string; color?: LabelColor }): Promise<void> {
+    const l = await this.call(`Changing the label ${quote(label.name || label.color)}`, () => request<Label>("PATCH", `/labels/${enc(label.id)}`, patch));
+    const c = this.store.confirmed.value;
+    if (l && c) this.store.confirmed.value = putLabel(c, l);
+  }
+
+  async deleteLabel(label: Label): Promise<void> {
+    await this.call(`Deleting the label ${quote(label.name || label.color)}`, () => request("DELETE", `/labels/${enc(label.id)}`));
+  }
+
+  addItem(taskId: string, text: string, position?: number): Promise<ChecklistItem | undefined> {
+    return this.call("Adding to the checklist", () => request<ChecklistItem>("POST", `/tasks/${enc(taskId)}/checklist`, { text: text.trim(), position }));
+  }
+
+  updateItem(itemId: string, patch: { text?: string; done?: boolean; position?: number }): Promise<ChecklistItem | undefined> {
+    return this.call("Changing the checklist", () => request<ChecklistItem>("PATCH", `/checklist/${enc(itemId)}`, patch));
+  }
+
+  deleteItem(itemId: string): Promise<unknown> {
+    return this.call("Deleting from the checklist", () => request("DELETE", `/checklist/${enc(itemId)}`));
+  }
+
+  /** comments returns a page of a task's comments, oldest first, and where the older ones start. */
+  comments(taskId: string, before?: string): Promise<{ data: Comment[]; next: string | null }> {
+    const q = new URLSearchParams({ limit: "50", ...(before ? { before } : {}) });
+    return request("GET", `/tasks/${enc(taskId)}/comments?${q}`);
+  }
+
+  addComment(taskId: string, body: string): Promise<Comment | undefined> {
+    return this.call("Posting the comment", () => request<Comment>("POST", `/tasks/${enc(taskId)}/comments`, { body }));
+  }
+
+  editComment(commentId: string, body: string): Promise<Comment | undefined> {
+    return this.call("Editing the comment", () => request<Comment>("PATCH", `/comments/${enc(commentId)}`, { body }));
+  }
+
+  deleteComment(commentId: string): Promise<unknown> {
+    return this.call("Deleting the comment", () => request("DELETE", `/comments/${enc(commentId)}`));
+  }
+
+  /** activity returns a page of events, newest first: the board's, or one task's. */
+  activity(taskId?: string, before?: number): Promise<{ data: BoardEvent[]; next: number | null }> {
+    const q = new URLSearchParams({ limit: "50", ...(before ? { before: String(before) } : {}) });
+    const path = taskId ? `/tasks/${enc(taskId)}/activity` : `/boards/${enc(this.boardId)}/activity`;
+    return request("GET", `${path}?${q}`);
   }
 
   deleteTask(taskId: string): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changes, conflicts, dirty, edit, fromChanges, merge, open, resolve } from "./merge";
+import { changes, conflicts, dirty, edit, fromChanges, ids, merge, open, resolve, toggle } from "./merge";
 import { keepRefused, takeRefused } from "./refused";
 import { task } from "./test/fixtures";
 import type { Task } from "./types";
@@ -16,18 +16,18 @@ describe("the card dialog's draft", () => {
   });
 
   it("sends only the fields the user changed, against the version it opened", () => {
-    const d = edit(open(opened), "assigneeId", "user-bob");
-    expect(changes(d)).toEqual({ assigneeId: "user-bob" });
+    const d = edit(open(opened), "assigneeIds", "user-bob");
+    expect(changes(d)).toEqual({ assigneeIds: ["user-bob"] });
     expect(d.version).toBe(3);
   });
 
   it("shows another user's change to an untouched field in place, and never sends it back", () => {
-    let d = edit(open(opened), "assigneeId", "user-bob");
+    let d = edit(open(opened), "assigneeIds", "user-bob");
     d = merge(d, byAlice({ title: "Design the login page", description: "Figma link", listId: "doing" }));
-    expect(d.mine).toEqual({ title: "Design the login page", description: "Figma link", assigneeId: "user-bob", listId: "doing" });
+    expect(d.mine).toEqual({ title: "Design the login page", description: "Figma link", assigneeIds: "user-bob", labelIds: "", dueAt: "", listId: "doing" });
     expect(conflicts(d)).toEqual([]);
     // The save carries Bob's one change, and If-Match the version that holds Alice's.
-    expect(changes(d)).toEqual({ assigneeId: "user-bob" });
+    expect(changes(d)).toEqual({ assigneeIds: ["user-bob"] });
     expect(d.version).toBe(4);
   });
 
@@ -85,9 +85,30 @@ describe("the card dialog's draft", () => {
     expect(merge(d, opened)).toBe(d);
   });
 
-  it("sends an emptied description and assignee as null", () => {
-    const d = edit(edit(open({ ...opened, assigneeId: "user-alice" }), "description", ""), "assigneeId", "");
-    expect(changes(d)).toEqual({ description: null, assigneeId: null });
+  it("sends an emptied description and due date as null, and no assignee as an empty set", () => {
+    const d = edit(edit(edit(open({ ...opened, assigneeId: "user-alice", dueAt: "2026-12-05T17:00:00.000Z" }), "description", ""), "assigneeIds", ""), "dueAt", "");
+    expect(changes(d)).toEqual({ description: null, assigneeIds: [], dueAt: null });
+  });
+
+  it("takes a label someone else added while the user picked an assignee", () => {
+    let d = edit(open({ ...opened, labelIds: ["l-red"] }), "assigneeIds", toggle("", "user-bob"));
+    d = merge(d, byAlice({ labelIds: ["l-red", "l-blue"], dueAt: "2026-12-05T17:00:00.000Z" }));
+    expect(ids(d.mine.labelIds)).toEqual(["l-red", "l-blue"]);
+    expect(d.mine.dueAt).toBe("2026-12-05T17:00:00.000Z");
+    expect(changes(d)).toEqual({ assigneeIds: ["user-bob"] });
+  });
+
+  it("asks which to keep when both changed the labels differently", () => {
+    let d = edit(open({ ...opened, labelIds: ["l-red"] }), "labelIds", toggle("l-red", "l-green"));
+    d = merge(d, byAlice({ labelIds: [] }));
+    expect(conflicts(d)).toEqual(["labelIds"]);
+    expect(changes(resolve(d, "labelIds", "theirs"))).toEqual({});
+    expect(changes(resolve(d, "labelIds", "mine"))).toEqual({ labelIds: ["l-red", "l-green"] });
+  });
+
+  it("reads a v1 task's single assignee as a set of one", () => {
+    expect(ids(open({ ...opened, assigneeId: "user-carol" }).mine.assigneeIds)).toEqual(["user-carol"]);
+    expect(toggle("a,b", "a")).toBe("b");
   });
 });
 
@@ -110,7 +131,7 @@ describe("an edit the server refused with 412", () => {
     const d = merge(fromChanges(r.base, r.version, r.changes), current);
     expect(conflicts(d)).toEqual(["title"]);
     expect(d.mine.description).toBe("Alice's text");
-    expect(changes(resolve(d, "title", "mine"))).toEqual({ title: "Bob's title", assigneeId: "user-bob" });
+    expect(changes(resolve(d, "title", "mine"))).toEqual({ title: "Bob's title", assigneeIds: ["user-bob"] });
     expect(resolve(d, "title", "mine").version).toBe(4);
   });
 

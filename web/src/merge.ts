@@ -4,10 +4,14 @@
 // against base, with If-Match carrying the version base was read at: nobody's change is undone
 // by a field the user never touched, and no conflict is settled without the user's say.
 
+import type { TaskFields } from "./ops";
 import type { Task } from "./types";
 
-/** fields are the parts of a task the dialog edits. */
-export const fields = ["title", "description", "assigneeId", "listId"] as const;
+/**
+ * fields are the parts of a task the dialog edits. The sets (assignees, labels) are held as
+ * their ids joined by commas, so that one comparison of strings tells whether they changed.
+ */
+export const fields = ["title", "description", "assigneeIds", "labelIds", "dueAt", "listId"] as const;
 export type Field = (typeof fields)[number];
 
 /** Values holds a task's editable fields as the dialog shows them: absent values are "". */
@@ -26,7 +30,36 @@ export interface Draft {
 
 /** valuesOf reads a task's editable fields. */
 export function valuesOf(t: Task): Values {
-  return { title: t.title, description: t.description ?? "", assigneeId: t.assigneeId ?? "", listId: t.listId };
+  return {
+    title: t.title,
+    description: t.description ?? "",
+    assigneeIds: assigneesOf(t).join(","),
+    labelIds: (t.labelIds ?? []).join(","),
+    dueAt: t.dueAt ? iso(t.dueAt) : "",
+    listId: t.listId,
+  };
+}
+
+/** iso writes a time as toISOString does (milliseconds, UTC), so that equal times compare equal. */
+function iso(at: string): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : d.toISOString();
+}
+
+/** assigneesOf reads a task's assignees, from a v1 server's single assignee too. */
+export function assigneesOf(t: Task): string[] {
+  return t.assigneeIds ?? (t.assigneeId ? [t.assigneeId] : []);
+}
+
+/** ids splits a set field's value into its ids. */
+export function ids(v: string): string[] {
+  return v ? v.split(",") : [];
+}
+
+/** toggle adds id to a set field's value, or takes it out. */
+export function toggle(v: string, id: string): string {
+  const xs = ids(v);
+  return (xs.includes(id) ? xs.filter((x) => x !== id) : [...xs, id]).join(",");
 }
 
 /** open starts a draft of t as it is now. */
@@ -93,10 +126,7 @@ export function resolve(d: Draft, f: Field, pick: "mine" | "theirs"): Draft {
 }
 
 /** Changes is what a save sends: the task's fields the user changed, and the list they picked. */
-export interface Changes {
-  title?: string;
-  description?: string | null;
-  assigneeId?: string | null;
+export interface Changes extends TaskFields {
   listId?: string;
 }
 
@@ -105,9 +135,22 @@ export function changes(d: Draft): Changes {
   const c: Changes = {};
   if (changed(d, "title")) c.title = d.mine.title.trim();
   if (changed(d, "description")) c.description = d.mine.description || null;
-  if (changed(d, "assigneeId")) c.assigneeId = d.mine.assigneeId || null;
+  if (changed(d, "assigneeIds")) c.assigneeIds = ids(d.mine.assigneeIds);
+  if (changed(d, "labelIds")) c.labelIds = ids(d.mine.labelIds);
+  if (changed(d, "dueAt")) c.dueAt = d.mine.dueAt || null;
   if (changed(d, "listId")) c.listId = d.mine.listId;
   return c;
+}
+
+/** fieldsOf gives values in the wire's shape: the base an edit is sent against. */
+export function fieldsOf(v: Values): TaskFields {
+  return {
+    title: v.title,
+    description: v.description || null,
+    assigneeIds: ids(v.assigneeIds),
+    labelIds: ids(v.labelIds),
+    dueAt: v.dueAt || null,
+  };
 }
 
 /** fromChanges rebuilds a draft from a save the server refused: base as sent, mine on top. */
@@ -115,7 +158,10 @@ export function fromChanges(base: Values, version: number, c: Changes): Draft {
   const mine = { ...base };
   if (c.title !== undefined) mine.title = c.title;
   if (c.description !== undefined) mine.description = c.description ?? "";
-  if (c.assigneeId !== undefined) mine.assigneeId = c.assigneeId ?? "";
+  if (c.assigneeIds !== undefined) mine.assigneeIds = c.assigneeIds.join(",");
+  else if (c.assigneeId !== undefined) mine.assigneeIds = c.assigneeId ?? "";
+  if (c.labelIds !== undefined) mine.labelIds = c.labelIds.join(",");
+  if (c.dueAt !== undefined) mine.dueAt = c.dueAt ?? "";
   if (c.listId !== undefined) mine.listId = c.listId;
   return { base: { ...base }, version, mine, theirs: {} };
 }

@@ -8,7 +8,11 @@ import type { List, Task } from "./types";
 export interface TaskFields {
   title?: string;
   description?: string | null;
+  /** assigneeId is the v1 field; changes made before v2 may still carry it. */
   assigneeId?: string | null;
+  assigneeIds?: string[];
+  labelIds?: string[];
+  dueAt?: string | null;
 }
 
 interface OpBase {
@@ -41,10 +45,16 @@ export type Op =
       position?: number;
       description?: string | null;
       assigneeId?: string | null;
+      assigneeIds?: string[];
+      labelIds?: string[];
+      dueAt?: string | null;
     })
   | (OpBase & { kind: "updateTask"; taskId: string; fields: TaskFields; base: TaskFields; baseVersion: number })
   | (OpBase & { kind: "moveTask"; taskId: string; listId: string; position: number })
   | (OpBase & { kind: "deleteTask"; taskId: string; base: TaskFields; baseVersion: number })
+  | (OpBase & { kind: "archiveTask"; taskId: string })
+  /** task is the card as it was archived, to show it back at once. */
+  | (OpBase & { kind: "restoreTask"; taskId: string; task: Task; listId: string; position: number })
   | (OpBase & { kind: "createList"; tempId: string; name: string })
   | (OpBase & { kind: "updateList"; listId: string; name?: string; position?: number })
   | (OpBase & { kind: "deleteList"; listId: string });
@@ -67,6 +77,8 @@ export function targetId(op: Op): string {
     case "updateTask":
     case "moveTask":
     case "deleteTask":
+    case "archiveTask":
+    case "restoreTask":
       return op.taskId;
     case "updateList":
     case "deleteList":
@@ -79,6 +91,7 @@ export function refs(op: Op): string[] {
   switch (op.kind) {
     case "createTask":
     case "moveTask":
+    case "restoreTask":
       return [targetId(op), op.listId];
     default:
       return [targetId(op)];
@@ -93,8 +106,11 @@ export function renameIds(op: Op, from: string, to: string): Op {
       return { ...op, listId: r(op.listId) };
     case "moveTask":
       return { ...op, taskId: r(op.taskId), listId: r(op.listId) };
+    case "restoreTask":
+      return { ...op, taskId: r(op.taskId), listId: r(op.listId) };
     case "updateTask":
     case "deleteTask":
+    case "archiveTask":
       return { ...op, taskId: r(op.taskId) };
     case "updateList":
     case "deleteList":
@@ -113,37 +129,33 @@ export function applyOp(s: BoardState, op: Op, now = ""): BoardState {
     case "createTask": {
       const id = op.ack?.task?.id ?? op.tempId;
       if (s.tasks.some((t) => t.id === id) || !s.lists.some((l) => l.id === op.listId)) return s;
-      const task: Task = op.ack?.task ?? {
-        id,
-        boardId: op.boardId,
-        listId: op.listId,
-        title: op.title.trim(),
-        description: op.description ?? null,
-        assigneeId: op.assigneeId ?? null,
-        position: op.position ?? tasksOf(s, op.listId).length,
-        version: 0,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const task: Task = op.ack?.task ?? withFields(
+        {
+          id,
+          boardId: op.boardId,
+          listId: op.listId,
+          title: op.title.trim(),
+          description: op.description ?? null,
+          assigneeId: op.assigneeId ?? null,
+          position: op.position ?? tasksOf(s, op.listId).length,
+          version: 0,
+          createdAt: now,
+          updatedAt: now,
+        },
+        { assigneeIds: op.assigneeIds, labelIds: op.labelIds, dueAt: op.dueAt },
+      );
       return putTask(s, task);
     }
     case "updateTask": {
       const t = s.tasks.find((t) => t.id === op.taskId);
       if (!t) return s;
-      const f = op.fields;
-      return {
-        ...s,
-        tasks: s.tasks.map((x) =>
-          x.id !== t.id
-            ? x
-            : {
-                ...x,
-                title: f.title !== undefined ? f.title.trim() : x.title,
-                description: f.description !== undefined ? f.description : x.description,
-                assigneeId: f.assigneeId !== undefined ? f.assigneeId : x.assigneeId,
-              },
-        ),
-      };
+      return { ...s, tasks: s.tasks.map((x) => (x.id !== t.id ? x : withFields(x, op.fields))) };
+    }
+    case "archiveTask":
+      return removeTask(s, op.taskId);
+    case "restoreTask": {
+      if (s.tasks.some((t) => t.id === op.taskId) || !s.lists.some((l) => l.id === op.listId)) return s;
+      return putTask(s, { ...op.task, listId: op.listId, position: op.position, archivedAt: null });
     }
     case "moveTask": {
       const t = s.tasks.find((t) => t.id === op.taskId);
@@ -182,7 +194,10 @@ export function settled(s: BoardState, op: Op): boolean {
       return !t || t.version >= (op.ack.version ?? Infinity);
     }
     case "deleteTask":
+    case "archiveTask":
       return !s.tasks.some((t) => t.id === op.taskId);
+    case "restoreTask":
+      return s.tasks.some((t) => t.id === op.taskId);
     case "createList":
       return op.ack.list !== undefined && s.lists.some((l) => l.id === op.ack!.list!.id);
     case "updateList": {
@@ -193,4 +208,21 @@ export function settled(s: BoardState, op: Op): boolean {
     case "deleteList":
       return !s.lists.some((l) => l.id === op.listId);
   }
+}
+
+/** withFields returns t with the fields an edit sets; assigneeId and assigneeIds stay in step. */
+export function withFields(t: Task, f: TaskFields): Task {
+  const next: Task = { ...t };
+  if (f.title !== undefined) next.title = f.title.trim();
+  if (f.description !== undefined) next.description = f.description;
+  if (f.assigneeIds !== undefined) {
+    next.assigneeIds = [...new Set(f.assigneeIds)];
+    next.assigneeId = next.assigneeIds[0] ?? null;
+  } else if (f.assigneeId !== undefined) {
+    next.assigneeId = f.assigneeId;
+    next.assigneeIds = f.assigneeId ? [f.assigneeId] : [];
+  }
+  if (f.labelIds !== undefined) next.labelIds = [...new Set(f.labelIds)];
+  if (f.dueAt !== undefined) next.dueAt = f.dueAt;
+  return next;
 }

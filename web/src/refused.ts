@@ -3,7 +3,7 @@
 // conflicting field, as they would while the dialog was open.
 
 import { signal } from "@preact/signals";
-import type { Changes, Values } from "./merge";
+import { valuesOf, type Changes, type Values } from "./merge";
 import type { Op } from "./ops";
 import type { Task } from "./types";
 
@@ -23,10 +23,13 @@ export const refusedEdits = signal<RefusedEdit[]>([]);
 export function keepRefused(op: Op, current: Task | undefined): boolean {
   if (op.kind !== "updateTask" || !current) return false;
   const b = op.base;
+  const now = valuesOf(current);
   const base: Values = {
-    title: b.title ?? current.title,
-    description: (b.description === undefined ? current.description : b.description) ?? "",
-    assigneeId: (b.assigneeId === undefined ? current.assigneeId : b.assigneeId) ?? "",
+    title: b.title ?? now.title,
+    description: b.description === undefined ? now.description : (b.description ?? ""),
+    assigneeIds: b.assigneeIds ? b.assigneeIds.join(",") : b.assigneeId !== undefined ? (b.assigneeId ?? "") : now.assigneeIds,
+    labelIds: b.labelIds ? b.labelIds.join(",") : now.labelIds,
+    dueAt: b.dueAt === undefined ? now.dueAt : (b.dueAt ?? ""),
     listId: current.listId,
   };
   const edit: RefusedEdit = { boardId: op.boardId, taskId: op.taskId, base, version: op.baseVersion, changes: { ...op.fields } };

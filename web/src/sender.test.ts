@@ -181,4 +181,13 @@ describe("rebase", () => {
     expect(rebase(op, task("task-1", "todo", 0, { title: "New", version: 2 }))).toBeUndefined();
     expect(rebase(op, task("task-1", "done", 0, { title: "Old", version: 2 }))).toMatchObject({ baseVersion: 2 });
   });
+
+  it("rebases a label change over someone's due date, not over their labels", () => {
+    const op: Op = {
+      kind: "updateTask", id: "m", boardId: "b", label: "", taskId: "task-1",
+      fields: { labelIds: ["l-red", "l-blue"] }, base: { labelIds: ["l-red"], dueAt: null }, baseVersion: 1,
+    };
+    expect(rebase(op, task("task-1", "todo", 0, { labelIds: ["l-red"], dueAt: "2026-12-05T17:00:00.000Z", version: 2 }))).toMatchObject({ baseVersion: 2 });
+    expect(rebase(op, task("task-1", "todo", 0, { labelIds: [], version: 2 }))).toBeUndefined();
+  });
 });

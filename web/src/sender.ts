@@ -119,7 +119,16 @@ export class Sender {
           await this.request<Task>(
             "POST",
             "/tasks",
-            { listId: op.listId, title: op.title, position: op.position, description: op.description, assigneeId: op.assigneeId },
+            {
+              listId: op.listId,
+              title: op.title,
+              position: op.position,
+              description: op.description,
+              // The v2 set, when given, stands for the v1 field: the server takes one or the other.
+              ...(op.assigneeIds ? { assigneeIds: op.assigneeIds } : { assigneeId: op.assigneeId }),
+              labelIds: op.labelIds,
+              dueAt: op.dueAt,
+            },
             key,
           ),
         );
@@ -134,6 +143,14 @@ export class Sender {
       case "deleteTask":
         await gone(this.request("DELETE", `/tasks/${enc(op.taskId)}`, undefined, { ...key, ...ifMatch(op.baseVersion) }));
         return {};
+      // Archiving and restoring carry no If-Match: someone's edit meanwhile does not make
+      // putting the card away (or back) wrong, and the card keeps that edit.
+      case "archiveTask":
+        return task(await this.request<Task>("POST", `/tasks/${enc(op.taskId)}/archive`, undefined, key));
+      case "restoreTask":
+        return task(
+          await this.request<Task>("POST", `/tasks/${enc(op.taskId)}/restore`, { listId: op.listId, position: op.position }, key),
+        );
       case "createList":
         return { list: await this.request<List>("POST", `/boards/${enc(op.boardId)}/lists`, { name: op.name }, key) };
       case "updateList":
@@ -158,7 +175,7 @@ async function gone(p: Promise<unknown>): Promise<void> {
   }
 }
 
-const fieldNames: (keyof TaskFields)[] = ["title", "description", "assigneeId"];
+const fieldNames: (keyof TaskFields)[] = ["title", "description", "assigneeId", "assigneeIds", "labelIds", "dueAt"];
 
 /**
  * rebase returns op to be sent again on top of current, the task as another user left it, when
@@ -179,10 +196,20 @@ export function rebase(op: Op, current: Task | undefined): Op | undefined {
   return undefined;
 }
 
-function same(a: string | null | undefined, b: string | null | undefined): boolean {
+type FieldValue = TaskFields[keyof TaskFields];
+
+function same(a: FieldValue, b: FieldValue): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return (Array.isArray(a) ? a : []).join(",") === (Array.isArray(b) ? b : []).join(",");
   return (a ?? null) === (b ?? null);
 }
 
 function pick(t: Task): TaskFields {
-  return { title: t.title, description: t.description, assigneeId: t.assigneeId };
+  return {
+    title: t.title,
+    description: t.description,
+    assigneeId: t.assigneeId,
+    assigneeIds: t.assigneeIds ?? (t.assigneeId ? [t.assigneeId] : []),
+    labelIds: t.labelIds ?? [],
+    dueAt: t.dueAt ?? null,
+  };
 }

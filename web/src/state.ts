@@ -2,13 +2,15 @@
 // state and never modifies its input, so the view can be recomputed from the confirmed state
 // and the pending changes at any time (see reconcile.ts).
 
-import type { Board, BoardEvent, List, Member, Snapshot, Task } from "./types";
+import type { Board, BoardEvent, Label, List, Member, Snapshot, Task } from "./types";
 
 /** BoardState is a board as the client knows it, up to event seq. */
 export interface BoardState {
   board: Board;
   lists: List[];
   tasks: Task[];
+  /** labels are the board's labels, in the order the server gave them. */
+  labels: Label[];
   seq: number;
   /** members is null while the server has not told them (or has no members endpoint). */
   members: Member[] | null;
@@ -16,7 +18,16 @@ export interface BoardState {
 }
 
 export function fromSnapshot(s: Snapshot, members: Member[] | null = null): BoardState {
-  return { board: s.board, lists: sortByPosition(s.lists), tasks: [...s.tasks], seq: s.seq, members, deleted: false };
+  return {
+    board: s.board,
+    lists: sortByPosition(s.lists),
+    // Archived tasks are not on the board; a server that sends them anyway is not trusted blindly.
+    tasks: s.tasks.filter((t) => !t.archivedAt),
+    labels: s.labels ?? [],
+    seq: s.seq,
+    members,
+    deleted: false,
+  };
 }
 
 const byPosition = (a: { position: number }, b: { position: number }) => a.position - b.position;
@@ -105,6 +116,21 @@ function applyChange(s: BoardState, ev: BoardEvent): BoardState {
       return ev.task ? putTask(s, ev.task) : s;
     case "task_deleted":
       return ev.taskId ? removeTask(s, ev.taskId) : s;
+    case "task_archived":
+      return removeTask(s, ev.task?.id ?? ev.taskId ?? "");
+    case "task_restored":
+      return ev.task ? putTask(s, { ...ev.task, archivedAt: null }) : s;
+    case "comment_added":
+    case "comment_deleted":
+      // The server sends the task with its new count and version; without it, count here.
+      if (ev.task) return s.tasks.some((t) => t.id === ev.task!.id) ? putTask(s, ev.task) : s;
+      return countComment(s, ev.comment?.taskId ?? ev.taskId, ev.type === "comment_added" ? 1 : -1);
+    case "label_created":
+    case "label_updated":
+      return ev.label ? putLabel(s, ev.label) : s;
+    case "label_deleted":
+      // The server moves each task that had the label to its next version, at the event's time.
+      return ev.labelId ? nextVersions(removeLabel(s, ev.labelId), ev.taskIds ?? [], ev.at) : s;
     case "list_created":
     case "list_updated":
       return ev.list ? putList(s, ev.list) : s;
@@ -123,4 +149,33 @@ function applyChange(s: BoardState, ev: BoardEvent): BoardState {
     default:
       return s;
   }
+}
+
+/** putLabel adds a label, or replaces the one with its id in place. */
+export function putLabel(s: BoardState, label: Label): BoardState {
+  const i = s.labels.findIndex((l) => l.id === label.id);
+  const labels = i < 0 ? [...s.labels, label] : s.labels.map((l) => (l.id === label.id ? label : l));
+  return { ...s, labels };
+}
+
+/** removeLabel takes a label off the board and off every task that had it. */
+export function removeLabel(s: BoardState, labelId: string): BoardState {
+  return {
+    ...s,
+    labels: s.labels.filter((l) => l.id !== labelId),
+    tasks: s.tasks.map((t) => (t.labelIds?.includes(labelId) ? { ...t, labelIds: t.labelIds.filter((x) => x !== labelId) } : t)),
+  };
+}
+
+function nextVersions(s: BoardState, taskIds: string[], at: string): BoardState {
+  const ids = new Set(taskIds);
+  return { ...s, tasks: s.tasks.map((t) => (ids.has(t.id) ? { ...t, version: t.version + 1, updatedAt: at } : t)) };
+}
+
+function countComment(s: BoardState, taskId: string | undefined, by: number): BoardState {
+  if (!taskId) return s;
+  return {
+    ...s,
+    tasks: s.tasks.map((t) => (t.id === taskId ? { ...t, commentCount: Math.max(0, (t.commentCount ?? 0) + by) } : t)),
+  };
 }

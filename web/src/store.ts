@@ -24,6 +24,8 @@ export class BoardStore {
   readonly view: ReadonlySignal<BoardState | null>;
   readonly pending: ReadonlySignal<Set<string>>;
   readonly pendingCount: ReadonlySignal<number>;
+  /** loads counts the snapshots loaded: what keeps its own copy of the board's history (comments, activity) reads it again after a resync. */
+  readonly loads = signal(0);
   /** gone is set when the board was deleted or the user lost access to it. */
   readonly gone = signal<string | null>(null);
   private unsubscribe: () => void;
@@ -32,6 +34,10 @@ export class BoardStore {
   private held: BoardEvent[] = [];
   /** actors maps a task, list or board id to the user whose event last changed it. */
   private readonly actors = new Map<string, string>();
+  /** kinds maps the same ids to the type of that event. */
+  private readonly kinds = new Map<string, BoardEvent["type"]>();
+  /** listeners are told of each event applied, for what lives beside the board (comments, activity). */
+  private readonly listeners = new Set<(ev: BoardEvent) => void>();
 
   constructor(
     readonly boardId: string,
@@ -85,6 +91,7 @@ export class BoardStore {
       this.deps.queue.dropAckedBefore(this.boardId, epoch);
       const s = fromSnapshot(snap, members);
       this.confirmed.value = s;
+      this.loads.value++;
       this.deps.queue.settle(this.boardId, s);
       const held = this.held.sort((a, b) => a.seq - b.seq);
       this.held = [];
@@ -118,16 +125,31 @@ export class BoardStore {
     if (ev.type === "member_added" && ev.member?.userId === this.deps.userId) {
       next = { ...next, board: { ...next.board, role: ev.member.role } };
     }
-    const target = ev.task?.id ?? ev.taskId ?? ev.list?.id ?? ev.listId ?? (ev.type === "board_updated" ? ev.boardId : undefined);
-    if (target) this.actors.set(target, ev.actorId);
+    const target = ev.task?.id ?? ev.taskId ?? ev.comment?.taskId ?? ev.label?.id ?? ev.labelId ?? ev.list?.id ?? ev.listId ?? (ev.type === "board_updated" ? ev.boardId : undefined);
+    if (target) {
+      this.actors.set(target, ev.actorId);
+      this.kinds.set(target, ev.type);
+    }
     this.confirmed.value = next;
     if (ev.clientMutationId && ev.actorId === this.deps.userId) {
       this.deps.queue.confirm(ev.clientMutationId, ev.task?.id ?? ev.list?.id);
     }
     this.deps.queue.settle(this.boardId, next);
+    for (const fn of this.listeners) fn(ev);
     if (ev.type === "board_deleted") this.gone.value = "This board was deleted.";
     if (ev.type === "member_removed" && ev.userId === this.deps.userId) this.gone.value = "You were removed from this board.";
     return true;
+  }
+
+  /** listen calls fn with each event applied from now on; it returns the way to stop. */
+  listen(fn: (ev: BoardEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** lastKind returns the type of the last event that changed a task, list or board here. */
+  lastKind(id: string): BoardEvent["type"] | undefined {
+    return this.kinds.get(id);
   }
 
   /** lastActor returns who last changed a task, list or board while this page watched it. */

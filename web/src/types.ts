@@ -33,6 +33,49 @@ export interface Task {
   version: number;
   createdAt: string;
   updatedAt: string;
+  // v2 fields: absent on a v1 server and on a card created here before the server answers.
+  assigneeIds?: string[];
+  labelIds?: string[];
+  /** dueAt is an RFC 3339 time, or null. */
+  dueAt?: string | null;
+  checklist?: ChecklistItem[];
+  commentCount?: number;
+  /** archivedAt is null for a live task. */
+  archivedAt?: string | null;
+}
+
+export interface ChecklistItem {
+  id: string;
+  text: string;
+  done: boolean;
+  position: number;
+}
+
+export const labelColors = ["green", "yellow", "orange", "red", "purple", "blue", "sky", "lime", "pink", "gray"] as const;
+export type LabelColor = (typeof labelColors)[number];
+
+export interface Label {
+  id: string;
+  boardId: string;
+  /** name may be empty: a label can be colour only. */
+  name: string;
+  color: LabelColor;
+}
+
+export interface Comment {
+  id: string;
+  boardId: string;
+  taskId: string;
+  authorId: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** SearchHit is one answer of GET /search. */
+export interface SearchHit {
+  task: Task;
+  board: { id: string; name: string };
 }
 
 export interface Member {
@@ -46,6 +89,8 @@ export interface Snapshot {
   board: Board;
   lists: List[];
   tasks: Task[];
+  /** labels is absent on a v1 server. */
+  labels?: Label[];
   seq: number;
 }
 
@@ -60,7 +105,15 @@ export type EventType =
   | "board_updated"
   | "board_deleted"
   | "member_added"
-  | "member_removed";
+  | "member_removed"
+  | "label_created"
+  | "label_updated"
+  | "label_deleted"
+  | "task_archived"
+  | "task_restored"
+  | "comment_added"
+  | "comment_updated"
+  | "comment_deleted";
 
 export const eventTypes: readonly EventType[] = [
   "task_created",
@@ -74,6 +127,14 @@ export const eventTypes: readonly EventType[] = [
   "board_deleted",
   "member_added",
   "member_removed",
+  "label_created",
+  "label_updated",
+  "label_deleted",
+  "task_archived",
+  "task_restored",
+  "comment_added",
+  "comment_updated",
+  "comment_deleted",
 ];
 
 /** BoardEvent is one durable change of a board, numbered by seq. */
@@ -94,6 +155,12 @@ export interface BoardEvent {
   userId?: string;
   fromListId?: string;
   fromPosition?: number;
+  label?: Label;
+  labelId?: string;
+  /** taskIds are the tasks a deleted label was taken off. */
+  taskIds?: string[];
+  comment?: Comment;
+  commentId?: string;
 }
 
 export interface Viewer {

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { IconClose } from "./icons";
 import { logout, me, unsent } from "../app";
-import { dismiss, notices } from "../notices";
+import { act, dismiss, notices } from "../notices";
 import { boardIdOf, onLink, path } from "../router";
 import { announcement } from "./announce";
 import { BoardPage } from "./BoardPage";
@@ -87,6 +87,11 @@ function Notices() {
       {notices.value.map((n) => (
         <div key={n.id} class={`notice ${n.kind}`} data-testid="notice">
           <span>{n.text}</span>
+          {n.action && (
+            <button type="button" class="undo" data-testid="notice-action" onClick={() => act(n)}>
+              {n.action.label}
+            </button>
+          )}
           <button type="button" class="close" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
             <IconClose />
           </button>

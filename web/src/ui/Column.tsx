@@ -1,14 +1,17 @@
 import { signal } from "@preact/signals";
 import { memo } from "./memo";
 import { useState } from "preact/hooks";
-import { IconMore, IconText } from "./icons";
+import { IconCheck, IconComment, IconMore, IconText } from "./icons";
 import type { BoardSession } from "../boardSession";
 import type { Typist } from "../collab";
-import type { List, Member, Task } from "../types";
+import { longDay, dueState, dueWords, progress } from "../cards";
+import { assigneesOf } from "../merge";
+import { tasksOf } from "../state";
+import type { Label, List, Member, Task } from "../types";
+import { Avatars, DueBadge, LabelChip, labelName } from "./badges";
 import { announce } from "./announce";
 import { drag, startPress } from "./drag";
 import { Rename } from "./Rename";
-import { colorOf, initials } from "./people";
 import { editing } from "./TaskDialog";
 
 interface ColumnProps {
@@ -22,6 +25,11 @@ interface ColumnProps {
   typists: Typist[];
   /** readOnly hides every control that would change the board (viewers). */
   readOnly: boolean;
+  labels: Label[];
+  /** now is the time due dates are judged at. */
+  now: Date;
+  /** total is the list's number of cards when a filter shows only some (tasks), else undefined. */
+  total?: number;
 }
 
 /**
@@ -32,10 +40,11 @@ interface ColumnProps {
 export const Column = memo(ColumnView, (a, b) =>
   a.session === b.session && a.list === b.list && a.lists === b.lists && a.members === b.members &&
   a.pending === b.pending && a.typists === b.typists && a.readOnly === b.readOnly &&
+  a.labels === b.labels && a.now === b.now && a.total === b.total &&
   a.tasks.length === b.tasks.length && a.tasks.every((t, i) => t === b.tasks[i]),
 );
 
-function ColumnView({ session, list, tasks, members, lists, pending, typists, readOnly }: ColumnProps) {
+function ColumnView({ session, list, tasks, members, lists, pending, typists, readOnly, labels, now, total }: ColumnProps) {
   const [title, setTitle] = useState("");
   const [renaming, setRenaming] = useState(false);
   const d = drag.value;
@@ -59,7 +68,7 @@ function ColumnView({ session, list, tasks, members, lists, pending, typists, re
             />
           ) : (
             <h2 id={headingId}>
-              {list.name} <span class="count">{tasks.length}</span>
+              {list.name} <span class="count">{total !== undefined ? `${tasks.length} of ${total}` : tasks.length}</span>
             </h2>
           )}
           {!readOnly && (
@@ -101,6 +110,8 @@ function ColumnView({ session, list, tasks, members, lists, pending, typists, re
               typists={typists}
               readOnly={readOnly}
               members={members}
+              labels={labels}
+              now={now}
               stop={(focused.value[list.id] && shown.some((x) => x.id === focused.value[list.id]) ? focused.value[list.id] : shown[0]?.id) === t.id}
             />,
           ])}
@@ -138,6 +149,23 @@ function closeMenu(e: Event) {
   (e.currentTarget as HTMLElement).closest("details")?.removeAttribute("open");
 }
 
+/**
+ * placeIn maps a drop at index among the cards shown in listId to the final position in the
+ * whole list: with a filter on, a drop between two shown cards lands between the same two.
+ */
+function placeIn(session: BoardSession, taskId: string, listId: string, index: number): number {
+  const v = session.store.view.value;
+  if (!v) return index;
+  const all = tasksOf(v, listId).filter((t) => t.id !== taskId);
+  const shown = [...document.querySelectorAll<HTMLElement>(`[data-testid=list][data-list-id="${CSS.escape(listId)}"] [data-testid=task-card]`)]
+    .map((e) => e.dataset.taskId)
+    .filter((id) => id !== taskId);
+  if (shown.length === all.length) return index;
+  if (index < shown.length) return Math.max(0, all.findIndex((t) => t.id === shown[index]));
+  const last = shown[shown.length - 1];
+  return last ? all.findIndex((t) => t.id === last) + 1 : all.length;
+}
+
 interface CardProps {
   session: BoardSession;
   task: Task;
@@ -146,6 +174,8 @@ interface CardProps {
   typists: Typist[];
   readOnly: boolean;
   members: Member[] | null;
+  labels: Label[];
+  now: Date;
   /** stop is set on the one card of its list that Tab stops at (roving focus). */
   stop: boolean;
 }
@@ -159,11 +189,22 @@ function focusCard(listId: string, index: number): void {
   if (cards.length > 0) cards[Math.max(0, Math.min(index, cards.length - 1))].focus();
 }
 
+/** shownIndex returns the index of a card among the cards of its list on the page. */
+function shownIndex(listId: string, taskId: string): number {
+  const cards = [...document.querySelectorAll<HTMLElement>(`[data-testid=list][data-list-id="${CSS.escape(listId)}"] [data-testid=task-card]`)];
+  return Math.max(0, cards.findIndex((c) => c.dataset.taskId === taskId));
+}
+
 const Card = memo(CardView);
 
-function CardView({ session, task, lists, pending, typists, readOnly, members, stop }: CardProps) {
+function CardView({ session, task, lists, pending, typists, readOnly, members, labels, now, stop }: CardProps) {
   const typing = typists.filter((x) => x.taskId === task.id);
-  const assignee = task.assigneeId ? members?.find((m) => m.userId === task.assigneeId)?.name ?? task.assigneeId : null;
+  const who = assigneesOf(task);
+  const names = who.map((id) => members?.find((m) => m.userId === id)?.name ?? id);
+  const chips = (task.labelIds ?? []).flatMap((id) => labels.find((l) => l.id === id) ?? []);
+  const check = progress(task);
+  const due = dueState(task, now);
+  const comments = task.commentCount ?? 0;
 
   function keys(e: KeyboardEvent) {
     if (e.key === "Enter" || e.key === " ") {
@@ -177,13 +218,15 @@ function CardView({ session, task, lists, pending, typists, readOnly, members, s
       const li = lists.findIndex((l) => l.id === task.listId);
       const step = { ArrowUp: -1, ArrowDown: 1 }[e.key];
       const side = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
-      if (step) focusCard(task.listId, task.position + step);
+      // The card's place among those shown: with a filter on, not its position in the list.
+      const at = shownIndex(task.listId, task.id);
+      if (step) focusCard(task.listId, at + step);
       else if (e.key === "Home") focusCard(task.listId, 0);
       else if (e.key === "End") focusCard(task.listId, Infinity);
       else if (side) {
         for (let i = li + side; i >= 0 && i < lists.length; i += side) {
           if (document.querySelector(`[data-testid=list][data-list-id="${CSS.escape(lists[i].id)}"] [data-testid=task-card]`)) {
-            focusCard(lists[i].id, task.position);
+            focusCard(lists[i].id, at);
             break;
           }
         }
@@ -217,7 +260,16 @@ function CardView({ session, task, lists, pending, typists, readOnly, members, s
       data-pending={pending ? "true" : undefined}
       tabIndex={stop ? 0 : -1}
       onFocus={() => focused.value[task.listId] !== task.id && (focused.value = { ...focused.value, [task.listId]: task.id })}
-      aria-label={[task.title, assignee && `assigned to ${assignee}`, task.description && "has a description", pending && "not saved yet"]
+      aria-label={[
+        task.title,
+        chips.length > 0 && `labels ${chips.map(labelName).join(", ")}`,
+        names.length > 0 && `assigned to ${names.join(" and ")}`,
+        due && task.dueAt && `${dueWords[due]} ${longDay(task.dueAt)}`,
+        check.total > 0 && `checklist ${check.done} of ${check.total} done`,
+        comments > 0 && `${comments} comment${comments > 1 ? "s" : ""}`,
+        task.description && "has a description",
+        pending && "not saved yet",
+      ]
         .filter(Boolean)
         .join(", ")}
       aria-describedby="card-help"
@@ -225,24 +277,40 @@ function CardView({ session, task, lists, pending, typists, readOnly, members, s
       onPointerDown={(e) =>
         readOnly
           ? undefined
-          : startPress(e, e.currentTarget, task.id, task.title, (listId, index) => void session.moveTask(task.id, listId, index))
+          : startPress(e, e.currentTarget, task.id, task.title, (listId, index) => void session.moveTask(task.id, listId, placeIn(session, task.id, listId, index), true))
       }
       onClick={() => (editing.value = task.id)}
     >
+      {chips.length > 0 && (
+        <div class="chips" aria-hidden="true">
+          {chips.map((l) => (
+            <LabelChip key={l.id} label={l} small />
+          ))}
+        </div>
+      )}
       <p class="title">{task.title}</p>
-      {(task.description || assignee || pending) && (
-        <div class="meta">
+      {(task.description || who.length > 0 || pending || due || check.total > 0 || comments > 0) && (
+        <div class="meta" aria-hidden="true">
+          <DueBadge task={task} now={now} />
+          {check.total > 0 && (
+            <span class={`progress ${check.done === check.total ? "complete" : ""}`} data-testid="checklist-progress" title="Checklist">
+              <IconCheck />
+              {check.done}/{check.total}
+            </span>
+          )}
+          {comments > 0 && (
+            <span class="comments" data-testid="comment-count" title="Comments">
+              <IconComment />
+              {comments}
+            </span>
+          )}
           {task.description && (
             <span class="has-desc" title="Has a description">
               <IconText />
             </span>
           )}
           {pending && <span class="badge-pending">pending</span>}
-          {assignee && task.assigneeId && (
-            <span class="assignee" title={`Assigned to ${assignee}`} style={{ background: colorOf(task.assigneeId) }}>
-              {initials(assignee)}
-            </span>
-          )}
+          <Avatars ids={who} members={members} />
         </div>
       )}
       {typing.length > 0 && (

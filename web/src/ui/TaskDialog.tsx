@@ -2,9 +2,16 @@ import { signal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { BoardSession } from "../boardSession";
 import { me } from "../app";
+import { fromLocalInput, fullTime, localInput } from "../cards";
 import * as m from "../merge";
+import { isTemp } from "../ops";
 import { refusedEdits, takeRefused, type RefusedEdit } from "../refused";
-import type { Task } from "../types";
+import { ActivityFeed } from "./Activity";
+import { labelName } from "./badges";
+import { Checklist } from "./Checklist";
+import { Comments } from "./Comments";
+import { LabelPicker } from "./LabelPicker";
+import { Markdown } from "./Markdown";
 
 /** editing is the id of the task open in the dialog, or null. */
 export const editing = signal<string | null>(null);
@@ -24,6 +31,8 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
   const [gone, setGone] = useState<string | null>(null);
   const [asking, setAsking] = useState(false);
   const [hint, setHint] = useState("");
+  const [preview, setPreview] = useState(false);
+  const [showActivity, setShowActivity] = useState(false);
   const opener = useRef<HTMLElement | null>(null);
   const seed = useRef<RefusedEdit | null>(null);
 
@@ -55,6 +64,8 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
     }
     setAsking(false);
     setHint("");
+    setPreview(false);
+    setShowActivity(false);
     d.showModal();
   }, [editing.value, task !== undefined]);
 
@@ -95,6 +106,8 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
       return;
     }
     const c = m.changes(draft);
+    // A label deleted from the board while the dialog was open is not sent back.
+    if (c.labelIds && view) c.labelIds = c.labelIds.filter((l) => view.labels.some((x) => x.id === l));
     if (Object.keys(c).length > 0) session.saveTask(id, c, draft.base, draft.version);
     finish();
   }
@@ -105,7 +118,10 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
     if (!list) return;
     session.createTask(list.id, draft.mine.title.trim() || "Untitled", {
       description: draft.mine.description || null,
-      assigneeId: draft.mine.assigneeId || null,
+      assigneeIds: m.ids(draft.mine.assigneeIds),
+      // Labels deleted meanwhile are left out: the server would refuse the card for them.
+      labelIds: m.ids(draft.mine.labelIds).filter((l) => view.labels.some((x) => x.id === l)),
+      dueAt: draft.mine.dueAt || null,
     });
     finish();
   }
@@ -115,12 +131,18 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
   const self = me.value;
   const people = view?.members ?? (self ? [{ userId: self.id, name: self.name }] : []);
   const who = id ? session.nameOf(session.store.lastActor(id)) : "Someone";
-  const nameOfPerson = (uid: string) => (uid ? people.find((p) => p.userId === uid)?.name ?? uid : "Nobody");
+  const goneHow = id && session.store.lastKind(id) === "task_archived" ? "archived" : "deleted";
+  const nameOfPerson = (uid: string) => people.find((p) => p.userId === uid)?.name ?? uid;
+  const nameOfPeople = (v: string) => (v ? m.ids(v).map(nameOfPerson).join(", ") : "nobody");
+  const labelsNamed = (v: string) =>
+    v ? m.ids(v).map((lid) => { const l = view?.labels.find((x) => x.id === lid); return l ? labelName(l) : "a deleted label"; }).join(", ") : "no labels";
   const nameOfList = (lid: string) => view?.lists.find((l) => l.id === lid)?.name ?? "a list that is gone";
   const shown: Record<m.Field, (v: string) => string> = {
     title: (v) => `“${v}”`,
     description: (v) => (v ? `“${v.length > 80 ? v.slice(0, 79) + "…" : v}”` : "nothing"),
-    assigneeId: nameOfPerson,
+    assigneeIds: nameOfPeople,
+    labelIds: labelsNamed,
+    dueAt: (v) => (v ? fullTime(v) : "no due date"),
     listId: nameOfList,
   };
 
@@ -143,7 +165,11 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
   }
 
   const mine = draft?.mine;
-  const known = !mine?.assigneeId || people.some((p) => p.userId === mine.assigneeId);
+  const assigned = mine ? m.ids(mine.assigneeIds) : [];
+  // Someone assigned who is not (or no longer) a member still shows, to be taken off.
+  const everyone = [...people, ...assigned.filter((a) => !people.some((p) => p.userId === a)).map((a) => ({ userId: a, name: a }))];
+  const live = !!task && !gone && !isTemp(task.id);
+  const owner = view?.board.role === "owner";
   const conflictOn = (f: m.Field) => (draft?.theirs[f] !== undefined ? "has-conflict" : "");
 
   return (
@@ -168,75 +194,132 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
       }}
     >
       {draft && mine && (
-        <form method="dialog" onSubmit={save} class="stack">
-          <h2 id="task-dialog-title">{gone ? "Card deleted" : readOnly ? "Task" : "Edit task"}</h2>
-          {gone && (
-            <p role="alert" class="gone" data-testid="task-gone">
-              {gone} deleted this card while you had it open. Your text is still here: copy it, or save it as a new card.
-            </p>
-          )}
-          <label class={conflictOn("title")}>
-            Title
-            <input
-              data-testid="task-title-input"
-              value={mine.title}
-              readOnly={readOnly}
-              required
-              maxLength={200}
-              onInput={(e) => {
-                set("title", e.currentTarget.value);
-                typing();
-              }}
-            />
-          </label>
-          {conflict("title")}
-          <label class={conflictOn("description")}>
-            Description
-            <textarea
-              data-testid="task-description-input"
-              value={mine.description}
-              readOnly={readOnly}
-              rows={5}
-              maxLength={10000}
-              onInput={(e) => {
-                set("description", e.currentTarget.value);
-                typing();
-              }}
-            />
-          </label>
-          {conflict("description")}
-          <div class="row">
-            <label class={conflictOn("assigneeId")}>
-              Assignee
-              <select data-testid="task-assignee-select" value={mine.assigneeId} disabled={readOnly} onChange={(e) => set("assigneeId", e.currentTarget.value)}>
-                <option value="">Nobody</option>
-                {people.map((p) => (
-                  <option key={p.userId} value={p.userId}>
+        <>
+          <div class="dialog-body">
+            <form id="task-form" method="dialog" onSubmit={save} class="stack">
+              <h2 id="task-dialog-title">{gone ? "Card gone" : readOnly ? "Task" : "Edit task"}</h2>
+              {gone && (
+                <p role="alert" class="gone" data-testid="task-gone">
+                  {gone} {goneHow} this card while you had it open. Your text is still here: copy it, or save it as a new card.
+                </p>
+              )}
+              <label class={conflictOn("title")}>
+                Title
+                <input
+                  data-testid="task-title-input"
+                  value={mine.title}
+                  readOnly={readOnly}
+                  required
+                  maxLength={200}
+                  onInput={(e) => {
+                    set("title", e.currentTarget.value);
+                    typing();
+                  }}
+                />
+              </label>
+              {conflict("title")}
+              <div class="row">
+                <label class={conflictOn("listId")}>
+                  List
+                  <select data-testid="task-list-select" value={mine.listId} disabled={readOnly} onChange={(e) => set("listId", e.currentTarget.value)}>
+                    {view?.lists.map((l) => (
+                      <option key={l.id} value={l.id}>
+                        {l.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label class={conflictOn("dueAt")}>
+                  Due
+                  <span class="due-input">
+                    <input
+                      type="datetime-local"
+                      data-testid="task-due-input"
+                      value={localInput(mine.dueAt)}
+                      readOnly={readOnly}
+                      onChange={(e) => set("dueAt", fromLocalInput(e.currentTarget.value))}
+                    />
+                    {mine.dueAt && !readOnly && (
+                      <button type="button" class="icon" aria-label="Remove the due date" title="Remove the due date" data-testid="task-due-clear" onClick={() => set("dueAt", "")}>
+                        ×
+                      </button>
+                    )}
+                  </span>
+                </label>
+              </div>
+              {conflict("listId")}
+              {conflict("dueAt")}
+              <fieldset class={`people ${conflictOn("assigneeIds")}`} data-testid="task-assignees">
+                <legend>Members</legend>
+                {everyone.map((p) => (
+                  <label key={p.userId} class="person">
+                    <input
+                      type="checkbox"
+                      data-testid="assignee-option"
+                      value={p.userId}
+                      checked={assigned.includes(p.userId)}
+                      disabled={readOnly}
+                      onChange={() => set("assigneeIds", m.toggle(mine.assigneeIds, p.userId))}
+                    />
                     {p.name}
                     {p.userId === self?.id ? " (me)" : ""}
-                  </option>
+                  </label>
                 ))}
-                {!known && <option value={mine.assigneeId}>{mine.assigneeId}</option>}
-              </select>
-            </label>
-            <label class={conflictOn("listId")}>
-              List
-              <select data-testid="task-list-select" value={mine.listId} disabled={readOnly} onChange={(e) => set("listId", e.currentTarget.value)}>
-                {view?.lists.map((l) => (
-                  <option key={l.id} value={l.id}>
-                    {l.name}
-                  </option>
-                ))}
-              </select>
-            </label>
+              </fieldset>
+              {conflict("assigneeIds")}
+              <div class={conflictOn("labelIds")}>
+                <LabelPicker session={session} labels={view?.labels ?? []} value={mine.labelIds} onChange={(v) => set("labelIds", v)} readOnly={readOnly || !!gone} />
+              </div>
+              {conflict("labelIds")}
+              <div class={`description ${conflictOn("description")}`}>
+                <div class="description-head">
+                  <label for="task-description">Description</label>
+                  <span class="tabs">
+                    <button type="button" aria-pressed={!preview} data-testid="description-write" onClick={() => setPreview(false)} hidden={readOnly}>
+                      Write
+                    </button>
+                    <button type="button" aria-pressed={preview} data-testid="description-preview" onClick={() => setPreview(true)} hidden={readOnly}>
+                      Preview
+                    </button>
+                  </span>
+                </div>
+                {preview || readOnly ? (
+                  <div class="preview" id="task-description" data-testid="description-rendered">
+                    {mine.description ? <Markdown text={mine.description} /> : <p class="muted">No description.</p>}
+                  </div>
+                ) : (
+                  <textarea
+                    id="task-description"
+                    data-testid="task-description-input"
+                    value={mine.description}
+                    rows={5}
+                    maxLength={10000}
+                    placeholder="Markdown: **bold**, _italic_, - lists, [links](https://…)"
+                    onInput={(e) => {
+                      set("description", e.currentTarget.value);
+                      typing();
+                    }}
+                  />
+                )}
+              </div>
+              {conflict("description")}
+              {hint && m.conflicts(draft).length > 0 && (
+                <p role="alert" class="hint">
+                  {hint}
+                </p>
+              )}
+            </form>
+            {live && task && <Checklist session={session} task={task} readOnly={readOnly} />}
+            {live && task && <Comments session={session} taskId={task.id} readOnly={readOnly} owner={owner} />}
+            {live && task && (
+              <section class="task-activity">
+                <button type="button" class="link" aria-expanded={showActivity} data-testid="task-activity-toggle" onClick={() => setShowActivity(!showActivity)}>
+                  {showActivity ? "Hide activity" : "Show activity"}
+                </button>
+                {showActivity && <ActivityFeed session={session} taskId={task.id} />}
+              </section>
+            )}
           </div>
-          {conflict("assigneeId")}
-          {conflict("listId")}
-          {hint && m.conflicts(draft).length > 0 && (
-            <p role="alert" class="hint">
-              {hint}
-            </p>
-          )}
           {asking ? (
             <div class="actions ask" role="alertdialog" aria-label="Discard changes?" data-testid="discard-confirm">
               <span>Discard what you changed?</span>
@@ -270,38 +353,41 @@ export function TaskDialog({ session, readOnly = false }: { session: BoardSessio
             </div>
           ) : (
             <div class="actions">
-              <DeleteButton task={task} onDelete={(t) => { session.deleteTask(t.id); finish(); }} />
+              {task && (
+                <button
+                  type="button"
+                  data-testid="task-archive"
+                  onClick={() => {
+                    session.archiveTask(task.id);
+                    finish();
+                  }}
+                >
+                  Archive
+                </button>
+              )}
               <span class="spacer" />
               <button type="button" data-testid="task-cancel" onClick={requestClose}>
                 Cancel
               </button>
-              <button type="submit" class="primary" data-testid="task-save">
+              <button type="submit" form="task-form" class="primary" data-testid="task-save">
                 Save
               </button>
             </div>
           )}
-        </form>
+        </>
       )}
     </dialog>
   );
 }
 
-const labels: Record<m.Field, string> = { title: "the title", description: "the description", assigneeId: "the assignee", listId: "the list" };
-
-function DeleteButton({ task, onDelete }: { task: Task | undefined; onDelete: (t: Task) => void }) {
-  if (!task) return null;
-  return (
-    <button
-      type="button"
-      class="danger"
-      onClick={() => {
-        if (confirm(`Delete “${task.title}”?`)) onDelete(task);
-      }}
-    >
-      Delete
-    </button>
-  );
-}
+const labels: Record<m.Field, string> = {
+  title: "the title",
+  description: "the description",
+  assigneeIds: "the members",
+  labelIds: "the labels",
+  dueAt: "the due date",
+  listId: "the list",
+};
 
 /** outside reports whether a click on the dialog element fell on its backdrop. */
 function outside(d: HTMLDialogElement, e: MouseEvent): boolean {

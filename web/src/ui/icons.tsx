@@ -28,3 +28,16 @@ export const IconText = () => (
     <path d="M3 4h10M3 8h10M3 12h6" />
   </svg>
 );
+
+export const IconCheck = () => (
+  <svg {...props}>
+    <rect x="2.5" y="2.5" width="11" height="11" rx="2" />
+    <path d="M5 8.2l2 2 4-4.4" />
+  </svg>
+);
+
+export const IconComment = () => (
+  <svg {...props}>
+    <path d="M2.5 3.5h11v7h-6l-3 2.5v-2.5h-2z" />
+  </svg>
+);
