@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,21 +13,9 @@ import (
 // connection prepares once and then reuses from its statement cache.
 const maxBatch = 64
 
-// execN runs a statement that must change exactly n rows.
-func execN(ctx context.Context, tx rawTx, n int, query string, args ...any) error {
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	changed, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if changed != int64(n) {
-		return fmt.Errorf("%d of %d rows written: an id belongs to another board", changed, n)
-	}
-	return nil
-}
+// errOtherBoard is a write that changed fewer rows than it names: an id belongs to another
+// board, whose row the statement leaves alone.
+var errOtherBoard = errors.New("an id belongs to another board")
 
 // batchSQL returns the statement texts for 1 to maxBatch rows.
 func batchSQL(build func(n int) string) *[maxBatch + 1]string {
@@ -48,14 +37,15 @@ func rowsOfPlaceholders(n, cols int) string {
 
 // upsertBatches writes items in batches of at most maxBatch, one statement per batch: sqls[n]
 // for a batch of n, each item adding its columns with appendRow.
-func upsertBatches[T any](ctx context.Context, tx rawTx, items []T, columns int, sqls *[maxBatch + 1]string,
+func upsertBatches[T any](ctx context.Context, tx rawTx, what string, items []T, columns int, sqls *[maxBatch + 1]string,
 	appendRow func(args []any, item T) []any) error {
+	miss := fmt.Errorf("%s: %w", what, errOtherBoard)
 	for batch := range slices.Chunk(items, maxBatch) {
 		args := make([]any, 0, len(batch)*columns)
 		for _, item := range batch {
 			args = appendRow(args, item)
 		}
-		if err := execN(ctx, tx, len(batch), sqls[len(batch)], args...); err != nil {
+		if err := tx.runN(ctx, len(batch), what, miss, sqls[len(batch)], args...); err != nil {
 			return err
 		}
 	}

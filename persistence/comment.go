@@ -75,12 +75,14 @@ func (db *DB) Comments(ctx context.Context, taskID, before string, limit int) (_
 // putComments inserts comments, or updates the body of those that exist on the same board.
 func putComments(ctx context.Context, tx rawTx, boardID string, comments []messages.Comment, now time.Time) error {
 	for _, c := range comments {
-		err := execN(ctx, tx, 1, `INSERT INTO comments (`+commentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+		what := "put comment " + c.ID
+		err := tx.runN(ctx, 1, what, fmt.Errorf("%s: %w", what, errOtherBoard),
+			`INSERT INTO comments (`+commentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
 			WHERE comments.board_id = excluded.board_id`,
 			c.ID, boardID, c.TaskID, c.AuthorID, c.Body, millisOr(c.CreatedAt, now), millisOr(c.UpdatedAt, now))
 		if err != nil {
-			return fmt.Errorf("put comment %s: %w", c.ID, err)
+			return err
 		}
 	}
 	return nil

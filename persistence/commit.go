@@ -87,13 +87,10 @@ func applyBatch(ctx context.Context, tx rawTx, changes []messages.Change, now ti
 	first, last := changes[0], changes[len(changes)-1]
 	span := first
 	span.Event.Seq = last.Event.Seq
-	res, err := tx.ExecContext(ctx, `UPDATE boards SET seq = ? WHERE id = ? AND seq = ? AND deleted_at IS NULL`,
-		last.Event.Seq, first.BoardID, first.Event.Seq-1)
-	if err != nil {
-		return fmt.Errorf("advance seq: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errors.Join(ErrSeqConflict, err)
+	if err := tx.runN(ctx, 1, "advance seq", ErrSeqConflict,
+		`UPDATE boards SET seq = ? WHERE id = ? AND seq = ? AND deleted_at IS NULL`,
+		last.Event.Seq, first.BoardID, first.Event.Seq-1); err != nil {
+		return err
 	}
 	var tasks netRows[messages.Task]
 	var lists netRows[messages.List]
@@ -105,8 +102,8 @@ func applyBatch(ctx context.Context, tx rawTx, changes []messages.Change, now ti
 		tasks.put(c.PutTasks, func(t messages.Task) string { return t.ID })
 		prune = max(prune, c.PruneBefore)
 	}
-	if err := deleteByID(ctx, tx, deleteTasksSQL, span.BoardID, tasks.deleted()); err != nil {
-		return fmt.Errorf("delete tasks: %w", err)
+	if err := deleteByID(ctx, tx, "delete tasks", deleteTasksSQL, span.BoardID, tasks.deleted()); err != nil {
+		return err
 	}
 	if err := deleteLists(ctx, tx, span.BoardID, lists.deleted()); err != nil {
 		return err
@@ -128,9 +125,7 @@ func applyBatch(ctx context.Context, tx rawTx, changes []messages.Change, now ti
 		}
 	}
 	if prune > 0 {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM events WHERE board_id = ? AND seq < ?", span.BoardID, prune); err != nil {
-			return fmt.Errorf("prune events: %w", err)
-		}
+		return tx.run(ctx, "prune events", pruneSQL, span.BoardID, prune)
 	}
 	return nil
 }
@@ -217,24 +212,24 @@ func applyChange(ctx context.Context, tx rawTx, c messages.Change, now time.Time
 	if err := advanceBoard(ctx, tx, c, now); err != nil {
 		return err
 	}
-	if err := deleteByID(ctx, tx, deleteTasksSQL, c.BoardID, c.DeleteTasks); err != nil {
-		return fmt.Errorf("delete tasks: %w", err)
+	if err := deleteByID(ctx, tx, "delete tasks", deleteTasksSQL, c.BoardID, c.DeleteTasks); err != nil {
+		return err
 	}
 	if err := deleteLists(ctx, tx, c.BoardID, c.DeleteLists); err != nil {
 		return err
 	}
 	if c.DeleteBoard {
 		for _, table := range []string{"tasks", "lists", "labels"} { // comments go with their tasks
-			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE board_id = ?", c.BoardID); err != nil {
-				return fmt.Errorf("delete board contents: %w", err)
+			if err := tx.run(ctx, "delete board contents", "DELETE FROM "+table+" WHERE board_id = ?", c.BoardID); err != nil {
+				return err
 			}
 		}
 	}
-	if err := deleteByID(ctx, tx, deleteCommentsSQL, c.BoardID, c.DeleteComments); err != nil {
-		return fmt.Errorf("delete comments: %w", err)
+	if err := deleteByID(ctx, tx, "delete comments", deleteCommentsSQL, c.BoardID, c.DeleteComments); err != nil {
+		return err
 	}
-	if err := deleteByID(ctx, tx, deleteLabelsSQL, c.BoardID, c.DeleteLabels); err != nil {
-		return fmt.Errorf("delete labels: %w", err)
+	if err := deleteByID(ctx, tx, "delete labels", deleteLabelsSQL, c.BoardID, c.DeleteLabels); err != nil {
+		return err
 	}
 	if err := putLabels(ctx, tx, c.BoardID, c.PutLabels, now); err != nil {
 		return err
@@ -263,13 +258,12 @@ func applyChange(ctx context.Context, tx rawTx, c messages.Change, now time.Time
 		}
 	}
 	if c.PruneBefore > 0 {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM events WHERE board_id = ? AND seq < ?",
-			c.BoardID, c.PruneBefore); err != nil {
-			return fmt.Errorf("prune events: %w", err)
-		}
+		return tx.run(ctx, "prune events", pruneSQL, c.BoardID, c.PruneBefore)
 	}
 	return nil
 }
+
+const pruneSQL = "DELETE FROM events WHERE board_id = ? AND seq < ?"
 
 // advanceBoard moves the board's seq by one, guarded by the previous seq, and applies a
 // rename or deletion in the same statement.
@@ -281,17 +275,10 @@ func advanceBoard(ctx context.Context, tx rawTx, c messages.Change, now time.Tim
 	if c.DeleteBoard {
 		deletedAt = millis(now)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE boards
+	return tx.runN(ctx, 1, "advance seq", ErrSeqConflict, `UPDATE boards
 		SET seq = ?, name = coalesce(?, name), deleted_at = coalesce(?, deleted_at)
 		WHERE id = ? AND seq = ? AND deleted_at IS NULL`,
 		c.Event.Seq, name, deletedAt, c.BoardID, c.Event.Seq-1)
-	if err != nil {
-		return fmt.Errorf("advance seq: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errors.Join(ErrSeqConflict, err)
-	}
-	return nil
 }
 
 const eventColumns = 9
@@ -303,41 +290,31 @@ var insertEventsSQL = batchSQL(func(n int) string {
 
 // insertEvents inserts the events of changes, in batches.
 func insertEvents(ctx context.Context, tx rawTx, changes []messages.Change, now time.Time) error {
-	err := upsertBatches(ctx, tx, changes, eventColumns, insertEventsSQL, func(args []any, c messages.Change) []any {
+	return upsertBatches(ctx, tx, "insert events", changes, eventColumns, insertEventsSQL, func(args []any, c messages.Change) []any {
 		e := c.Event
 		return append(args, c.BoardID, e.Seq, string(e.Type), string(c.Encoded.JSON), e.ActorID, e.RequestID,
 			e.ClientMutationID, millisOr(e.At, now), about(e))
 	})
-	if err != nil {
-		return fmt.Errorf("insert events: %w", err)
-	}
-	return nil
 }
 
 func insertEvent(ctx context.Context, tx rawTx, c messages.Change, now time.Time) error {
 	e := c.Event
-	_, err := tx.ExecContext(ctx, `INSERT INTO events
+	return tx.run(ctx, "insert event", `INSERT INTO events
 		(board_id, seq, type, payload, actor_id, request_id, client_mutation_id, created_at, task_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.BoardID, e.Seq, string(e.Type), string(c.Encoded.JSON), e.ActorID, e.RequestID,
 		e.ClientMutationID, millisOr(e.At, now), about(e))
-	if err != nil {
-		return fmt.Errorf("insert event: %w", err)
-	}
-	return nil
 }
 
 func insertIdempotency(ctx context.Context, tx rawTx, boardID string, r messages.Idempotency, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+	return tx.runWith(ctx, func(err error) error {
+		if isUniqueViolation(err) {
+			return messages.Errorf(messages.CodeConflict, "this mutation id was already used")
+		}
+		return fmt.Errorf("insert idempotency record: %w", err)
+	}, `INSERT INTO idempotency_keys
 		(user_id, "key", board_id, result, created_at) VALUES (?, ?, ?, ?, ?)`,
 		r.UserID, r.Key, boardID, string(r.Result), millis(now))
-	switch {
-	case isUniqueViolation(err):
-		return messages.Errorf(messages.CodeConflict, "this mutation id was already used")
-	case err != nil:
-		return fmt.Errorf("insert idempotency record: %w", err)
-	}
-	return nil
 }
 
 var (
@@ -354,25 +331,22 @@ var (
 
 // deleteLists deletes lists with their live tasks; archived tasks outlive their list.
 func deleteLists(ctx context.Context, tx rawTx, boardID string, ids []string) error {
-	if err := deleteByID(ctx, tx, deleteListTasksSQL, boardID, ids); err != nil {
-		return fmt.Errorf("delete tasks of lists: %w", err)
+	if err := deleteByID(ctx, tx, "delete tasks of lists", deleteListTasksSQL, boardID, ids); err != nil {
+		return err
 	}
-	if err := deleteByID(ctx, tx, deleteListsSQL, boardID, ids); err != nil {
-		return fmt.Errorf("delete lists: %w", err)
-	}
-	return nil
+	return deleteByID(ctx, tx, "delete lists", deleteListsSQL, boardID, ids)
 }
 
 // deleteByID deletes the board's rows with the given ids, in batches. Ids that are not on
 // the board are ignored.
-func deleteByID(ctx context.Context, tx rawTx, stmts *[maxBatch + 1]string, boardID string, ids []string) error {
+func deleteByID(ctx context.Context, tx rawTx, what string, stmts *[maxBatch + 1]string, boardID string, ids []string) error {
 	for batch := range slices.Chunk(ids, maxBatch) {
 		args := make([]any, 0, len(batch)+1)
 		args = append(args, boardID)
 		for _, id := range batch {
 			args = append(args, id)
 		}
-		if _, err := tx.ExecContext(ctx, stmts[len(batch)], args...); err != nil {
+		if err := tx.run(ctx, what, stmts[len(batch)], args...); err != nil {
 			return err
 		}
 	}

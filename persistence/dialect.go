@@ -3,6 +3,8 @@ package persistence
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,10 +14,47 @@ import (
 // placeholders, and bound by the driver, so that each connection prepares a statement text
 // once. On Postgres they run with $1, $2... instead: rawTx rewrites them.
 
-// rawTx runs raw statements on a transaction in the form its dialect reads.
+// rawTx runs raw statements on a transaction in the form its dialect reads: at once, or,
+// with p set, queued for one round trip (pipeline.go), where a statement's error is known
+// only when the batch is sent. The write path (commit.go) runs every statement through run
+// or runN, which work either way.
 type rawTx struct {
 	tx *sql.Tx
 	pg bool
+	p  *pipeline
+}
+
+// run runs a statement that may change any number of rows; what names it in its error.
+func (t rawTx) run(ctx context.Context, what, query string, args ...any) error {
+	return t.runWith(ctx, failed(what), query, args...)
+}
+
+// runWith runs a statement whose error wrap reads.
+func (t rawTx) runWith(ctx context.Context, wrap func(error) error, query string, args ...any) error {
+	if t.p != nil {
+		t.p.queue(wrap, query, args...)
+		return nil
+	}
+	if _, err := t.ExecContext(ctx, query, args...); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// runN runs a statement that must change exactly n rows, else its error is miss.
+func (t rawTx) runN(ctx context.Context, n int, what string, miss error, query string, args ...any) error {
+	if t.p != nil {
+		t.p.queue(counted(what, miss), exactly(n, query), args...)
+		return nil
+	}
+	res, err := t.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if changed, err := res.RowsAffected(); err != nil || changed != int64(n) {
+		return errors.Join(miss, err)
+	}
+	return nil
 }
 
 // ExecContext runs query, written with ? placeholders.

@@ -193,7 +193,7 @@ func (h *Held) commitBatch(ctx context.Context, changes []messages.Change) error
 		}
 	}
 	var p pipeline
-	err := planChanges(&p, changes, h.db.now())
+	err := applyChanges(ctx, rawTx{pg: true, p: &p}, changes, h.db.now())
 	if err == nil {
 		p.queue(failed("commit"), "COMMIT")
 		err = h.raw(func(c *pgx.Conn) error {

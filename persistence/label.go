@@ -31,11 +31,13 @@ func labelsOf(ctx context.Context, q bun.IDB, boardID string) ([]messages.Label,
 // putLabels inserts labels, or renames and recolours those that exist on the same board.
 func putLabels(ctx context.Context, tx rawTx, boardID string, labels []messages.Label, now time.Time) error {
 	for _, l := range labels {
-		err := execN(ctx, tx, 1, `INSERT INTO labels (id, board_id, name, color, created_at) VALUES (?, ?, ?, ?, ?)
+		what := "put label " + l.ID
+		err := tx.runN(ctx, 1, what, fmt.Errorf("%s: %w", what, errOtherBoard),
+			`INSERT INTO labels (id, board_id, name, color, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, color = excluded.color
 			WHERE labels.board_id = excluded.board_id`, l.ID, boardID, l.Name, l.Color, millis(now))
 		if err != nil {
-			return fmt.Errorf("put label %s: %w", l.ID, err)
+			return err
 		}
 	}
 	return nil

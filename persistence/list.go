@@ -64,12 +64,8 @@ func buildUpsertLists(n int) string {
 
 // putLists upserts lists in batches, one statement per batch.
 func putLists(ctx context.Context, tx rawTx, boardID string, lists []messages.List, now time.Time) error {
-	err := upsertBatches(ctx, tx, lists, listColumns, upsertListsSQL, func(args []any, l messages.List) []any {
+	return upsertBatches(ctx, tx, "put lists", lists, listColumns, upsertListsSQL, func(args []any, l messages.List) []any {
 		r := newListRow(l, boardID, now)
 		return append(args, r.ID, r.BoardID, r.Name, r.Position, r.CreatedAt)
 	})
-	if err != nil {
-		return fmt.Errorf("put lists: %w", err)
-	}
-	return nil
 }

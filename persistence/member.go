@@ -15,10 +15,10 @@ func putMembers(ctx context.Context, tx rawTx, boardID string, members []message
 		if m.UserID == "" || !m.Role.Valid() {
 			return fmt.Errorf("put member %q: bad user or role %q", m.UserID, m.Role)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO board_members (board_id, user_id, role, created_at)
+		if err := tx.run(ctx, "put member "+m.UserID, `INSERT INTO board_members (board_id, user_id, role, created_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT (board_id, user_id) DO UPDATE SET role = excluded.role`,
 			boardID, m.UserID, string(m.Role), millis(now)); err != nil {
-			return fmt.Errorf("put member %s: %w", m.UserID, err)
+			return err
 		}
 	}
 	return nil
@@ -27,9 +27,9 @@ func putMembers(ctx context.Context, tx rawTx, boardID string, members []message
 // deleteMembers ends memberships; user ids that are not members are ignored.
 func deleteMembers(ctx context.Context, tx rawTx, boardID string, userIDs []string) error {
 	for _, id := range userIDs {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM board_members WHERE board_id = ? AND user_id = ?",
+		if err := tx.run(ctx, "delete member "+id, "DELETE FROM board_members WHERE board_id = ? AND user_id = ?",
 			boardID, id); err != nil {
-			return fmt.Errorf("delete member %s: %w", id, err)
+			return err
 		}
 	}
 	return nil

@@ -294,9 +294,9 @@ func TestHoldWithoutBatches(t *testing.T) {
 	}
 }
 
-// The batches of a held commit (pipeline.go) are their own list of the statements commit.go
-// runs: the same changes committed through both must leave the same rows in every table but
-// those of accounts. A write that commit.go gains and the batches lack fails here.
+// A held commit queues commit.go's statements in a batch, where a row count is checked by
+// the server (exactly), rather than running them one by one: the same changes committed both
+// ways must leave the same rows in every table but those of accounts.
 func TestHeldCommitWritesWhatCommitWrites(t *testing.T) {
 	postgresOnly(t)
 	ctx := context.Background()

@@ -228,13 +228,9 @@ func buildUpsertTasks(n int) string {
 
 // putTasks upserts tasks in batches, one statement per batch.
 func putTasks(ctx context.Context, tx rawTx, boardID string, tasks []messages.Task, now time.Time) error {
-	err := upsertBatches(ctx, tx, tasks, taskColumns, upsertTasksSQL, func(args []any, t messages.Task) []any {
+	return upsertBatches(ctx, tx, "put tasks", tasks, taskColumns, upsertTasksSQL, func(args []any, t messages.Task) []any {
 		r := newTaskRow(t, boardID, now)
 		return append(args, r.ID, r.BoardID, r.ListID, r.Title, r.Description, r.AssigneeIDs, r.LabelIDs, r.DueAt,
 			r.Checklist, r.ChecklistText, r.CommentCount, r.ArchivedAt, r.Position, r.Version, r.CreatedAt, r.UpdatedAt)
 	})
-	if err != nil {
-		return fmt.Errorf("put tasks: %w", err)
-	}
-	return nil
 }
