@@ -2,12 +2,332 @@ package persistence
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/uptrace/bun"
 
 	"github.com/taskboard/taskboard/messages"
 )
 
-// MatchTasks returns the ids of the tasks on boardIDs whose titles, descriptions, checklists
-// or comments hold the words of q, best first, at most limit.
-func (db *DB) MatchTasks(ctx context.Context, boardIDs []string, q string, limit int) ([]string, error) {
-	return nil, messages.Errorf(messages.CodeUnavailable, "search is not available yet")
+// Tasks are found by words through full-text indexes that the migrations keep in step with
+// the tasks and comments tables (0005_search.sql): FTS5 on SQLite, tsvectors on Postgres.
+//
+// A task matches when its own text (title, description, checklist) holds every word of the
+// query, or when one of its comments does; the last word matches as a prefix, so that a
+// query typed so far finds what it is heading for. Tasks whose own text matches come first,
+// best first (bm25 or ts_rank, the title weighing most), then those matched by their
+// comments alone, by their best comment.
+
+// Weights of bm25 on SQLite, for tasks_fts's columns title, description and checklist_text.
+// Postgres weighs them A, B and C (ts_rank: 1.0, 0.4, 0.2).
+const bm25Weights = "10.0, 4.0, 2.0"
+
+// words splits q into the words the indexes hold: runs of letters, digits and marks, as
+// SQLite's unicode61 tokenizer splits text, and as the Postgres index splits it once its
+// punctuation is blanked out. Nothing else of q reaches the index's query syntax.
+func words(q string) []string {
+	return strings.FieldsFunc(q, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) && !unicode.Is(unicode.Co, r)
+	})
+}
+
+// ftsQuery is words as an FTS5 query: each a quoted string (quotes doubled, though words have
+// none), all required, the last a prefix.
+func ftsQuery(ws []string) string {
+	var b strings.Builder
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + strings.ReplaceAll(w, `"`, `""`) + `"`)
+	}
+	b.WriteByte('*')
+	return b.String()
+}
+
+// tsQuery is words as the text of a Postgres tsquery: each a quoted lexeme (quotes and
+// backslashes escaped, though words have none), all required, the last a prefix.
+func tsQuery(ws []string) string {
+	quoted := make([]string, len(ws))
+	for i, w := range ws {
+		w = strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), `'`, `''`)
+		quoted[i] = "'" + w + "'"
+	}
+	return strings.Join(quoted, " & ") + ":*"
+}
+
+// condition is a part of a search's WHERE clause about the task t, with ? placeholders.
+type condition struct {
+	sql  string
+	args []any
+}
+
+// onBoards keeps the tasks of boardIDs.
+func onBoards(boardIDs []string) condition {
+	args := make([]any, len(boardIDs))
+	for i, id := range boardIDs {
+		args[i] = id
+	}
+	return condition{"t.board_id IN (" + placeholders(len(boardIDs)) + ")", args}
+}
+
+// ofMember keeps the tasks of the boards userID is a member of, those not deleted.
+func ofMember(userID string) condition {
+	return condition{`t.board_id IN (SELECT m.board_id FROM board_members AS m
+		JOIN boards AS mb ON mb.id = m.board_id WHERE m.user_id = ? AND mb.deleted_at IS NULL)`, []any{userID}}
+}
+
+// MatchTasks returns the ids of the tasks on boardIDs whose titles, descriptions,
+// checklists or comments hold the words of q (the last one as a prefix), best first, at
+// most limit. A q without a word (letters or digits) matches nothing.
+func (db *DB) MatchTasks(ctx context.Context, boardIDs []string, q string, limit int) (_ []string, err error) {
+	defer classify(&err)
+	ws := words(q)
+	if len(ws) == 0 || len(boardIDs) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	ids, err := db.match(ctx, ws, []condition{onBoards(boardIDs)}, limit)
+	if err != nil {
+		return nil, fmt.Errorf("match tasks: %w", err)
+	}
+	return ids, nil
+}
+
+// Search returns the tasks that pass f on the boards userID is a member of, with their
+// boards: with words, best matches first; without, the most recently updated first. At
+// most limit. The label, assignee, due and archived parts of f are those of
+// messages.TaskFilter.Matches, at the DB's clock.
+func (db *DB) Search(ctx context.Context, userID string, f messages.TaskFilter, limit int) (_ []messages.SearchHit, err error) {
+	defer classify(&err)
+	if limit <= 0 || !messages.ValidText(userID, false) {
+		return nil, nil
+	}
+	now := db.opts.Clock()
+	conds := append([]condition{ofMember(userID)}, filterConditions(f, now, db.pg)...)
+	var ids []string
+	if f.Q != "" {
+		ws := words(f.Q)
+		if len(ws) == 0 {
+			return nil, nil
+		}
+		ids, err = db.match(ctx, ws, conds, limit)
+	} else {
+		ids, err = db.filtered(ctx, conds, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search for %s: %w", userID, err)
+	}
+	hits, err := db.hits(ctx, ids, f, now)
+	if err != nil {
+		return nil, fmt.Errorf("search for %s: %w", userID, err)
+	}
+	return hits, nil
+}
+
+// filterConditions is f, but for its words, as conditions: a superset of what f.Matches
+// keeps at now (the label and assignee are looked for in the JSON text of the lists), which
+// the tasks read are checked against once more.
+func filterConditions(f messages.TaskFilter, now time.Time, pg bool) []condition {
+	contains := "instr(%s, ?) > 0"
+	if pg {
+		contains = "strpos(%s, ?) > 0"
+	}
+	quoted := func(id string) string { b, _ := json.Marshal(id); return string(b) }
+	conds := []condition{{"t.archived_at IS NULL", nil}}
+	if f.Archived {
+		conds[0].sql = "t.archived_at IS NOT NULL"
+	}
+	if f.Label != "" {
+		conds = append(conds, condition{fmt.Sprintf(contains, "t.label_ids"), []any{quoted(f.Label)}})
+	}
+	switch f.Assignee {
+	case "":
+	case messages.AssigneeNone:
+		conds = append(conds, condition{"t.assignee_ids = '[]'", nil})
+	default:
+		conds = append(conds, condition{fmt.Sprintf(contains, "t.assignee_ids"), []any{quoted(f.Assignee)}})
+	}
+	ms := millis(now)
+	switch f.Due {
+	case messages.DueNone:
+		conds = append(conds, condition{"t.due_at IS NULL", nil})
+	case messages.DueOverdue:
+		conds = append(conds, condition{"t.due_at <= ?", []any{ms}})
+	case messages.DueToday:
+		y, m, d := now.UTC().Date()
+		start := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		conds = append(conds, condition{"t.due_at >= ? AND t.due_at < ?", []any{millis(start), millis(start.AddDate(0, 0, 1))}})
+	case messages.DueWeek:
+		conds = append(conds, condition{"t.due_at >= ? AND t.due_at <= ?", []any{ms, millis(now.Add(7 * 24 * time.Hour))}})
+	}
+	return conds
+}
+
+// where joins conds with AND, appending their arguments to args.
+func where(conds []condition, args []any) (string, []any) {
+	parts := make([]string, len(conds))
+	for i, c := range conds {
+		parts[i] = "(" + c.sql + ")"
+		args = append(args, c.args...)
+	}
+	return strings.Join(parts, " AND "), args
+}
+
+// match returns the ids of the tasks that pass conds and whose text, or one of whose
+// comments, holds ws, best first, at most limit: those matched by their own text, then
+// those matched by their comments alone. The comments are looked at only when the tasks'
+// own text leaves room; limit of them are enough, as each task is there once.
+func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit int) ([]string, error) {
+	own, comments := db.matchSQL(conds)
+	query := ftsQuery(ws)
+	if db.pg {
+		query = tsQuery(ws)
+	}
+	filter, args := where(conds, []any{query})
+	args = append(args, limit)
+	ids, err := db.rankedIDs(ctx, fmt.Sprintf(own, filter), args)
+	if err != nil || len(ids) >= limit {
+		return ids, err
+	}
+	more, err := db.rankedIDs(ctx, fmt.Sprintf(comments, filter), args)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for _, id := range more {
+		if len(ids) == limit {
+			break
+		}
+		if !seen[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// matchSQL returns the statements that rank the tasks by their own text and by their
+// comments, with %s for the conditions on t. Their arguments are the query, the
+// conditions', then the limit. On SQLite the index is the outer loop (CROSS JOIN keeps
+// that order): the tasks' rows are read by rowid for the matches alone.
+func (db *DB) matchSQL(conds []condition) (own, comments string) {
+	if db.pg {
+		return `SELECT t.id, ts_rank(s.doc, query) AS score
+			FROM to_tsquery('simple', ?) AS query, task_search AS s JOIN tasks AS t ON t.id = s.task_id
+			WHERE s.doc @@ query AND %s
+			ORDER BY score DESC, t.id LIMIT ?`,
+			`SELECT t.id, max(ts_rank(c.search, query)) AS score
+			FROM to_tsquery('simple', ?) AS query, comments AS c JOIN tasks AS t ON t.id = c.task_id
+			WHERE c.search @@ query AND %s
+			GROUP BY t.id ORDER BY score DESC, t.id LIMIT ?`
+	}
+	// bm25 is lower for better matches. It cannot be an aggregate's argument: the comments'
+	// scores are materialized first.
+	return `SELECT t.id, bm25(tasks_fts, ` + bm25Weights + `) AS score
+			FROM tasks_fts CROSS JOIN tasks AS t ON t.rowid = tasks_fts.rowid
+			WHERE tasks_fts MATCH ? AND %s
+			ORDER BY score, t.id LIMIT ?`,
+		`WITH matched AS MATERIALIZED (
+				SELECT t.id AS id, bm25(comments_fts) AS score
+				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid
+				JOIN tasks AS t ON t.id = c.task_id
+				WHERE comments_fts MATCH ? AND %s)
+			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`
+}
+
+// rankedIDs runs a statement of matchSQL and returns the ids in its order.
+func (db *DB) rankedIDs(ctx context.Context, query string, args []any) ([]string, error) {
+	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		var score float64
+		if err := rows.Scan(&id, &score); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// filtered returns the ids of the tasks that pass conds, the most recently updated first, at
+// most limit.
+func (db *DB) filtered(ctx context.Context, conds []condition, limit int) ([]string, error) {
+	filter, args := where(conds, nil)
+	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx,
+		"SELECT t.id FROM tasks AS t WHERE "+filter+" ORDER BY t.updated_at DESC, t.id LIMIT ?", append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// hits reads the tasks ids names and their boards, in the order of ids, keeping those that
+// pass f at now (one deleted meanwhile is left out).
+func (db *DB) hits(ctx context.Context, ids []string, f messages.TaskFilter, now time.Time) ([]messages.SearchHit, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []taskRow
+	var boards []boardRow
+	err := db.read(ctx, func(q bun.IDB) error {
+		if err := q.NewSelect().Model(&rows).Where("t.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+			return fmt.Errorf("tasks: %w", err)
+		}
+		var boardIDs []string
+		for _, r := range rows {
+			if !slices.Contains(boardIDs, r.BoardID) {
+				boardIDs = append(boardIDs, r.BoardID)
+			}
+		}
+		if len(boardIDs) == 0 {
+			return nil
+		}
+		if err := q.NewSelect().Model(&boards).Where("id IN (?)", bun.In(boardIDs)).Scan(ctx); err != nil {
+			return fmt.Errorf("boards: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(boards))
+	for _, b := range boards {
+		names[b.ID] = b.Name
+	}
+	byID := make(map[string]messages.Task, len(rows))
+	for _, r := range rows {
+		t, err := r.task()
+		if err != nil {
+			return nil, err
+		}
+		byID[t.ID] = t
+	}
+	hits := make([]messages.SearchHit, 0, len(ids))
+	for _, id := range ids {
+		if t, ok := byID[id]; ok && f.Matches(t, now) {
+			hits = append(hits, messages.SearchHit{Task: t, Board: messages.BoardRef{ID: t.BoardID, Name: names[t.BoardID]}})
+		}
+	}
+	return hits, nil
 }
