@@ -53,29 +53,68 @@ func BenchmarkFanOut(b *testing.B) {
 }
 
 // BenchmarkColdActivation measures loading a board of 5,000 tasks into a fresh actor and
-// answering its snapshot.
+// answering its snapshot: plain tasks, and cards that hold two labels, an assignee, a due
+// date, three checklist items and two comments each.
 func BenchmarkColdActivation(b *testing.B) {
-	db, _ := openStore(b)
-	seed := startBoards(b, db, actors.Options{})
+	for _, cards := range []bool{false, true} {
+		name := "plain"
+		if cards {
+			name = "cards"
+		}
+		b.Run(name, func(b *testing.B) {
+			db, _ := openStore(b)
+			seedBigBoard(b, startBoards(b, db, actors.Options{}), cards)
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				boards := actors.NewBoards(db, actors.Options{})
+				b.StartTimer()
+				res, err := boards.Do(ctx, messages.GetSnapshot{Meta: meta(alice), BoardID: "board-1"})
+				if err != nil || len(res.Snapshot.Tasks) != 5004 {
+					b.Fatalf("snapshot: %v", err)
+				}
+				b.StopTimer()
+				boards.Shutdown(ctx)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// seedBigBoard adds 5,000 tasks to board-1, with what a card holds when cards is set.
+func seedBigBoard(b *testing.B, boards *actors.Boards, cards bool) {
 	ctx := context.Background()
+	do := func(c messages.Command) messages.Result {
+		res, err := boards.Do(ctx, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return res
+	}
+	var labels []string
+	if cards {
+		for _, color := range []string{"red", "green", "blue", "gray"} {
+			labels = append(labels, do(messages.CreateLabel{Meta: meta(alice), BoardID: "board-1", Name: color, Color: color}).Label.ID)
+		}
+	}
 	lists := []string{"list-todo", "list-in-progress", "list-done"}
 	for i := range 5000 {
 		cmd := messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: lists[i%3], Title: fmt.Sprintf("task %d", i)}
-		if _, err := seed.Do(ctx, cmd); err != nil {
-			b.Fatal(err)
+		if cards {
+			cmd.LabelIDs = &[]string{labels[i%4], labels[(i+1)%4]}
+			cmd.AssigneeIDs = &[]string{bob}
+			cmd.DueAt = messages.Set("2026-12-24T16:00:00Z")
 		}
-	}
-	for b.Loop() {
-		b.StopTimer()
-		boards := actors.NewBoards(db, actors.Options{})
-		b.StartTimer()
-		res, err := boards.Do(ctx, messages.GetSnapshot{Meta: meta(alice), BoardID: "board-1"})
-		if err != nil || len(res.Snapshot.Tasks) != 5004 {
-			b.Fatalf("snapshot: %v", err)
+		task := do(cmd).Task
+		if !cards {
+			continue
 		}
-		b.StopTimer()
-		boards.Shutdown(ctx)
-		b.StartTimer()
+		for j := range 3 {
+			do(messages.AddChecklistItem{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID, Text: fmt.Sprintf("step %d of task %d", j, i)})
+		}
+		for j := range 2 {
+			do(messages.AddComment{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID, Body: fmt.Sprintf("comment %d on task %d, with a few more words", j, i)})
+		}
 	}
 }
 

@@ -1,10 +1,11 @@
 package actors
 
 import (
+	"crypto/rand"
+	"encoding/base32"
 	"slices"
 	"strings"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/taskboard/taskboard/messages"
 )
 
@@ -23,7 +24,7 @@ func (b *board) addChecklistItem(c messages.AddChecklistItem) (messages.Result, 
 		return messages.Result{}, messages.Errorf(messages.CodeConflict,
 			"a checklist has at most %d items", messages.MaxChecklist)
 	}
-	item := messages.ChecklistItem{ID: t.ID + "." + ulid.Make().String(), Text: strings.TrimSpace(c.Text)}
+	item := messages.ChecklistItem{ID: newItemID(t), Text: strings.TrimSpace(c.Text)}
 	at := clamp(c.Position, len(t.Checklist))
 	next := t
 	next.Checklist = renumberItems(slices.Insert(slices.Clone(t.Checklist), at, item))
@@ -94,6 +95,20 @@ func (b *board) deleteChecklistItem(c messages.DeleteChecklistItem) (messages.Re
 // task beside it.
 func (b *board) changeChecklist(m messages.Mutation, next messages.Task, item messages.ChecklistItem) (messages.Result, error) {
 	return b.commitTask(m, next, func(t *messages.Task) messages.Result { return messages.Result{Item: &item, Task: t} })
+}
+
+// newItemID returns an id for a new item of t's checklist: its task's id, a dot and eight
+// random characters not taken by another item of the task. Short, as a snapshot carries every
+// item's id.
+func newItemID(t messages.Task) string {
+	for {
+		var b [5]byte
+		_, _ = rand.Read(b[:]) // never fails
+		id := t.ID + "." + strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+		if !slices.ContainsFunc(t.Checklist, func(it messages.ChecklistItem) bool { return it.ID == id }) {
+			return id
+		}
+	}
 }
 
 // renumberItems sets positions 0..n-1 in place and returns items.

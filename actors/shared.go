@@ -121,6 +121,9 @@ func (b *board) apply(missed []messages.Encoded) error {
 		}
 		var ev messages.Event
 		err := json.Unmarshal(enc.JSON, &ev)
+		if ev.Task != nil {
+			ev.Task.Normalize() // an event written before tasks had lists
+		}
 		if err == nil {
 			err = b.st.applyEvent(ev)
 		}

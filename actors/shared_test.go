@@ -59,31 +59,67 @@ func scramble(t *testing.T, b *actors.Boards, seed uint64, n int) {
 		s := snapshot(t, b, alice, "board-1")
 		var cmd messages.Command
 		list := s.Lists[rnd.IntN(len(s.Lists))]
-		switch op := rnd.IntN(10); {
+		task := func() messages.Task { return s.Tasks[rnd.IntN(len(s.Tasks))] }
+		switch op := rnd.IntN(18); {
 		case op < 3 || len(s.Tasks) < 3:
 			cmd = messages.CreateTask{Meta: meta(alice), BoardID: "board-1", ListID: list.ID, Title: fmt.Sprint("t", seed, "-", done), Position: ptr(rnd.IntN(4))}
 		case op < 5:
-			task := s.Tasks[rnd.IntN(len(s.Tasks))]
-			cmd = messages.UpdateTask{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID, Title: messages.Set(fmt.Sprint("u", seed, "-", done))}
+			cmd = messages.UpdateTask{Meta: meta(alice), BoardID: "board-1", TaskID: task().ID, Title: messages.Set(fmt.Sprint("u", seed, "-", done))}
 		case op < 8:
-			task := s.Tasks[rnd.IntN(len(s.Tasks))]
-			cmd = messages.MoveTask{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID, ListID: list.ID, Position: ptr(rnd.IntN(5))}
+			cmd = messages.MoveTask{Meta: meta(alice), BoardID: "board-1", TaskID: task().ID, ListID: list.ID, Position: ptr(rnd.IntN(5))}
 		case op < 9:
-			task := s.Tasks[rnd.IntN(len(s.Tasks))]
-			cmd = messages.DeleteTask{Meta: meta(alice), BoardID: "board-1", TaskID: task.ID}
-		default:
+			cmd = messages.DeleteTask{Meta: meta(alice), BoardID: "board-1", TaskID: task().ID}
+		case op < 10:
 			cmd = messages.UpdateList{Meta: meta(alice), BoardID: "board-1", ListID: list.ID, Position: ptr(rnd.IntN(len(s.Lists)))}
+		case op < 11:
+			cmd = messages.CreateLabel{Meta: meta(alice), BoardID: "board-1", Name: fmt.Sprint("l", seed, "-", done), Color: "blue"}
+		case op < 12 && len(s.Labels) > 0:
+			l := s.Labels[rnd.IntN(len(s.Labels))]
+			if rnd.IntN(3) == 0 {
+				cmd = messages.DeleteLabel{Meta: meta(alice), BoardID: "board-1", LabelID: l.ID}
+			} else {
+				cmd = messages.UpdateTask{Meta: meta(alice), BoardID: "board-1", TaskID: task().ID, LabelIDs: &[]string{l.ID}}
+			}
+		case op < 13:
+			cmd = messages.AddChecklistItem{Meta: meta(alice), BoardID: "board-1", TaskID: task().ID, Text: fmt.Sprint("c", seed, "-", done), Position: ptr(rnd.IntN(3))}
+		case op < 14:
+			if items := task().Checklist; len(items) > 0 {
+				cmd = messages.UpdateChecklistItem{Meta: meta(alice), BoardID: "board-1", ItemID: items[rnd.IntN(len(items))].ID, Done: ptr(true), Position: ptr(0)}
+			}
+		case op < 15:
+			cmd = messages.ArchiveTask{Meta: meta(alice), BoardID: "board-1", TaskID: task().ID}
+		case op < 16:
+			archived := snapshotArchived(t, b)
+			if len(archived) > 0 {
+				cmd = messages.RestoreTask{Meta: meta(alice), BoardID: "board-1", TaskID: archived[rnd.IntN(len(archived))].ID, ListID: &list.ID, Position: ptr(rnd.IntN(3))}
+			}
+		default:
+			cmd = messages.AddComment{Meta: meta(alice), BoardID: "board-1", TaskID: task().ID, Body: fmt.Sprint("m", seed, "-", done)}
+		}
+		if cmd == nil {
+			continue
 		}
 		_, err := b.Do(ctx, cmd)
 		switch code := messages.ErrorCode(err); {
 		case err == nil:
 			done++
-		case code == messages.CodeNotFound:
+		case code == messages.CodeNotFound, code == messages.CodeConflict, code == messages.CodeValidation:
+			// raced with another writer: the task, label or item went, or was archived
 		default:
 			t.Errorf("%T: %v", cmd, err)
 			return
 		}
 	}
+}
+
+// snapshotArchived returns board-1's archived tasks.
+func snapshotArchived(t *testing.T, b *actors.Boards) []messages.Task {
+	t.Helper()
+	res, err := b.Do(context.Background(), messages.ListTasks{Meta: meta(alice), BoardID: "board-1", Filter: messages.TaskFilter{Archived: true}})
+	if err != nil {
+		t.Fatalf("archived tasks: %v", err)
+	}
+	return res.Tasks
 }
 
 // Two nodes on one Postgres database, changing one board at once: every subscriber on either
@@ -115,7 +151,10 @@ func TestNodesShareOneBoard(t *testing.T) {
 	state := func(b *actors.Boards) string {
 		s := snapshot(t, b, alice, "board-1")
 		checkPositions(t, s)
-		data, err := json.MarshalIndent(s, "", " ")
+		data, err := json.MarshalIndent(struct {
+			messages.Snapshot
+			Archived []messages.Task
+		}{s, snapshotArchived(t, b)}, "", " ")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +243,13 @@ func TestBatchesMatchTheDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := messages.Snapshot{Board: mem.Board, Lists: stored.Lists, Tasks: stored.Tasks, Seq: stored.Seq}
+	var live []messages.Task
+	for _, task := range stored.Tasks {
+		if !task.Archived() {
+			live = append(live, task)
+		}
+	}
+	got := messages.Snapshot{Board: mem.Board, Lists: stored.Lists, Tasks: live, Labels: stored.Labels, Seq: stored.Seq}
 	want, _ := json.Marshal(mem)
 	have, _ := json.Marshal(got)
 	if diff := cmp.Diff(string(want), string(have)); diff != "" {

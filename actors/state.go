@@ -35,6 +35,7 @@ func newState(s messages.BoardState) *state {
 		st.tasks[l.ID] = nil
 	}
 	for _, t := range s.Tasks {
+		t.Normalize()
 		if t.Archived() {
 			st.archived[t.ID] = t
 			continue

@@ -214,28 +214,65 @@ func (p *benchWS) OnMessage(_ *gws.Conn, m *gws.Message) {
 }
 
 // BenchmarkSnapshotGET measures GET /boards/{id} of a board with 5,004 tasks, in memory, over
-// loopback HTTP (cold activation is BenchmarkColdActivation in actors).
+// loopback HTTP (cold activation is BenchmarkColdActivation in actors): plain tasks, and cards
+// that hold two labels, an assignee, a due date, three checklist items and two comments each.
 func BenchmarkSnapshotGET(b *testing.B) {
-	srv, token := benchServer(b)
-	body := []byte(`{"listId":"list-todo","title":"a task of a big board"}`)
-	for range 5000 {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tasks", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := srv.Client().Do(req)
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			b.Fatalf("seed: %v %v", err, resp)
+	for _, cards := range []bool{false, true} {
+		name := "plain"
+		if cards {
+			name = "cards"
 		}
-		resp.Body.Close()
-	}
-	for b.Loop() {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/boards/board-1", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := srv.Client().Do(req)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("snapshot: %v %v", err, resp)
-		}
-		n, _ := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		b.SetBytes(n)
+		b.Run(name, func(b *testing.B) {
+			srv, token := benchServer(b)
+			post := func(path, body string) map[string]any {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := srv.Client().Do(req)
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					b.Fatalf("seed %s: %v %v", path, err, resp)
+				}
+				defer resp.Body.Close()
+				var out map[string]any
+				if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+					b.Fatal(err)
+				}
+				return out
+			}
+			var labels []string
+			if cards {
+				for _, color := range []string{"red", "green", "blue", "gray"} {
+					labels = append(labels, post("/boards/board-1/labels", `{"name":"`+color+`","color":"`+color+`"}`)["id"].(string))
+				}
+			}
+			for i := range 5000 {
+				body := `{"listId":"list-todo","title":"a task of a big board"}`
+				if cards {
+					body = fmt.Sprintf(`{"listId":"list-todo","title":"a task of a big board","labelIds":[%q,%q],`+
+						`"assigneeIds":["user-bob"],"dueAt":"2026-12-24T16:00:00Z"}`, labels[i%4], labels[(i+1)%4])
+				}
+				task := post("/tasks", body)
+				if !cards {
+					continue
+				}
+				id := task["id"].(string)
+				for j := range 3 {
+					post("/tasks/"+id+"/checklist", fmt.Sprintf(`{"text":"step %d of task %d"}`, j, i))
+				}
+				for j := range 2 {
+					post("/tasks/"+id+"/comments", fmt.Sprintf(`{"body":"comment %d on task %d, with a few more words"}`, j, i))
+				}
+			}
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/boards/board-1", nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := srv.Client().Do(req)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					b.Fatalf("snapshot: %v %v", err, resp)
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				b.SetBytes(n)
+			}
+		})
 	}
 }

@@ -56,20 +56,34 @@ func (s *Server) getBoard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeTasks(w, struct {
-		Board messages.Board  `json:"board"`
-		Lists []messages.List `json:"lists"`
-	}{snap.Board, snap.Lists}, snap.Tasks, snap.Seq)
+		Board  messages.Board   `json:"board"`
+		Lists  []messages.List  `json:"lists"`
+		Labels []messages.Label `json:"labels"`
+	}{snap.Board, snap.Lists, nonNil(snap.Labels)}, snap.Tasks, snap.Seq)
 	return nil
 }
 
-// boardTasks answers GET /boards/{boardId}/tasks: {data:[Task], seq}, ordered by list
-// position, then task position.
+// boardTasks answers GET /boards/{boardId}/tasks?q=&label=&assignee=&due=&archived=:
+// {data:[Task], seq}, ordered by list position, then task position (the best matches first
+// with q, the newest archived first with archived=true).
 func (s *Server) boardTasks(w http.ResponseWriter, r *http.Request) error {
-	snap, err := s.snapshot(r)
+	f, err := taskFilter(r)
 	if err != nil {
 		return err
 	}
-	writeTasks(w, struct{}{}, snap.Tasks, snap.Seq)
+	if f == (messages.TaskFilter{}) {
+		snap, err := s.snapshot(r)
+		if err != nil {
+			return err
+		}
+		writeTasks(w, struct{}{}, snap.Tasks, snap.Seq)
+		return nil
+	}
+	res, err := s.cfg.Boards.Do(r.Context(), messages.ListTasks{Meta: readMeta(r), BoardID: r.PathValue("boardId"), Filter: f})
+	if err != nil {
+		return err
+	}
+	writeTasks(w, struct{}{}, res.Tasks, res.Seq)
 	return nil
 }
 

@@ -85,14 +85,12 @@ func writeTasks(w http.ResponseWriter, head any, tasks []messages.Task, seq int6
 	}
 	bw := bufio.NewWriterSize(w, 16<<10)
 	bw.WriteString("{" + key)
+	var b []byte
 	for i := range tasks {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		b, err := json.Marshal(&tasks[i])
-		if err != nil {
-			panic(err)
-		}
+		b = tasks[i].AppendJSON(b[:0]) // encoding/json's bytes, without its reflection
 		if _, err := bw.Write(b); err != nil {
 			return // the client went away, or stopped reading past the deadline
 		}

@@ -182,7 +182,7 @@ func (c *wsConn) dispatch(req string, in wsIn, data []byte, board *string) error
 		return c.typing(req, in)
 	case "cursor":
 		return c.cursor(req, in)
-	case "create_task", "update_task", "move_task", "delete_task":
+	case "create_task", "update_task", "move_task", "delete_task", "archive_task", "restore_task":
 		return c.changeTask(req, in, data, board)
 	case "":
 		return messages.Errorf(messages.CodeBadRequest, "type is required").Field("type", "required")

@@ -6,7 +6,8 @@ import (
 	"github.com/taskboard/taskboard/messages"
 )
 
-// changeTask answers create_task, update_task, move_task and delete_task: the same board commands
+// changeTask answers create_task, update_task, move_task, delete_task, archive_task and
+// restore_task: the same board commands
 // as REST, run the same way (Boards.Do), answered with ack or error. The board event goes to
 // every subscriber as usual; a sender that joined the board gets it before the ack. It sets
 // board to the board of the task, for the log.
@@ -77,6 +78,16 @@ func (c *wsConn) taskCommand(req string, in wsIn, data []byte) (messages.Command
 		return cmd, err
 	case "move_task":
 		var cmd messages.MoveTask
+		err := decode(&cmd, &cmd.Meta)
+		cmd.TaskID, cmd.IfMatch = *in.TaskID, in.IfMatch
+		return cmd, err
+	case "archive_task":
+		var cmd messages.ArchiveTask
+		err := decode(&cmd, &cmd.Meta)
+		cmd.TaskID, cmd.IfMatch = *in.TaskID, in.IfMatch
+		return cmd, err
+	case "restore_task":
+		var cmd messages.RestoreTask
 		err := decode(&cmd, &cmd.Meta)
 		cmd.TaskID, cmd.IfMatch = *in.TaskID, in.IfMatch
 		return cmd, err

@@ -97,8 +97,11 @@ func TestErrorCode(t *testing.T) {
 func TestWireShapes(t *testing.T) {
 	at := messages.NewTime(time.Date(2026, 11, 27, 15, 4, 5, 123456789, time.FixedZone("x", 3600)))
 	task := messages.Task{ID: "task-1", BoardID: "board-1", ListID: "list-todo", Title: "t", Version: 1, CreatedAt: at, UpdatedAt: at}
+	task.Normalize()
 	b, _ := json.Marshal(task)
-	want := `{"id":"task-1","boardId":"board-1","listId":"list-todo","title":"t","description":null,"assigneeId":null,"position":0,"version":1,"createdAt":"2026-11-27T14:04:05.123Z","updatedAt":"2026-11-27T14:04:05.123Z"}`
+	want := `{"id":"task-1","boardId":"board-1","listId":"list-todo","title":"t","description":null,"assigneeId":null,` +
+		`"assigneeIds":[],"labelIds":[],"dueAt":null,"checklist":[],"commentCount":0,"archivedAt":null,` +
+		`"position":0,"version":1,"createdAt":"2026-11-27T14:04:05.123Z","updatedAt":"2026-11-27T14:04:05.123Z"}`
 	if string(b) != want {
 		t.Fatalf("task JSON\n got %s\nwant %s", b, want)
 	}

@@ -1,7 +1,6 @@
 package messages
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,9 +30,9 @@ type Task struct {
 	UpdatedAt    Time            `json:"updatedAt"`
 }
 
-// MarshalJSON implements json.Marshaler: the lists are arrays, never null.
-func (t Task) MarshalJSON() ([]byte, error) {
-	type plain Task
+// Normalize makes the task's lists empty rather than nil, so that they encode as arrays, as
+// the protocol has them: every task a board holds is normalized.
+func (t *Task) Normalize() {
 	if t.AssigneeIDs == nil {
 		t.AssigneeIDs = []string{}
 	}
@@ -43,11 +42,13 @@ func (t Task) MarshalJSON() ([]byte, error) {
 	if t.Checklist == nil {
 		t.Checklist = []ChecklistItem{}
 	}
-	return json.Marshal(plain(t))
 }
 
 // SetAssignees sets AssigneeIDs and the v1 AssigneeID that mirrors it.
 func (t *Task) SetAssignees(ids []string) {
+	if ids == nil {
+		ids = []string{}
+	}
 	t.AssigneeIDs, t.AssigneeID = ids, nil
 	if len(ids) > 0 {
 		first := ids[0]

@@ -58,7 +58,7 @@ func (db *DB) LoadBoard(ctx context.Context, boardID string, recent int) (messag
 		if s.Lists, err = listsOf(ctx, q, boardID); err != nil {
 			return err
 		}
-		if s.Tasks, err = tasksOf(ctx, q, boardID); err != nil {
+		if s.Tasks, err = tasksOf(ctx, q, boardID, s.Lists); err != nil {
 			return err
 		}
 		if s.Labels, err = labelsOf(ctx, q, boardID); err != nil {

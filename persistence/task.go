@@ -1,12 +1,15 @@
 package persistence
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/uptrace/bun"
 
 	"github.com/taskboard/taskboard/messages"
@@ -40,18 +43,61 @@ func (r taskRow) task() (messages.Task, error) {
 		ArchivedAt: optionalTime(r.ArchivedAt), Position: r.Position, Version: r.Version,
 		CreatedAt: fromMillis(r.CreatedAt), UpdatedAt: fromMillis(r.UpdatedAt),
 	}
-	var assignees []string
-	if err := json.Unmarshal([]byte(r.AssigneeIDs), &assignees); err != nil {
+	assignees, err := decodeIDs(r.AssigneeIDs)
+	if err != nil {
 		return t, fmt.Errorf("task %s assignees: %w", r.ID, err)
 	}
 	t.SetAssignees(assignees)
-	if err := json.Unmarshal([]byte(r.LabelIDs), &t.LabelIDs); err != nil {
+	if t.LabelIDs, err = decodeIDs(r.LabelIDs); err != nil {
 		return t, fmt.Errorf("task %s labels: %w", r.ID, err)
 	}
-	if err := json.Unmarshal([]byte(r.Checklist), &t.Checklist); err != nil {
-		return t, fmt.Errorf("task %s checklist: %w", r.ID, err)
+	t.Checklist = []messages.ChecklistItem{}
+	if r.Checklist != "[]" {
+		// encoding/json/v2's decoder, twice as fast as v1's: a board of 5,000 cards loads
+		// 5,000 checklists. What jsonList wrote, v1, reads the same.
+		if err := jsonv2.Unmarshal([]byte(r.Checklist), &t.Checklist); err != nil {
+			return t, fmt.Errorf("task %s checklist: %w", r.ID, err)
+		}
 	}
 	return t, nil
+}
+
+// decodeIDs reads a JSON array of ids, as jsonList writes it. Loading a board reads two per
+// task, so the common forms are read without encoding/json: an empty array, and strings
+// without escapes.
+func decodeIDs(s string) ([]string, error) {
+	if s == "[]" {
+		return []string{}, nil
+	}
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || strings.IndexByte(s, '\\') >= 0 {
+		return slowIDs(s)
+	}
+	ids := make([]string, 0, strings.Count(s, ",")+1)
+	rest := s[1 : len(s)-1]
+	for {
+		if len(rest) < 2 || rest[0] != '"' {
+			return slowIDs(s)
+		}
+		end := strings.IndexByte(rest[1:], '"') + 1
+		if end == 0 {
+			return slowIDs(s)
+		}
+		ids = append(ids, rest[1:end])
+		rest = rest[end+1:]
+		if rest == "" {
+			return ids, nil
+		}
+		if rest[0] != ',' {
+			return slowIDs(s)
+		}
+		rest = rest[1:]
+	}
+}
+
+func slowIDs(s string) ([]string, error) {
+	ids := []string{}
+	err := json.Unmarshal([]byte(s), &ids)
+	return ids, err
 }
 
 func newTaskRow(t messages.Task, boardID string, now time.Time) taskRow {
@@ -104,24 +150,60 @@ func optionalMillis(t *messages.Time) *int64 {
 	return &ms
 }
 
-// tasksOf returns a board's tasks: the live ones ordered by list position, then task
-// position; then the archived ones, whose list may be gone, newest archived first.
-func tasksOf(ctx context.Context, q bun.IDB, boardID string) ([]messages.Task, error) {
-	var rows []taskRow
-	if err := q.NewSelect().Model(&rows).
-		Join("LEFT JOIN lists AS l ON l.id = t.list_id").
-		Where("t.board_id = ?", boardID).
-		OrderExpr("t.archived_at IS NOT NULL, t.archived_at DESC, l.position, l.id, t.position, t.id").Scan(ctx); err != nil {
+// tasksOf returns a board's tasks: the live ones ordered as their lists are in lists, then by
+// position; then the archived ones, whose list may be gone, newest archived first. Rows are
+// scanned without bun's reflection and sorted here rather than by SQLite, whose sorter
+// copies every row: a board's load reads thousands.
+func tasksOf(ctx context.Context, q bun.IDB, boardID string, lists []messages.List) ([]messages.Task, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, list_id, title, description, assignee_ids, label_ids, due_at,
+		checklist, comment_count, archived_at, position, version, created_at, updated_at
+		FROM tasks WHERE board_id = ?`, boardID)
+	if err != nil {
 		return nil, fmt.Errorf("tasks: %w", err)
 	}
-	tasks := make([]messages.Task, len(rows))
-	for i, r := range rows {
-		var err error
-		if tasks[i], err = r.task(); err != nil {
+	defer rows.Close()
+	var tasks []messages.Task
+	for rows.Next() {
+		r := taskRow{BoardID: boardID}
+		if err := rows.Scan(&r.ID, &r.ListID, &r.Title, &r.Description, &r.AssigneeIDs, &r.LabelIDs, &r.DueAt,
+			&r.Checklist, &r.CommentCount, &r.ArchivedAt, &r.Position, &r.Version, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("tasks: %w", err)
+		}
+		t, err := r.task()
+		if err != nil {
 			return nil, err
 		}
+		tasks = append(tasks, t)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("tasks: %w", err)
+	}
+	listAt := make(map[string]int, len(lists))
+	for i, l := range lists {
+		listAt[l.ID] = i
+	}
+	slices.SortFunc(tasks, func(a, b messages.Task) int {
+		if a.Archived() != b.Archived() {
+			return cmpBool(a.Archived(), b.Archived())
+		}
+		if a.Archived() {
+			return cmp.Or(b.ArchivedAt.Compare(a.ArchivedAt.Time), strings.Compare(a.ID, b.ID))
+		}
+		return cmp.Or(cmp.Compare(listAt[a.ListID], listAt[b.ListID]), strings.Compare(a.ListID, b.ListID),
+			cmp.Compare(a.Position, b.Position), strings.Compare(a.ID, b.ID))
+	})
 	return tasks, nil
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 const taskColumns = 16
