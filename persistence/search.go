@@ -51,14 +51,35 @@ func ftsQuery(ws []string) string {
 }
 
 // tsQuery is words as the text of a Postgres tsquery: each a quoted lexeme (quotes and
-// backslashes escaped, though words have none), all required, the last a prefix.
-func tsQuery(ws []string) string {
+// backslashes escaped, though words have none), all required, the last a prefix; only in
+// the parts weighed weight (the title is A), when it is set.
+func tsQuery(ws []string, weight string) string {
 	quoted := make([]string, len(ws))
 	for i, w := range ws {
-		w = strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), `'`, `''`)
-		quoted[i] = "'" + w + "'"
+		label := weight
+		if i == len(ws)-1 {
+			label = "*" + weight
+		}
+		quoted[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(w, `\`, `\\`), `'`, `''`) + "'"
+		if label != "" {
+			quoted[i] += ":" + label
+		}
 	}
-	return strings.Join(quoted, " & ") + ":*"
+	return strings.Join(quoted, " & ")
+}
+
+// tiers are the index queries of a search for ws, in the order their matches rank: the
+// tasks whose title holds every word, the others whose own text does, and those whose
+// comments do. bm25 and ts_rank weigh the title most anyway; the first tier spares ranking
+// every other match of a word most tasks hold, when the titles alone fill the answer.
+func (db *DB) tiers(ws []string) (title, rest, comments string) {
+	if db.pg {
+		all, inTitle := tsQuery(ws, ""), tsQuery(ws, "A")
+		return inTitle, "(" + all + ") & !(" + inTitle + ")", all
+	}
+	all := ftsQuery(ws)
+	inTitle := "{title} : (" + all + ")"
+	return inTitle, "(" + all + ") NOT " + inTitle, all
 }
 
 // condition is a part of a search's WHERE clause about the task t, with ? placeholders.
@@ -179,35 +200,30 @@ func where(conds []condition, args []any) (string, []any) {
 }
 
 // match returns the ids of the tasks that pass conds and whose text, or one of whose
-// comments, holds ws, best first, at most limit: those matched by their own text, then
-// those matched by their comments alone. The comments are looked at only when the tasks'
-// own text leaves room; limit of them are enough, as each task is there once.
+// comments, holds ws, best first, at most limit: by tier (see tiers), then by rank. A tier is
+// looked at only when those before leave room. Each query is bounded by limit: the comments'
+// lists each task once, so limit of them hold every one that is not in an earlier tier
+// yet.
 func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit int) ([]string, error) {
-	own, comments := db.matchSQL(conds)
-	query := ftsQuery(ws)
-	if db.pg {
-		query = tsQuery(ws)
-	}
-	filter, args := where(conds, []any{query})
-	args = append(args, limit)
-	ids, err := db.rankedIDs(ctx, fmt.Sprintf(own, filter), args)
-	if err != nil || len(ids) >= limit {
-		return ids, err
-	}
-	more, err := db.rankedIDs(ctx, fmt.Sprintf(comments, filter), args)
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		seen[id] = true
-	}
-	for _, id := range more {
-		if len(ids) == limit {
-			break
+	own, comments := db.matchSQL()
+	filter, condArgs := where(conds, nil)
+	title, rest, inComments := db.tiers(ws)
+	var ids []string
+	seen := map[string]bool{}
+	for _, tier := range []struct{ sql, query string }{{own, title}, {own, rest}, {comments, inComments}} {
+		args := append(append([]any{tier.query}, condArgs...), limit)
+		found, err := db.rankedIDs(ctx, fmt.Sprintf(tier.sql, filter), args)
+		if err != nil {
+			return nil, err
 		}
-		if !seen[id] {
-			ids = append(ids, id)
+		for _, id := range found {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) >= limit {
+			return ids[:limit], nil
 		}
 	}
 	return ids, nil
@@ -217,7 +233,7 @@ func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit i
 // comments, with %s for the conditions on t. Their arguments are the query, the
 // conditions', then the limit. On SQLite the index is the outer loop (CROSS JOIN keeps
 // that order): the tasks' rows are read by rowid for the matches alone.
-func (db *DB) matchSQL(conds []condition) (own, comments string) {
+func (db *DB) matchSQL() (own, comments string) {
 	if db.pg {
 		return `SELECT t.id, ts_rank(s.doc, query) AS score
 			FROM to_tsquery('simple', ?) AS query, task_search AS s JOIN tasks AS t ON t.id = s.task_id
