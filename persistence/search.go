@@ -68,24 +68,62 @@ func tsQuery(ws []string, weight string) string {
 	return strings.Join(quoted, " & ")
 }
 
-// tiers are the index queries of a search for ws, in the order their matches rank: the
-// tasks whose title holds every word, the others whose own text does, and those whose
-// comments do. bm25 and ts_rank weigh the title most anyway; the first tier spares ranking
-// every other match of a word most tasks hold, when the titles alone fill the answer.
-func (db *DB) tiers(ws []string) (title, rest, comments string) {
-	if db.pg {
-		all, inTitle := tsQuery(ws, ""), tsQuery(ws, "A")
-		return inTitle, "(" + all + ") & !(" + inTitle + ")", all
-	}
-	all := ftsQuery(ws)
-	inTitle := "{title} : (" + all + ")"
-	return inTitle, "(" + all + ") NOT " + inTitle, all
+// tier is a query that ranks the tasks of a search, with %s for its conditions; its
+// arguments are queries, the conditions', then the limit.
+type tier struct {
+	sql, board string
+	queries    []any
 }
 
-// condition is a part of a search's WHERE clause about the task t, with ? placeholders.
+// tiers are the statements of a search for ws, in the order their matches rank, with the
+// tasks t joined when needTask: the tasks whose title holds every word, the others whose own
+// text does, then those whose comments do, each by rank. bm25 and ts_rank weigh the title
+// most anyway; on SQLite, a first statement for the titles spares ranking every other match
+// of a word most tasks hold when the titles alone fill the answer. A Postgres GIN index
+// knows no weights, so one statement there ranks the task's own text, titles first.
+func (db *DB) tiers(ws []string, needTask bool) []tier {
+	joinTask := func(on string) string {
+		if needTask {
+			return " JOIN tasks AS t ON t.id = " + on
+		}
+		return ""
+	}
+	if db.pg {
+		all, inTitle := tsQuery(ws, ""), tsQuery(ws, "A")
+		return []tier{{`SELECT s.task_id, ts_rank(s.doc, query) AS score
+			FROM to_tsquery('simple', ?) AS query, to_tsquery('simple', ?) AS in_title,
+				task_search AS s` + joinTask("s.task_id") + `
+			WHERE s.doc @@ query AND %s
+			ORDER BY s.doc @@ in_title DESC, score DESC, s.task_id LIMIT ?`, "s.board_id", []any{all, inTitle}}, {
+			`SELECT c.task_id, max(ts_rank(c.search, query)) AS score
+			FROM to_tsquery('simple', ?) AS query, comments AS c` + joinTask("c.task_id") + `
+			WHERE c.search @@ query AND %s
+			GROUP BY c.task_id ORDER BY score DESC, c.task_id LIMIT ?`, "c.board_id", []any{all}}}
+	}
+	// The index is the outer loop (CROSS JOIN keeps that order): rows are read by rowid for
+	// the matches alone. bm25 is lower for better matches; it cannot be an aggregate's
+	// argument, so the comments' scores are materialized first.
+	all := ftsQuery(ws)
+	inTitle := "{title} : (" + all + ")"
+	own := `SELECT t.id, bm25(tasks_fts, ` + bm25Weights + `) AS score
+			FROM tasks_fts CROSS JOIN tasks AS t ON t.rowid = tasks_fts.rowid
+			WHERE tasks_fts MATCH ? AND %s
+			ORDER BY score, t.id LIMIT ?`
+	return []tier{{own, "t.board_id", []any{inTitle}}, {own, "t.board_id", []any{"(" + all + ") NOT " + inTitle}}, {
+		`WITH matched AS MATERIALIZED (
+				SELECT c.task_id AS id, bm25(comments_fts) AS score
+				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid` + joinTask("c.task_id") + `
+				WHERE comments_fts MATCH ? AND %s)
+			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`, "c.board_id", []any{all}}}
+}
+
+// condition is a part of a search's WHERE clause, with ? placeholders: about the task t's
+// columns, or, when !task, only about its board, named @board (the index's own copy of it
+// spares reading the task).
 type condition struct {
 	sql  string
 	args []any
+	task bool
 }
 
 // onBoards keeps the tasks of boardIDs.
@@ -94,13 +132,13 @@ func onBoards(boardIDs []string) condition {
 	for i, id := range boardIDs {
 		args[i] = id
 	}
-	return condition{"t.board_id IN (" + placeholders(len(boardIDs)) + ")", args}
+	return condition{sql: "@board IN (" + placeholders(len(boardIDs)) + ")", args: args}
 }
 
 // ofMember keeps the tasks of the boards userID is a member of, those not deleted.
 func ofMember(userID string) condition {
-	return condition{`t.board_id IN (SELECT m.board_id FROM board_members AS m
-		JOIN boards AS mb ON mb.id = m.board_id WHERE m.user_id = ? AND mb.deleted_at IS NULL)`, []any{userID}}
+	return condition{sql: `@board IN (SELECT m.board_id FROM board_members AS m
+		JOIN boards AS mb ON mb.id = m.board_id WHERE m.user_id = ? AND mb.deleted_at IS NULL)`, args: []any{userID}}
 }
 
 // MatchTasks returns the ids of the tasks on boardIDs whose titles, descriptions,
@@ -159,41 +197,41 @@ func filterConditions(f messages.TaskFilter, now time.Time, pg bool) []condition
 		contains = "strpos(%s, ?) > 0"
 	}
 	quoted := func(id string) string { b, _ := json.Marshal(id); return string(b) }
-	conds := []condition{{"t.archived_at IS NULL", nil}}
+	conds := []condition{{"t.archived_at IS NULL", nil, true}}
 	if f.Archived {
 		conds[0].sql = "t.archived_at IS NOT NULL"
 	}
 	if f.Label != "" {
-		conds = append(conds, condition{fmt.Sprintf(contains, "t.label_ids"), []any{quoted(f.Label)}})
+		conds = append(conds, condition{fmt.Sprintf(contains, "t.label_ids"), []any{quoted(f.Label)}, true})
 	}
 	switch f.Assignee {
 	case "":
 	case messages.AssigneeNone:
-		conds = append(conds, condition{"t.assignee_ids = '[]'", nil})
+		conds = append(conds, condition{"t.assignee_ids = '[]'", nil, true})
 	default:
-		conds = append(conds, condition{fmt.Sprintf(contains, "t.assignee_ids"), []any{quoted(f.Assignee)}})
+		conds = append(conds, condition{fmt.Sprintf(contains, "t.assignee_ids"), []any{quoted(f.Assignee)}, true})
 	}
 	ms := millis(now)
 	switch f.Due {
 	case messages.DueNone:
-		conds = append(conds, condition{"t.due_at IS NULL", nil})
+		conds = append(conds, condition{"t.due_at IS NULL", nil, true})
 	case messages.DueOverdue:
-		conds = append(conds, condition{"t.due_at <= ?", []any{ms}})
+		conds = append(conds, condition{"t.due_at <= ?", []any{ms}, true})
 	case messages.DueToday:
 		y, m, d := now.UTC().Date()
 		start := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-		conds = append(conds, condition{"t.due_at >= ? AND t.due_at < ?", []any{millis(start), millis(start.AddDate(0, 0, 1))}})
+		conds = append(conds, condition{"t.due_at >= ? AND t.due_at < ?", []any{millis(start), millis(start.AddDate(0, 0, 1))}, true})
 	case messages.DueWeek:
-		conds = append(conds, condition{"t.due_at >= ? AND t.due_at <= ?", []any{ms, millis(now.Add(7 * 24 * time.Hour))}})
+		conds = append(conds, condition{"t.due_at >= ? AND t.due_at <= ?", []any{ms, millis(now.Add(7 * 24 * time.Hour))}, true})
 	}
 	return conds
 }
 
-// where joins conds with AND, appending their arguments to args.
-func where(conds []condition, args []any) (string, []any) {
+// where joins conds with AND, their board being board, appending their arguments to args.
+func where(conds []condition, board string, args []any) (string, []any) {
 	parts := make([]string, len(conds))
 	for i, c := range conds {
-		parts[i] = "(" + c.sql + ")"
+		parts[i] = "(" + strings.ReplaceAll(c.sql, "@board", board) + ")"
 		args = append(args, c.args...)
 	}
 	return strings.Join(parts, " AND "), args
@@ -205,14 +243,12 @@ func where(conds []condition, args []any) (string, []any) {
 // lists each task once, so limit of them hold every one that is not in an earlier tier
 // yet.
 func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit int) ([]string, error) {
-	own, comments := db.matchSQL()
-	filter, condArgs := where(conds, nil)
-	title, rest, inComments := db.tiers(ws)
+	needTask := slices.ContainsFunc(conds, func(c condition) bool { return c.task })
 	var ids []string
 	seen := map[string]bool{}
-	for _, tier := range []struct{ sql, query string }{{own, title}, {own, rest}, {comments, inComments}} {
-		args := append(append([]any{tier.query}, condArgs...), limit)
-		found, err := db.rankedIDs(ctx, fmt.Sprintf(tier.sql, filter), args)
+	for _, tier := range db.tiers(ws, needTask) {
+		filter, args := where(conds, tier.board, slices.Clone(tier.queries))
+		found, err := db.rankedIDs(ctx, fmt.Sprintf(tier.sql, filter), append(args, limit))
 		if err != nil {
 			return nil, err
 		}
@@ -229,36 +265,7 @@ func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit i
 	return ids, nil
 }
 
-// matchSQL returns the statements that rank the tasks by their own text and by their
-// comments, with %s for the conditions on t. Their arguments are the query, the
-// conditions', then the limit. On SQLite the index is the outer loop (CROSS JOIN keeps
-// that order): the tasks' rows are read by rowid for the matches alone.
-func (db *DB) matchSQL() (own, comments string) {
-	if db.pg {
-		return `SELECT t.id, ts_rank(s.doc, query) AS score
-			FROM to_tsquery('simple', ?) AS query, task_search AS s JOIN tasks AS t ON t.id = s.task_id
-			WHERE s.doc @@ query AND %s
-			ORDER BY score DESC, t.id LIMIT ?`,
-			`SELECT t.id, max(ts_rank(c.search, query)) AS score
-			FROM to_tsquery('simple', ?) AS query, comments AS c JOIN tasks AS t ON t.id = c.task_id
-			WHERE c.search @@ query AND %s
-			GROUP BY t.id ORDER BY score DESC, t.id LIMIT ?`
-	}
-	// bm25 is lower for better matches. It cannot be an aggregate's argument: the comments'
-	// scores are materialized first.
-	return `SELECT t.id, bm25(tasks_fts, ` + bm25Weights + `) AS score
-			FROM tasks_fts CROSS JOIN tasks AS t ON t.rowid = tasks_fts.rowid
-			WHERE tasks_fts MATCH ? AND %s
-			ORDER BY score, t.id LIMIT ?`,
-		`WITH matched AS MATERIALIZED (
-				SELECT t.id AS id, bm25(comments_fts) AS score
-				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid
-				JOIN tasks AS t ON t.id = c.task_id
-				WHERE comments_fts MATCH ? AND %s)
-			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`
-}
-
-// rankedIDs runs a statement of matchSQL and returns the ids in its order.
+// rankedIDs runs a statement of tiers and returns the ids in its order.
 func (db *DB) rankedIDs(ctx context.Context, query string, args []any) ([]string, error) {
 	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -280,7 +287,7 @@ func (db *DB) rankedIDs(ctx context.Context, query string, args []any) ([]string
 // filtered returns the ids of the tasks that pass conds, the most recently updated first, at
 // most limit.
 func (db *DB) filtered(ctx context.Context, conds []condition, limit int) ([]string, error) {
-	filter, args := where(conds, nil)
+	filter, args := where(conds, "t.board_id", nil)
 	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx,
 		"SELECT t.id FROM tasks AS t WHERE "+filter+" ORDER BY t.updated_at DESC, t.id LIMIT ?", append(args, limit)...)
 	if err != nil {

@@ -16,6 +16,9 @@ CREATE TABLE task_search (
 	doc      tsvector NOT NULL
 );
 CREATE INDEX task_search_doc ON task_search USING gin (doc);
+-- A small board's tasks are found by board, then checked, rather than among every board's
+-- matches of a common word.
+CREATE INDEX task_search_board ON task_search (board_id);
 
 -- search_words is text as the index reads it: its ASCII punctuation blanked out, so that
 -- the parser splits "example.com", "a@b.org", "v1.2" or "foo_bar" into the words SQLite's
@@ -55,3 +58,4 @@ INSERT INTO task_search (task_id, board_id, doc)
 ALTER TABLE comments ADD COLUMN search tsvector
 	GENERATED ALWAYS AS (search_words(body)) STORED;
 CREATE INDEX comments_search ON comments USING gin (search);
+CREATE INDEX comments_board ON comments (board_id);
