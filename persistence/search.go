@@ -69,36 +69,30 @@ func tsQuery(ws []string, weight string) string {
 }
 
 // tier is a query that ranks the tasks of a search, with %s for its conditions; its
-// arguments are queries, the conditions', then the limit.
+// arguments are queries, the conditions', then the limit. board is its column of the
+// task's board; task its column of the task's id, unless the task t is joined already.
 type tier struct {
-	sql, board string
-	queries    []any
+	sql, board, task string
+	queries          []any
 }
 
-// tiers are the statements of a search for ws, in the order their matches rank, with the
-// tasks t joined when needTask: the tasks whose title holds every word, the others whose own
-// text does, then those whose comments do, each by rank. bm25 and ts_rank weigh the title
-// most anyway; on SQLite, a first statement for the titles spares ranking every other match
-// of a word most tasks hold when the titles alone fill the answer. A Postgres GIN index
-// knows no weights, so one statement there ranks the task's own text, titles first.
-func (db *DB) tiers(ws []string, needTask bool) []tier {
-	joinTask := func(on string) string {
-		if needTask {
-			return " JOIN tasks AS t ON t.id = " + on
-		}
-		return ""
-	}
+// tiers are the statements of a search for ws, in the order their matches rank: the tasks
+// whose title holds every word, the others whose own text does, then those whose comments
+// do, each by rank. bm25 and ts_rank weigh the title most anyway; on SQLite, a first
+// statement for the titles spares ranking every other match of a word most tasks hold when
+// the titles alone fill the answer. A Postgres GIN index knows no weights, so one statement
+// there ranks the task's own text, titles first.
+func (db *DB) tiers(ws []string) []tier {
 	if db.pg {
 		all, inTitle := tsQuery(ws, ""), tsQuery(ws, "A")
 		return []tier{{`SELECT s.task_id, ts_rank(s.doc, query) AS score
-			FROM to_tsquery('simple', ?) AS query, to_tsquery('simple', ?) AS in_title,
-				task_search AS s` + joinTask("s.task_id") + `
+			FROM to_tsquery('simple', ?) AS query, to_tsquery('simple', ?) AS in_title, task_search AS s
 			WHERE s.doc @@ query AND %s
-			ORDER BY s.doc @@ in_title DESC, score DESC, s.task_id LIMIT ?`, "s.board_id", []any{all, inTitle}}, {
+			ORDER BY s.doc @@ in_title DESC, score DESC, s.task_id LIMIT ?`, "s.board_id", "s.task_id", []any{all, inTitle}}, {
 			`SELECT c.task_id, max(ts_rank(c.search, query)) AS score
-			FROM to_tsquery('simple', ?) AS query, comments AS c` + joinTask("c.task_id") + `
+			FROM to_tsquery('simple', ?) AS query, comments AS c
 			WHERE c.search @@ query AND %s
-			GROUP BY c.task_id ORDER BY score DESC, c.task_id LIMIT ?`, "c.board_id", []any{all}}}
+			GROUP BY c.task_id ORDER BY score DESC, c.task_id LIMIT ?`, "c.board_id", "c.task_id", []any{all}}}
 	}
 	// The index is the outer loop (CROSS JOIN keeps that order): rows are read by rowid for
 	// the matches alone. bm25 is lower for better matches; it cannot be an aggregate's
@@ -109,12 +103,12 @@ func (db *DB) tiers(ws []string, needTask bool) []tier {
 			FROM tasks_fts CROSS JOIN tasks AS t ON t.rowid = tasks_fts.rowid
 			WHERE tasks_fts MATCH ? AND %s
 			ORDER BY score, t.id LIMIT ?`
-	return []tier{{own, "t.board_id", []any{inTitle}}, {own, "t.board_id", []any{"(" + all + ") NOT " + inTitle}}, {
+	return []tier{{own, "t.board_id", "", []any{inTitle}}, {own, "t.board_id", "", []any{"(" + all + ") NOT " + inTitle}}, {
 		`WITH matched AS MATERIALIZED (
 				SELECT c.task_id AS id, bm25(comments_fts) AS score
-				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid` + joinTask("c.task_id") + `
+				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid
 				WHERE comments_fts MATCH ? AND %s)
-			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`, "c.board_id", []any{all}}}
+			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`, "c.board_id", "c.task_id", []any{all}}}
 }
 
 // condition is a part of a search's WHERE clause, with ? placeholders: about the task t's
@@ -227,12 +221,32 @@ func filterConditions(f messages.TaskFilter, now time.Time, pg bool) []condition
 	return conds
 }
 
-// where joins conds with AND, their board being board, appending their arguments to args.
-func where(conds []condition, board string, args []any) (string, []any) {
-	parts := make([]string, len(conds))
-	for i, c := range conds {
-		parts[i] = "(" + strings.ReplaceAll(c.sql, "@board", board) + ")"
-		args = append(args, c.args...)
+// where joins conds with AND, appending their arguments to args: the board is the column
+// board; the conditions about the task t's columns are checked on the task whose id is
+// the column task, or, when task is empty, on t as it is.
+func where(conds []condition, board, task string, args []any) (string, []any) {
+	var parts, ofTask []string
+	for _, c := range conds {
+		part := "(" + strings.ReplaceAll(c.sql, "@board", board) + ")"
+		if c.task && task != "" {
+			ofTask = append(ofTask, part)
+		} else {
+			parts = append(parts, part)
+		}
+	}
+	for _, c := range conds { // in the order of the text
+		if !c.task || task == "" {
+			args = append(args, c.args...)
+		}
+	}
+	if len(ofTask) > 0 {
+		// A semi-join: the index's rows, wide on Postgres, are not carried through a join.
+		parts = append(parts, "EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = "+task+" AND "+strings.Join(ofTask, " AND ")+")")
+		for _, c := range conds {
+			if c.task {
+				args = append(args, c.args...)
+			}
+		}
 	}
 	return strings.Join(parts, " AND "), args
 }
@@ -243,11 +257,10 @@ func where(conds []condition, board string, args []any) (string, []any) {
 // lists each task once, so limit of them hold every one that is not in an earlier tier
 // yet.
 func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit int) ([]string, error) {
-	needTask := slices.ContainsFunc(conds, func(c condition) bool { return c.task })
 	var ids []string
 	seen := map[string]bool{}
-	for _, tier := range db.tiers(ws, needTask) {
-		filter, args := where(conds, tier.board, slices.Clone(tier.queries))
+	for _, tier := range db.tiers(ws) {
+		filter, args := where(conds, tier.board, tier.task, slices.Clone(tier.queries))
 		found, err := db.rankedIDs(ctx, fmt.Sprintf(tier.sql, filter), append(args, limit))
 		if err != nil {
 			return nil, err
@@ -287,7 +300,7 @@ func (db *DB) rankedIDs(ctx context.Context, query string, args []any) ([]string
 // filtered returns the ids of the tasks that pass conds, the most recently updated first, at
 // most limit.
 func (db *DB) filtered(ctx context.Context, conds []condition, limit int) ([]string, error) {
-	filter, args := where(conds, "t.board_id", nil)
+	filter, args := where(conds, "t.board_id", "", nil)
 	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx,
 		"SELECT t.id FROM tasks AS t WHERE "+filter+" ORDER BY t.updated_at DESC, t.id LIMIT ?", append(args, limit)...)
 	if err != nil {
