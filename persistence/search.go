@@ -19,8 +19,9 @@ import (
 //
 // A task matches when its own text (title, description, checklist) holds every word of the
 // query, or when one of its comments does; the last word matches as a prefix, so that a
-// query typed so far finds what it is heading for. Tasks whose own text matches come first,
-// best first (bm25 or ts_rank, the title weighing most), then those matched by their
+// query typed so far finds what it is heading for. The tasks whose title holds every word
+// come first, then the others whose own text does, each best first (bm25 or ts_rank, the
+// title weighing most, then description, then checklist), then those matched by their
 // comments alone, by their best comment.
 
 // Weights of bm25 on SQLite, for tasks_fts's columns title, description and checklist_text.

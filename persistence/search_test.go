@@ -125,6 +125,18 @@ func TestMatchTasksRanksTitleThenDescriptionThenChecklistThenComments(t *testing
 	wantMatches(t, db, "zebra giraffe", nil)
 }
 
+// A task whose title holds the words comes before one whose description holds them, however
+// many times.
+func TestMatchTasksTitlesFirst(t *testing.T) {
+	db, _ := openSeeded(t)
+	w := newBoardWriter(t, db, "board-1")
+	many := searchTask("t-many", "Birds", 0)
+	many.Description = ptr("osprey osprey osprey, an osprey: osprey")
+	once := searchTask("t-once", "A long title that names the osprey once among many other words", 1)
+	w.put(many, once)
+	wantMatches(t, db, "osprey", []string{"t-once", "t-many"})
+}
+
 func TestMatchTasksLastWordIsAPrefix(t *testing.T) {
 	db, _, _ := zebras(t)
 	wantMatches(t, db, "zeb", []string{"t-title", "t-desc", "t-check", "t-comment"})
