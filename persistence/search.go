@@ -328,7 +328,7 @@ func (db *DB) hits(ctx context.Context, ids []string, f messages.TaskFilter, now
 	var rows []taskRow
 	var boards []boardRow
 	err := db.read(ctx, func(q bun.IDB) error {
-		if err := q.NewSelect().Model(&rows).Where("t.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		if err := q.NewSelect().Model(&rows).Where("t.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 			return fmt.Errorf("tasks: %w", err)
 		}
 		var boardIDs []string
@@ -340,7 +340,7 @@ func (db *DB) hits(ctx context.Context, ids []string, f messages.TaskFilter, now
 		if len(boardIDs) == 0 {
 			return nil
 		}
-		if err := q.NewSelect().Model(&boards).Where("id IN (?)", bun.In(boardIDs)).Scan(ctx); err != nil {
+		if err := q.NewSelect().Model(&boards).Where("id IN (?)", bun.List(boardIDs)).Scan(ctx); err != nil {
 			return fmt.Errorf("boards: %w", err)
 		}
 		return nil
