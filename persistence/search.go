@@ -71,10 +71,11 @@ func tsQuery(ws []string, weight string) string {
 
 // tier is a query that ranks the tasks of a search, with %s for its conditions; its
 // arguments are queries, the conditions', then the limit. board is its column of the
-// task's board; task its column of the task's id, unless the task t is joined already.
+// task's board; task its column of the task's id, unless the task t is joined already;
+// archived its column of whether the task is archived, if it has one.
 type tier struct {
-	sql, board, task string
-	queries          []any
+	sql, board, task, archived string
+	queries                    []any
 }
 
 // tiers are the statements of a search for ws, in the order their matches rank: the tasks
@@ -89,11 +90,11 @@ func (db *DB) tiers(ws []string) []tier {
 		return []tier{{`SELECT s.task_id, ts_rank(s.doc, query) AS score
 			FROM to_tsquery('simple', ?) AS query, to_tsquery('simple', ?) AS in_title, task_search AS s
 			WHERE s.doc @@ query AND %s
-			ORDER BY s.doc @@ in_title DESC, score DESC, s.task_id LIMIT ?`, "s.board_id", "s.task_id", []any{all, inTitle}}, {
+			ORDER BY s.doc @@ in_title DESC, score DESC, s.task_id LIMIT ?`, "s.board_id", "s.task_id", "s.archived", []any{all, inTitle}}, {
 			`SELECT c.task_id, max(ts_rank(c.search, query)) AS score
 			FROM to_tsquery('simple', ?) AS query, comments AS c
 			WHERE c.search @@ query AND %s
-			GROUP BY c.task_id ORDER BY score DESC, c.task_id LIMIT ?`, "c.board_id", "c.task_id", []any{all}}}
+			GROUP BY c.task_id ORDER BY score DESC, c.task_id LIMIT ?`, "c.board_id", "c.task_id", "", []any{all}}}
 	}
 	// The index is the outer loop (CROSS JOIN keeps that order): rows are read by rowid for
 	// the matches alone. bm25 is lower for better matches; it cannot be an aggregate's
@@ -104,21 +105,23 @@ func (db *DB) tiers(ws []string) []tier {
 			FROM tasks_fts CROSS JOIN tasks AS t ON t.rowid = tasks_fts.rowid
 			WHERE tasks_fts MATCH ? AND %s
 			ORDER BY score, t.id LIMIT ?`
-	return []tier{{own, "t.board_id", "", []any{inTitle}}, {own, "t.board_id", "", []any{"(" + all + ") NOT " + inTitle}}, {
+	return []tier{{own, "t.board_id", "", "", []any{inTitle}}, {own, "t.board_id", "", "", []any{"(" + all + ") NOT " + inTitle}}, {
 		`WITH matched AS MATERIALIZED (
 				SELECT c.task_id AS id, bm25(comments_fts) AS score
 				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid
 				WHERE comments_fts MATCH ? AND %s)
-			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`, "c.board_id", "c.task_id", []any{all}}}
+			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`, "c.board_id", "c.task_id", "", []any{all}}}
 }
 
 // condition is a part of a search's WHERE clause, with ? placeholders: about the task t's
 // columns, or, when !task, only about its board, named @board (the index's own copy of it
-// spares reading the task).
+// spares reading the task). indexed, when set, is the same condition on the index's copy of
+// whether the task is archived, named @archived, for a tier whose index has one.
 type condition struct {
-	sql  string
-	args []any
-	task bool
+	sql     string
+	args    []any
+	task    bool
+	indexed string
 }
 
 // onBoards keeps the tasks of boardIDs.
@@ -192,62 +195,61 @@ func filterConditions(f messages.TaskFilter, now time.Time, pg bool) []condition
 		contains = "strpos(%s, ?) > 0"
 	}
 	quoted := func(id string) string { b, _ := json.Marshal(id); return string(b) }
-	conds := []condition{{"t.archived_at IS NULL", nil, true}}
+	conds := []condition{{"t.archived_at IS NULL", nil, true, "NOT @archived"}}
 	if f.Archived {
-		conds[0].sql = "t.archived_at IS NOT NULL"
+		conds[0].sql, conds[0].indexed = "t.archived_at IS NOT NULL", "@archived"
 	}
 	if f.Label != "" {
-		conds = append(conds, condition{fmt.Sprintf(contains, "t.label_ids"), []any{quoted(f.Label)}, true})
+		conds = append(conds, condition{fmt.Sprintf(contains, "t.label_ids"), []any{quoted(f.Label)}, true, ""})
 	}
 	switch f.Assignee {
 	case "":
 	case messages.AssigneeNone:
-		conds = append(conds, condition{"t.assignee_ids = '[]'", nil, true})
+		conds = append(conds, condition{"t.assignee_ids = '[]'", nil, true, ""})
 	default:
-		conds = append(conds, condition{fmt.Sprintf(contains, "t.assignee_ids"), []any{quoted(f.Assignee)}, true})
+		conds = append(conds, condition{fmt.Sprintf(contains, "t.assignee_ids"), []any{quoted(f.Assignee)}, true, ""})
 	}
 	ms := millis(now)
 	switch f.Due {
 	case messages.DueNone:
-		conds = append(conds, condition{"t.due_at IS NULL", nil, true})
+		conds = append(conds, condition{"t.due_at IS NULL", nil, true, ""})
 	case messages.DueOverdue:
-		conds = append(conds, condition{"t.due_at <= ?", []any{ms}, true})
+		conds = append(conds, condition{"t.due_at <= ?", []any{ms}, true, ""})
 	case messages.DueToday:
 		y, m, d := now.UTC().Date()
 		start := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-		conds = append(conds, condition{"t.due_at >= ? AND t.due_at < ?", []any{millis(start), millis(start.AddDate(0, 0, 1))}, true})
+		conds = append(conds, condition{"t.due_at >= ? AND t.due_at < ?", []any{millis(start), millis(start.AddDate(0, 0, 1))}, true, ""})
 	case messages.DueWeek:
-		conds = append(conds, condition{"t.due_at >= ? AND t.due_at <= ?", []any{ms, millis(now.Add(7 * 24 * time.Hour))}, true})
+		conds = append(conds, condition{"t.due_at >= ? AND t.due_at <= ?", []any{ms, millis(now.Add(7 * 24 * time.Hour))}, true, ""})
 	}
 	return conds
 }
 
-// where joins conds with AND, appending their arguments to args: the board is the column
-// board; the conditions about the task t's columns are checked on the task whose id is
-// the column task, or, when task is empty, on t as it is.
-func where(conds []condition, board, task string, args []any) (string, []any) {
+// where joins conds with AND for tier, appending their arguments to args: the board is the
+// column tier.board; the conditions about the task t's columns are checked on the task whose
+// id is the column tier.task, or, when that is empty, on t as it is; whether it is archived
+// on tier.archived, when the tier has it.
+func where(conds []condition, tr tier, args []any) (string, []any) {
 	var parts, ofTask []string
+	var taskArgs []any
 	for _, c := range conds {
-		part := "(" + strings.ReplaceAll(c.sql, "@board", board) + ")"
-		if c.task && task != "" {
+		text := c.sql
+		if c.indexed != "" && tr.archived != "" {
+			text, c.task = strings.ReplaceAll(c.indexed, "@archived", tr.archived), false
+		}
+		part := "(" + strings.ReplaceAll(text, "@board", tr.board) + ")"
+		if c.task && tr.task != "" {
+			// A semi-join, not a join: the index's rows are not carried along.
 			ofTask = append(ofTask, part)
+			taskArgs = append(taskArgs, c.args...)
 		} else {
 			parts = append(parts, part)
-		}
-	}
-	for _, c := range conds { // in the order of the text
-		if !c.task || task == "" {
 			args = append(args, c.args...)
 		}
 	}
 	if len(ofTask) > 0 {
-		// A semi-join: the index's rows, wide on Postgres, are not carried through a join.
-		parts = append(parts, "EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = "+task+" AND "+strings.Join(ofTask, " AND ")+")")
-		for _, c := range conds {
-			if c.task {
-				args = append(args, c.args...)
-			}
-		}
+		parts = append(parts, "EXISTS (SELECT 1 FROM tasks AS t WHERE t.id = "+tr.task+" AND "+strings.Join(ofTask, " AND ")+")")
+		args = append(args, taskArgs...)
 	}
 	return strings.Join(parts, " AND "), args
 }
@@ -261,7 +263,7 @@ func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit i
 	var ids []string
 	seen := map[string]bool{}
 	for _, tier := range db.tiers(ws) {
-		filter, args := where(conds, tier.board, tier.task, slices.Clone(tier.queries))
+		filter, args := where(conds, tier, slices.Clone(tier.queries))
 		found, err := db.rankedIDs(ctx, fmt.Sprintf(tier.sql, filter), append(args, limit))
 		if err != nil {
 			return nil, err
@@ -301,7 +303,7 @@ func (db *DB) rankedIDs(ctx context.Context, query string, args []any) ([]string
 // filtered returns the ids of the tasks that pass conds, the most recently updated first, at
 // most limit.
 func (db *DB) filtered(ctx context.Context, conds []condition, limit int) ([]string, error) {
-	filter, args := where(conds, "t.board_id", "", nil)
+	filter, args := where(conds, tier{board: "t.board_id"}, nil)
 	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx,
 		"SELECT t.id FROM tasks AS t WHERE "+filter+" ORDER BY t.updated_at DESC, t.id LIMIT ?", append(args, limit)...)
 	if err != nil {

@@ -382,6 +382,11 @@ func TestSearchFilters(t *testing.T) {
 	} {
 		wantSearch(t, db, "user-alice", tc.f, tc.want)
 	}
+	// Restored, a task is found among the live ones again.
+	archived.ArchivedAt, archived.Version = nil, 3
+	w.put(archived)
+	wantSearch(t, db, "user-alice", messages.TaskFilter{Q: "zebra"}, []string{"t-title", "t-desc", "t-check", "t-comment"})
+	wantSearch(t, db, "user-alice", messages.TaskFilter{Q: "zebra", Archived: true}, nil)
 	// Without words, only as many as asked for.
 	if ids := searchIDs(t, db, "user-alice", messages.TaskFilter{Due: messages.DueNone}, 2); len(ids) != 2 {
 		t.Errorf("Search of due none with limit 2 = %v", ids)

@@ -10,9 +10,12 @@
 -- generated column would parse every renumbered task's text on the hottest write path and
 -- widen every tuple it rewrites. Here the update trigger's WHEN skips a task whose text did
 -- not change, and a renumbering writes the narrow tasks row alone.
+-- archived is the task's, so that a search across boards, which leaves archived tasks out,
+-- reads no task row to know it.
 CREATE TABLE task_search (
 	task_id  TEXT PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
 	board_id TEXT NOT NULL,
+	archived BOOLEAN NOT NULL,
 	doc      tsvector NOT NULL
 );
 -- Without fastupdate: GIN's pending list, unordered, is read whole by every search until
@@ -41,21 +44,23 @@ $$;
 
 CREATE FUNCTION task_search_put() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO task_search (task_id, board_id, doc)
-		VALUES (NEW.id, NEW.board_id, task_search_doc(NEW.title, NEW.description, NEW.checklist_text))
-		ON CONFLICT (task_id) DO UPDATE SET doc = excluded.doc;
+	INSERT INTO task_search (task_id, board_id, archived, doc)
+		VALUES (NEW.id, NEW.board_id, NEW.archived_at IS NOT NULL,
+			task_search_doc(NEW.title, NEW.description, NEW.checklist_text))
+		ON CONFLICT (task_id) DO UPDATE SET archived = excluded.archived, doc = excluded.doc;
 	RETURN NULL;
 END $$;
 CREATE TRIGGER task_search_insert AFTER INSERT ON tasks
 	FOR EACH ROW EXECUTE FUNCTION task_search_put();
-CREATE TRIGGER task_search_update AFTER UPDATE OF title, description, checklist_text ON tasks
+CREATE TRIGGER task_search_update AFTER UPDATE OF title, description, checklist_text, archived_at ON tasks
 	FOR EACH ROW
 	WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.description IS DISTINCT FROM NEW.description
-		OR OLD.checklist_text IS DISTINCT FROM NEW.checklist_text)
+		OR OLD.checklist_text IS DISTINCT FROM NEW.checklist_text
+		OR (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL))
 	EXECUTE FUNCTION task_search_put();
 
-INSERT INTO task_search (task_id, board_id, doc)
-	SELECT id, board_id, task_search_doc(title, description, checklist_text) FROM tasks;
+INSERT INTO task_search (task_id, board_id, archived, doc)
+	SELECT id, board_id, archived_at IS NOT NULL, task_search_doc(title, description, checklist_text) FROM tasks;
 
 -- A comment's row is written only when its body changes, so a generated column costs
 -- nothing more than the index needs.
