@@ -87,14 +87,18 @@ type tier struct {
 func (db *DB) tiers(ws []string) []tier {
 	if db.pg {
 		all, inTitle := tsQuery(ws, ""), tsQuery(ws, "A")
-		return []tier{{`SELECT s.task_id, ts_rank(s.doc, query) AS score
+		own := `SELECT s.task_id, ts_rank(s.doc, query) AS score
 			FROM to_tsquery('simple', ?) AS query, to_tsquery('simple', ?) AS in_title, task_search AS s
 			WHERE s.doc @@ query AND %s
-			ORDER BY s.doc @@ in_title DESC, score DESC, s.task_id LIMIT ?`, "s.board_id", "s.task_id", "s.archived", []any{all, inTitle}}, {
-			`SELECT c.task_id, max(ts_rank(c.search, query)) AS score
+			ORDER BY s.doc @@ in_title DESC, score DESC, s.task_id LIMIT ?`
+		comments := `SELECT c.task_id, max(ts_rank(c.search, query)) AS score
 			FROM to_tsquery('simple', ?) AS query, comments AS c
 			WHERE c.search @@ query AND %s
-			GROUP BY c.task_id ORDER BY score DESC, c.task_id LIMIT ?`, "c.board_id", "c.task_id", "", []any{all}}}
+			GROUP BY c.task_id ORDER BY score DESC, c.task_id LIMIT ?`
+		return []tier{
+			{sql: own, board: "s.board_id", task: "s.task_id", archived: "s.archived", queries: []any{all, inTitle}},
+			{sql: comments, board: "c.board_id", task: "c.task_id", queries: []any{all}},
+		}
 	}
 	// The index is the outer loop (CROSS JOIN keeps that order): rows are read by rowid for
 	// the matches alone. bm25 is lower for better matches; it cannot be an aggregate's
@@ -105,12 +109,16 @@ func (db *DB) tiers(ws []string) []tier {
 			FROM tasks_fts CROSS JOIN tasks AS t ON t.rowid = tasks_fts.rowid
 			WHERE tasks_fts MATCH ? AND %s
 			ORDER BY score, t.id LIMIT ?`
-	return []tier{{own, "t.board_id", "", "", []any{inTitle}}, {own, "t.board_id", "", "", []any{"(" + all + ") NOT " + inTitle}}, {
-		`WITH matched AS MATERIALIZED (
+	comments := `WITH matched AS MATERIALIZED (
 				SELECT c.task_id AS id, bm25(comments_fts) AS score
 				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid
 				WHERE comments_fts MATCH ? AND %s)
-			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`, "c.board_id", "c.task_id", "", []any{all}}}
+			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`
+	return []tier{
+		{sql: own, board: "t.board_id", queries: []any{inTitle}},
+		{sql: own, board: "t.board_id", queries: []any{"(" + all + ") NOT " + inTitle}},
+		{sql: comments, board: "c.board_id", task: "c.task_id", queries: []any{all}},
+	}
 }
 
 // condition is a part of a search's WHERE clause, with ? placeholders: about the task t's
