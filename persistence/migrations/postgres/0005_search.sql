@@ -1,17 +1,18 @@
 -- Schema version 5: full-text search of tasks (title, description, checklist text) and of
 -- comments (body), for the q of GET /boards/{id}/tasks and GET /search. The 'simple'
 -- configuration folds case and stems nothing, as SQLite's unicode61 tokenizer does, so that
--- both backends find the same words. Title weighs A, description B, checklist C and
--- comments D (the default), which ts_rank weighs 1.0, 0.4, 0.2 and 0.1.
+-- both backends find the same words (but for diacritics, which unicode61 folds too: "cafe"
+-- finds "café" on SQLite alone). Title weighs A, description B, checklist C and comments D
+-- (the default), which ts_rank weighs 1.0, 0.4, 0.2 and 0.1.
 
 -- A task's words live in a table of their own, written by triggers, rather than in a
 -- generated column of tasks: Postgres computes a stored generated column again on every
 -- update of the row, and the tasks upsert rewrites every sibling a move renumbers, so a
 -- generated column would parse every renumbered task's text on the hottest write path and
 -- widen every tuple it rewrites. Here the update trigger's WHEN skips a task whose text did
--- not change, and a renumbering writes the narrow tasks row alone.
--- archived is the task's, so that a search across boards, which leaves archived tasks out,
--- reads no task row to know it.
+-- not change, and a renumbering writes the narrow tasks row alone. archived is the task's,
+-- so that a search across boards, which leaves archived tasks out, reads no task row to
+-- know it.
 CREATE TABLE task_search (
 	task_id  TEXT PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
 	board_id TEXT NOT NULL,
