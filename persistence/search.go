@@ -1,7 +1,9 @@
 package persistence
 
 import (
+	"cmp"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -24,9 +26,10 @@ import (
 // title weighing most, then description, then checklist), then those matched by their
 // comments alone, by their best comment.
 
-// Weights of bm25 on SQLite, for tasks_fts's columns title, description and checklist_text.
-// Postgres weighs them A, B and C (ts_rank: 1.0, 0.4, 0.2).
-const bm25Weights = "10.0, 4.0, 2.0"
+// Weights of bm25 on SQLite, for tasks_fts's columns board (never searched for words),
+// title, description and checklist_text. Postgres weighs the last three A, B and C (ts_rank:
+// 1.0, 0.4, 0.2).
+const bm25Weights = "0.0, 10.0, 4.0, 2.0"
 
 // words splits q into the words the indexes hold: runs of letters, digits and marks, as
 // SQLite's unicode61 tokenizer splits text, and as the Postgres index splits it once its
@@ -69,13 +72,19 @@ func tsQuery(ws []string, weight string) string {
 	return strings.Join(quoted, " & ")
 }
 
+// maxIndexedBoards is how many boards a search on SQLite names in the index's query at most.
+const maxIndexedBoards = 8
+
 // tier is a query that ranks the tasks of a search, with %s for its conditions; its
 // arguments are queries, the conditions', then the limit. board is its column of the
 // task's board; task its column of the task's id, unless the task t is joined already;
-// archived its column of whether the task is archived, if it has one.
+// archived its column of whether the task is archived, if it has one. A tier whose query
+// names the boards itself (scoped) has no condition on them; bare is its statement when no
+// condition is left, if it has one.
 type tier struct {
-	sql, board, task, archived string
-	queries                    []any
+	sql, bare, board, task, archived string
+	scoped                           bool
+	queries                          []any
 }
 
 // tiers are the statements of a search for ws, in the order their matches rank: the tasks
@@ -84,7 +93,7 @@ type tier struct {
 // statement for the titles spares ranking every other match of a word most tasks hold when
 // the titles alone fill the answer. A Postgres GIN index knows no weights, so one statement
 // there ranks the task's own text, titles first.
-func (db *DB) tiers(ws []string) []tier {
+func (db *DB) tiers(ws, boardIDs []string) []tier {
 	if db.pg {
 		all, inTitle := tsQuery(ws, ""), tsQuery(ws, "A")
 		own := `SELECT s.task_id, ts_rank(s.doc, query) AS score
@@ -100,24 +109,49 @@ func (db *DB) tiers(ws []string) []tier {
 			{sql: comments, board: "c.board_id", task: "c.task_id", queries: []any{all}},
 		}
 	}
-	// The index is the outer loop (CROSS JOIN keeps that order): rows are read by rowid for
-	// the matches alone. bm25 is lower for better matches; it cannot be an aggregate's
-	// argument, so the comments' scores are materialized first.
+	// The index names the boards of a search of a few (see 0005_search.sql): a board's
+	// search then costs its own matches, not every board's. Across many boards, an OR of as
+	// many tokens costs more than it spares (5 ms for 100 boards, for a word no task holds),
+	// and the tasks' board is checked instead. Only the index's text columns are searched
+	// for words. It is the outer loop (CROSS JOIN keeps that order): rows are read by rowid
+	// for the matches alone, or, with no condition left, for the best limit of them alone.
+	// bm25 is lower for better matches; it cannot be an aggregate's argument, so the
+	// comments' scores are materialized first.
+	scoped, on := len(boardIDs) <= maxIndexedBoards, ""
+	if scoped {
+		boards := make([]string, len(boardIDs))
+		for i, id := range boardIDs {
+			boards[i] = `"b` + hex.EncodeToString([]byte(id)) + `"`
+		}
+		on = "{board} : (" + strings.Join(boards, " OR ") + ") AND "
+	}
 	all := ftsQuery(ws)
 	inTitle := "{title} : (" + all + ")"
 	own := `SELECT t.id, bm25(tasks_fts, ` + bm25Weights + `) AS score
 			FROM tasks_fts CROSS JOIN tasks AS t ON t.rowid = tasks_fts.rowid
 			WHERE tasks_fts MATCH ? AND %s
 			ORDER BY score, t.id LIMIT ?`
+	ownBare := `SELECT t.id, m.score FROM (
+				SELECT rowid, bm25(tasks_fts, ` + bm25Weights + `) AS score
+				FROM tasks_fts WHERE tasks_fts MATCH ? ORDER BY score LIMIT ?) AS m
+			CROSS JOIN tasks AS t ON t.rowid = m.rowid
+			ORDER BY m.score, t.id`
 	comments := `WITH matched AS MATERIALIZED (
-				SELECT c.task_id AS id, bm25(comments_fts) AS score
+				SELECT c.task_id AS id, bm25(comments_fts, 0.0, 1.0) AS score
 				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid
 				WHERE comments_fts MATCH ? AND %s)
 			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`
+	commentsBare := `WITH matched AS MATERIALIZED (
+				SELECT c.task_id AS id, bm25(comments_fts, 0.0, 1.0) AS score
+				FROM comments_fts CROSS JOIN comments AS c ON c.rowid = comments_fts.rowid
+				WHERE comments_fts MATCH ?)
+			SELECT id, min(score) AS score FROM matched GROUP BY id ORDER BY score, id LIMIT ?`
+	text := "{title description checklist_text} : (" + all + ")"
 	return []tier{
-		{sql: own, board: "t.board_id", queries: []any{inTitle}},
-		{sql: own, board: "t.board_id", queries: []any{"(" + all + ") NOT " + inTitle}},
-		{sql: comments, board: "c.board_id", task: "c.task_id", queries: []any{all}},
+		{sql: own, bare: ownBare, board: "t.board_id", scoped: scoped, queries: []any{on + inTitle}},
+		{sql: own, bare: ownBare, board: "t.board_id", scoped: scoped, queries: []any{on + "(" + text + " NOT " + inTitle + ")"}},
+		{sql: comments, bare: commentsBare, board: "c.board_id", task: "c.task_id", scoped: scoped,
+			queries: []any{on + "{body} : (" + all + ")"}},
 	}
 }
 
@@ -156,7 +190,7 @@ func (db *DB) MatchTasks(ctx context.Context, boardIDs []string, q string, limit
 	if len(ws) == 0 || len(boardIDs) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	ids, err := db.match(ctx, ws, []condition{onBoards(boardIDs)}, limit)
+	ids, err := db.match(ctx, ws, boardIDs, nil, limit)
 	if err != nil {
 		return nil, fmt.Errorf("match tasks: %w", err)
 	}
@@ -173,16 +207,19 @@ func (db *DB) Search(ctx context.Context, userID string, f messages.TaskFilter, 
 		return nil, nil
 	}
 	now := db.opts.Clock()
-	conds := append([]condition{ofMember(userID)}, filterConditions(f, now, db.pg)...)
+	conds := filterConditions(f, now, db.pg)
 	var ids []string
 	if f.Q != "" {
 		ws := words(f.Q)
 		if len(ws) == 0 {
 			return nil, nil
 		}
-		ids, err = db.match(ctx, ws, conds, limit)
+		var boardIDs []string
+		if boardIDs, err = db.boardsOfMember(ctx, userID); err == nil && len(boardIDs) > 0 {
+			ids, err = db.match(ctx, ws, boardIDs, conds, limit)
+		}
 	} else {
-		ids, err = db.filtered(ctx, conds, limit)
+		ids, err = db.filtered(ctx, append([]condition{ofMember(userID)}, conds...), limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search for %s: %w", userID, err)
@@ -267,12 +304,20 @@ func where(conds []condition, tr tier, args []any) (string, []any) {
 // looked at only when those before leave room. Each query is bounded by limit: the comments'
 // lists each task once, so limit of them hold every one that is not in an earlier tier
 // yet.
-func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit int) ([]string, error) {
+func (db *DB) match(ctx context.Context, ws, boardIDs []string, conds []condition, limit int) ([]string, error) {
 	var ids []string
 	seen := map[string]bool{}
-	for _, tier := range db.tiers(ws) {
-		filter, args := where(conds, tier, slices.Clone(tier.queries))
-		found, err := db.rankedIDs(ctx, fmt.Sprintf(tier.sql, filter), append(args, limit))
+	for _, tier := range db.tiers(ws, boardIDs) {
+		all := conds
+		if !tier.scoped {
+			all = append([]condition{onBoards(boardIDs)}, conds...)
+		}
+		filter, args := where(all, tier, slices.Clone(tier.queries))
+		query := tier.bare
+		if filter != "" || query == "" {
+			query = fmt.Sprintf(tier.sql, cmp.Or(filter, "1 = 1"))
+		}
+		found, err := db.rankedIDs(ctx, query, append(args, limit))
 		if err != nil {
 			return nil, err
 		}
@@ -287,6 +332,25 @@ func (db *DB) match(ctx context.Context, ws []string, conds []condition, limit i
 		}
 	}
 	return ids, nil
+}
+
+// boardsOfMember returns the ids of the boards userID is a member of, those not deleted.
+func (db *DB) boardsOfMember(ctx context.Context, userID string) ([]string, error) {
+	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, `SELECT m.board_id FROM board_members AS m
+		JOIN boards AS b ON b.id = m.board_id WHERE m.user_id = ? AND b.deleted_at IS NULL`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // rankedIDs runs a statement of tiers and returns the ids in its order.

@@ -156,13 +156,16 @@ func measure(b *testing.B, query func() (int, error)) {
 }
 
 // BenchmarkSearchBoard measures a board's search by words (ListTasks with q): MatchTasks on
-// one board of 20,000 tasks, up to MaxTasksMatched ids.
+// one board of 20,000 tasks, up to MaxTasksMatched ids; and, as small_board_*, on a board of
+// 200 tasks next to it.
 func BenchmarkSearchBoard(b *testing.B) {
 	db := openBench(b)
 	corpus := newSearchCorpus()
 	benchBoard(b, db, "big")
+	benchBoard(b, db, "small")
 	start := time.Now()
 	corpus.fill(b, db, "big", 20_000)
+	corpus.fill(b, db, "small", 200)
 	b.Logf("20,000 tasks seeded in %v", time.Since(start).Round(time.Millisecond))
 	analyze(b, db)
 	ctx := context.Background()
@@ -170,6 +173,14 @@ func BenchmarkSearchBoard(b *testing.B) {
 		b.Run(q.name, func(b *testing.B) {
 			measure(b, func() (int, error) {
 				ids, err := db.MatchTasks(ctx, []string{"big"}, q.q, messages.MaxTasksMatched)
+				return len(ids), err
+			})
+		})
+	}
+	for _, q := range corpus.queries()[:2] {
+		b.Run("small_board_"+q.name, func(b *testing.B) {
+			measure(b, func() (int, error) {
+				ids, err := db.MatchTasks(ctx, []string{"small"}, q.q, messages.MaxTasksMatched)
 				return len(ids), err
 			})
 		})

@@ -3,6 +3,7 @@ package persistence_test
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -277,6 +278,9 @@ func TestMatchTasksQuotesTheQuery(t *testing.T) {
 	wantMatches(t, db, `"OR"`, []string{"t-other", "t-check"}) // "OR", "order"
 	wantMatches(t, db, `*`, nil)
 	wantMatches(t, db, `zebra OR`, []string{"t-other", "t-check"})
+	// The index holds each row's board as a token: no word finds it.
+	wantMatches(t, db, "b"+hex.EncodeToString([]byte("board-1")), nil)
+	wantMatches(t, db, "board", nil)
 }
 
 func searchIDs(t *testing.T, db *persistence.DB, user string, f messages.TaskFilter, limit int) []string {
