@@ -117,7 +117,7 @@ func (db *DB) tiers(ws, boardIDs []string) []tier {
 	// for the matches alone, or, with no condition left, for the best limit of them alone.
 	// bm25 is lower for better matches; it cannot be an aggregate's argument, so the
 	// comments' scores are materialized first.
-	scoped, on := len(boardIDs) <= maxIndexedBoards, ""
+	scoped, on := len(boardIDs) > 0 && len(boardIDs) <= maxIndexedBoards, ""
 	if scoped {
 		boards := make([]string, len(boardIDs))
 		for i, id := range boardIDs {
@@ -190,7 +190,7 @@ func (db *DB) MatchTasks(ctx context.Context, boardIDs []string, q string, limit
 	if len(ws) == 0 || len(boardIDs) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	ids, err := db.match(ctx, ws, boardIDs, nil, limit)
+	ids, err := db.match(ctx, ws, boardIDs, onBoards(boardIDs), nil, limit)
 	if err != nil {
 		return nil, fmt.Errorf("match tasks: %w", err)
 	}
@@ -214,10 +214,7 @@ func (db *DB) Search(ctx context.Context, userID string, f messages.TaskFilter, 
 		if len(ws) == 0 {
 			return nil, nil
 		}
-		var boardIDs []string
-		if boardIDs, err = db.boardsOfMember(ctx, userID); err == nil && len(boardIDs) > 0 {
-			ids, err = db.match(ctx, ws, boardIDs, conds, limit)
-		}
+		ids, err = db.matchOfMember(ctx, ws, userID, conds, limit)
 	} else {
 		ids, err = db.filtered(ctx, append([]condition{ofMember(userID)}, conds...), limit)
 	}
@@ -299,18 +296,18 @@ func where(conds []condition, tr tier, args []any) (string, []any) {
 	return strings.Join(parts, " AND "), args
 }
 
-// match returns the ids of the tasks that pass conds and whose text, or one of whose
-// comments, holds ws, best first, at most limit: by tier (see tiers), then by rank. A tier is
-// looked at only when those before leave room. Each query is bounded by limit: the comments'
-// lists each task once, so limit of them hold every one that is not in an earlier tier
-// yet.
-func (db *DB) match(ctx context.Context, ws, boardIDs []string, conds []condition, limit int) ([]string, error) {
+// match returns the ids of the tasks on the boards scope keeps (boardIDs, when it names
+// them) that pass conds and whose text, or one of whose comments, holds ws, best first, at
+// most limit: by tier (see tiers), then by rank. A tier is looked at only when those before
+// leave room. Each query is bounded by limit: the comments' lists each task once, so limit
+// of them hold every one that is not in an earlier tier yet.
+func (db *DB) match(ctx context.Context, ws, boardIDs []string, scope condition, conds []condition, limit int) ([]string, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, tier := range db.tiers(ws, boardIDs) {
 		all := conds
 		if !tier.scoped {
-			all = append([]condition{onBoards(boardIDs)}, conds...)
+			all = append([]condition{scope}, conds...)
 		}
 		filter, args := where(all, tier, slices.Clone(tier.queries))
 		query := tier.bare
@@ -332,6 +329,19 @@ func (db *DB) match(ctx context.Context, ws, boardIDs []string, conds []conditio
 		}
 	}
 	return ids, nil
+}
+
+// matchOfMember is match on the boards userID is a member of. Postgres's planner does best
+// with them as a subquery; SQLite names them in the index's query when they are few.
+func (db *DB) matchOfMember(ctx context.Context, ws []string, userID string, conds []condition, limit int) ([]string, error) {
+	if db.pg {
+		return db.match(ctx, ws, nil, ofMember(userID), conds, limit)
+	}
+	boardIDs, err := db.boardsOfMember(ctx, userID)
+	if err != nil || len(boardIDs) == 0 {
+		return nil, err
+	}
+	return db.match(ctx, ws, boardIDs, onBoards(boardIDs), conds, limit)
 }
 
 // boardsOfMember returns the ids of the boards userID is a member of, those not deleted.
