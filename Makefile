@@ -2,6 +2,12 @@
 GO ?= go
 ADDR ?= :3000
 
+# Tasks are searched with SQLite's FTS5, which mattn/go-sqlite3 compiles in with this tag
+# only: every go command below builds with it, and so do the binaries that tests build
+# (internal/clustertest runs go build), through the environment. A -tags flag on the command
+# line replaces GOFLAGS's, hence driverbench,sqlite_fts5.
+export GOFLAGS := $(strip $(shell $(GO) env GOFLAGS) -tags=sqlite_fts5)
+
 .PHONY: run test build race lint fmt bench bench-drivers bench-pg-drivers e2e ci web web-test web-check cluster
 
 run:
@@ -24,7 +30,7 @@ race: test
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
-	$(GO) vet -tags driverbench ./persistence
+	$(GO) vet -tags driverbench,sqlite_fts5 ./persistence
 	cd persistence/pgdriverbench && $(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
@@ -34,7 +40,7 @@ bench:
 # SQLite drivers compared on the store's write and read paths (docs/sqlite-driver.md). The
 # driverbench tag keeps modernc.org/sqlite out of every other build.
 bench-drivers:
-	$(GO) test -tags driverbench -run '^$$' -bench Driver -benchmem -count 3 ./persistence
+	$(GO) test -tags driverbench,sqlite_fts5 -run '^$$' -bench Driver -benchmem -count 3 ./persistence
 
 # Postgres drivers (pgx's exec modes, bun's pgdriver) compared on the store's paths
 # (docs/postgres-driver.md), in a module of their own so that pgdriver stays out of every

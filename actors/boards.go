@@ -120,8 +120,8 @@ func (b *Boards) ask(ctx context.Context, cmd messages.Command) (reply, error) {
 
 // Do runs a command and returns its result: it validates the command, finds the board of a
 // command addressed by a task or list id, and asks that board, which checks roles and
-// replays, commits and answers. Creating a board and listing a user's boards have no board
-// to ask: Boards answers them itself. Errors are *messages.Error values, or internal ones.
+// replays, commits and answers. Creating a board, listing a user's boards and searching
+// across them have no board to ask: Boards answers them itself. Errors are *messages.Error values, or internal ones.
 func (b *Boards) Do(ctx context.Context, cmd messages.Command) (messages.Result, error) {
 	start := time.Now()
 	res, err := b.do(ctx, cmd)
@@ -149,6 +149,8 @@ func (b *Boards) do(ctx context.Context, cmd messages.Command) (messages.Result,
 		return b.createBoard(ctx, c)
 	case messages.ListBoards:
 		return b.listBoards(ctx, c)
+	case messages.Search:
+		return b.search(ctx, c)
 	}
 	routed, err := b.route(ctx, cmd)
 	var r reply

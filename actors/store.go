@@ -57,6 +57,10 @@ type Store interface {
 	// checklists or comments hold the words of q (the last one as a prefix), best first, at
 	// most limit.
 	MatchTasks(ctx context.Context, boardIDs []string, q string, limit int) ([]string, error)
+	// Search returns the tasks that pass f on every board userID is a member of (deleted
+	// boards aside), each with its board: with words, best matches first, as MatchTasks
+	// ranks them; without, the most recently updated first. At most limit.
+	Search(ctx context.Context, userID string, f messages.TaskFilter, limit int) ([]messages.SearchHit, error)
 	// FindUser returns the user with userID or, when userID is empty, with email
 	// (case-insensitive); messages.NotFound("user") when there is none.
 	FindUser(ctx context.Context, userID, email string) (messages.User, error)

@@ -164,3 +164,38 @@ func BenchmarkLoginFailure(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCommitMove measures one board moving the first of its 200 tasks in a list to the
+// end, and back: a change that renumbers, and so rewrites, every task of the list, as a move
+// near the top of a long list does.
+func BenchmarkCommitMove(b *testing.B) {
+	const n = 200
+	db := benchBoards(b, 1)
+	board := "bench-0"
+	tasks := make([]messages.Task, n)
+	for i := range tasks {
+		tasks[i] = newTask(board, board+"-list", fmt.Sprintf("move-%03d", i), i)
+		tasks[i].Description = ptr(fmt.Sprintf("the description of task %d, long enough to be searched", i))
+	}
+	seq := int64(1)
+	c := change(b, board, seq, messages.Event{Type: messages.TaskCreated, Task: &tasks[0]})
+	c.PutTasks = tasks
+	if err := db.Commit(context.Background(), c); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		seq++
+		tasks = append(tasks[1:], tasks[0])
+		for i := range tasks {
+			tasks[i].Position = i
+			tasks[i].Version++
+		}
+		c := change(b, board, seq, messages.Event{Type: messages.TaskMoved, Task: &tasks[n-1]})
+		c.PutTasks = tasks
+		if err := db.Commit(context.Background(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "moves/s")
+}

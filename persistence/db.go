@@ -136,6 +136,9 @@ func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	sqldb.SetMaxOpenConns(conns)
 	sqldb.SetMaxIdleConns(conns)
 
+	if err := requireFTS5(ctx, sqldb); err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
+	}
 	from, to, err := migrate(ctx, sqldb, sqliteVersion)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), sqldb.Close(), lock.Close())
@@ -174,6 +177,23 @@ func newDB(ctx context.Context, sqldb *sql.DB, opts Options) (*DB, error) {
 		return nil, errors.Join(err, writer.Close())
 	}
 	return db, nil
+}
+
+// ErrNoFTS5 is returned by Open when the SQLite library lacks the full-text search that
+// tasks are searched with: mattn/go-sqlite3 compiles it in with -tags sqlite_fts5 only.
+var ErrNoFTS5 = errors.New("SQLite was built without full-text search (FTS5): build taskboard with -tags sqlite_fts5")
+
+// requireFTS5 refuses a SQLite library without FTS5 in one clear error, rather than let the
+// search migration fail on a module it does not know.
+func requireFTS5(ctx context.Context, sqldb *sql.DB) error {
+	var on bool
+	if err := sqldb.QueryRowContext(ctx, "SELECT sqlite_compileoption_used('ENABLE_FTS5')").Scan(&on); err != nil {
+		return fmt.Errorf("read compile options: %w", err)
+	}
+	if !on {
+		return ErrNoFTS5
+	}
+	return nil
 }
 
 // driverName is mattn/go-sqlite3 with the settings its DSN cannot carry: each new connection

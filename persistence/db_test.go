@@ -34,8 +34,8 @@ func TestOpenTwiceKeepsSchemaAndData(t *testing.T) {
 	if err := db.Bun().QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 4 {
-		t.Fatalf("user_version = %d, want 4", version)
+	if version != 5 {
+		t.Fatalf("user_version = %d, want 5", version)
 	}
 	if _, err := db.LoadBoard(ctx, "board-1", 10); err != nil {
 		t.Fatalf("LoadBoard after reopening: %v", err)
