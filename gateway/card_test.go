@@ -185,11 +185,29 @@ func TestCardReads(t *testing.T) {
 		"/boards/board-1/tasks?assignee=me":               {"task-2"},
 		"/boards/board-1/tasks?assignee=me&label=nothere": {},
 		"/boards/board-1/tasks?archived=true":             {"task-3"},
+		"/boards/board-1/tasks?q=logi":                    {"task-1"}, // the last word is a prefix
+		"/boards/board-1/tasks?q=login&label=" + label.ID: {},
 	} {
 		if got := ids(path); !cmp.Equal(got, want) {
 			t.Errorf("GET %s: %v, want %v", path, got, want)
 		}
 	}
+
+	var found struct {
+		Data []messages.SearchHit `json:"data"`
+	}
+	res = alice.do(t, "GET", "/search?q=offsite", nil) // task-5, on board-2
+	res.want(t, http.StatusOK)
+	res.decode(t, &found)
+	if len(found.Data) != 1 || found.Data[0].Task.ID != "task-5" || found.Data[0].Board.ID != "board-2" || found.Data[0].Board.Name == "" {
+		t.Fatalf("search across boards %+v, want task-5 on board-2", found.Data)
+	}
+	res = alice.do(t, "GET", "/search?q=nothinglikethis", nil)
+	res.want(t, http.StatusOK)
+	if !strings.Contains(string(res.Body), `"data":[]`) {
+		t.Fatalf("an empty search answered %s, want data: []", res.Body)
+	}
+	alice.do(t, "GET", "/search", nil).wantError(t, http.StatusBadRequest, messages.CodeValidation)
 
 	var page struct {
 		Data []messages.Event `json:"data"`
