@@ -245,7 +245,10 @@ func axeCards(s *stack, alice *page) {
 	for _, l := range all.Data {
 		ids = append(ids, l.ID)
 	}
-	day := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	// Due at the last second of the browser's day (the machine's zone): "today" at any hour
+	// but that second.
+	now := time.Now()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 23, 59, 59, 0, time.Local).UTC().Format(time.RFC3339)
 	s.api(token, "PATCH", "/tasks/task-1", map[string]any{"labelIds": ids, "assigneeIds": []string{"user-alice", "user-bob", "user-carol"}, "dueAt": "2020-01-01T10:00:00Z", "description": "# Plan\n\n- **one**\n- [link](https://example.com)\n\n`code`"}, http.StatusOK, nil)
 	s.api(token, "PATCH", "/tasks/task-2", map[string]any{"labelIds": []string{bare.ID}, "dueAt": day}, http.StatusOK, nil)
 	s.api(token, "PATCH", "/tasks/task-3", map[string]any{"dueAt": "2099-01-01T10:00:00Z"}, http.StatusOK, nil)
