@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/uptrace/bun"
@@ -51,15 +53,83 @@ func (r taskRow) task() (messages.Task, error) {
 	if t.LabelIDs, err = decodeIDs(r.LabelIDs); err != nil {
 		return t, fmt.Errorf("task %s labels: %w", r.ID, err)
 	}
-	t.Checklist = []messages.ChecklistItem{}
-	if r.Checklist != "[]" {
-		// encoding/json/v2's decoder, twice as fast as v1's: a board of 5,000 cards loads
-		// 5,000 checklists. What jsonList wrote, v1, reads the same.
-		if err := jsonv2.Unmarshal([]byte(r.Checklist), &t.Checklist); err != nil {
-			return t, fmt.Errorf("task %s checklist: %w", r.ID, err)
-		}
+	if t.Checklist, err = decodeChecklist(r.Checklist); err != nil {
+		return t, fmt.Errorf("task %s checklist: %w", r.ID, err)
 	}
 	return t, nil
+}
+
+// decodeChecklist reads a checklist column. A board of 5,000 cards loads 5,000 of them, so
+// the form jsonList writes is read by hand when no string in it has an escape; anything else
+// by encoding/json/v2's decoder, twice as fast as v1's.
+func decodeChecklist(s string) ([]messages.ChecklistItem, error) {
+	if s == "[]" {
+		return []messages.ChecklistItem{}, nil
+	}
+	if items, ok := plainChecklist(s); ok {
+		return items, nil
+	}
+	items := []messages.ChecklistItem{}
+	err := jsonv2.Unmarshal([]byte(s), &items)
+	return items, err
+}
+
+// plainChecklist reads `[{"id":"…","text":"…","done":false,"position":0},…]` exactly, strings
+// without a backslash; ok is false for anything else.
+func plainChecklist(s string) (items []messages.ChecklistItem, ok bool) {
+	if strings.IndexByte(s, '\\') >= 0 || !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
+		return nil, false
+	}
+	rest := s[1 : len(s)-1]
+	str := func(key string) (string, bool) {
+		if !strings.HasPrefix(rest, key) {
+			return "", false
+		}
+		rest = rest[len(key):]
+		end := strings.IndexByte(rest, '"')
+		if end < 0 {
+			return "", false
+		}
+		v := rest[:end]
+		rest = rest[end+1:]
+		return v, true
+	}
+	items = make([]messages.ChecklistItem, 0, strings.Count(s, `{"id":`))
+	for {
+		var it messages.ChecklistItem
+		var ok1, ok2 bool
+		it.ID, ok1 = str(`{"id":"`)
+		it.Text, ok2 = str(`,"text":"`)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		switch {
+		case strings.HasPrefix(rest, `,"done":true,"position":`):
+			it.Done, rest = true, rest[len(`,"done":true,"position":`):]
+		case strings.HasPrefix(rest, `,"done":false,"position":`):
+			rest = rest[len(`,"done":false,"position":`):]
+		default:
+			return nil, false
+		}
+		end := strings.IndexByte(rest, '}')
+		if end < 0 {
+			return nil, false
+		}
+		pos, err := strconv.Atoi(rest[:end])
+		if err != nil || !utf8.ValidString(it.Text) || !utf8.ValidString(it.ID) {
+			return nil, false
+		}
+		it.Position = pos
+		items = append(items, it)
+		rest = rest[end+1:]
+		if rest == "" {
+			return items, true
+		}
+		if rest[0] != ',' {
+			return nil, false
+		}
+		rest = rest[1:]
+	}
 }
 
 // decodeIDs reads a JSON array of ids, as jsonList writes it. Loading a board reads two per
