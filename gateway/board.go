@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/taskboard/taskboard/messages"
 )
@@ -14,25 +13,18 @@ func (s *Server) listBoards(w http.ResponseWriter, r *http.Request) error {
 	if c.After != "" && !messages.ValidID(c.After) {
 		return messages.Errorf(messages.CodeValidation, "after must be a board id").Field("after", "format")
 	}
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > messages.MaxPage {
-			return messages.Errorf(messages.CodeValidation, "limit must be 1 to %d", messages.MaxPage).Field("limit", "range")
-		}
-		c.Limit = n
+	var err error
+	if c.Limit, err = pageLimit(r); err != nil {
+		return err
 	}
 	res, err := s.cfg.Boards.Do(r.Context(), c)
 	if err != nil {
 		return err
 	}
-	var next *string
-	if res.Next != "" {
-		next = &res.Next
-	}
 	writeJSON(w, http.StatusOK, struct {
 		Data []messages.Board `json:"data"`
 		Next *string          `json:"next"`
-	}{nonNil(res.Boards), next})
+	}{nonNil(res.Boards), optional(res.Next)})
 	return nil
 }
 

@@ -18,9 +18,7 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data []messages.Label `json:"data"`
-	}{nonNil(res.Labels)})
+	writeData(w, res.Labels)
 	return nil
 }
 
@@ -232,9 +230,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data []messages.SearchHit `json:"data"`
-	}{nonNil(res.Hits)})
+	writeData(w, res.Hits)
 	return nil
 }
 

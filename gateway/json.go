@@ -69,6 +69,13 @@ func noStore(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-store")
 }
 
+// writeData answers 200 {data: items}, an array even when there are none.
+func writeData[T any](w http.ResponseWriter, items []T) {
+	writeJSON(w, http.StatusOK, struct {
+		Data []T `json:"data"`
+	}{nonNil(items)})
+}
+
 // writeTasks answers 200 with head's fields, then "tasks" (or "data" when head has none), then
 // "seq", writing the tasks one at a time as it encodes them: an answer of any size costs one
 // task's JSON at a time, not the whole answer, and a client that does not read it is cut off

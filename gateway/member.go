@@ -14,9 +14,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data []messages.Member `json:"data"`
-	}{nonNil(res.Members)})
+	writeData(w, res.Members)
 	return nil
 }
 

@@ -14,9 +14,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data []messages.APIToken `json:"data"`
-	}{nonNil(tokens)})
+	writeData(w, tokens)
 	return nil
 }
 

@@ -119,56 +119,44 @@ func (db *DB) matchOfMember(ctx context.Context, ws []string, userID string, con
 
 // boardsOfMember returns the ids of the boards userID is a member of, those not deleted.
 func (db *DB) boardsOfMember(ctx context.Context, userID string) ([]string, error) {
-	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, `SELECT m.board_id FROM board_members AS m
+	return db.queryIDs(ctx, `SELECT m.board_id FROM board_members AS m
 		JOIN boards AS b ON b.id = m.board_id WHERE m.user_id = ? AND b.deleted_at IS NULL`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // rankedIDs runs a statement of tiers and returns the ids in its order.
 func (db *DB) rankedIDs(ctx context.Context, query string, args []any) ([]string, error) {
-	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		var score float64
-		if err := rows.Scan(&id, &score); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return db.queryIDs(ctx, query, args...)
 }
 
 // filtered returns the ids of the tasks that pass conds, the most recently updated first, at
 // most limit.
 func (db *DB) filtered(ctx context.Context, conds []condition, limit int) ([]string, error) {
 	filter, args := where(conds, tier{board: "t.board_id"}, nil)
-	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx,
-		"SELECT t.id FROM tasks AS t WHERE "+filter+" ORDER BY t.updated_at DESC, t.id LIMIT ?", append(args, limit)...)
+	return db.queryIDs(ctx, "SELECT t.id FROM tasks AS t WHERE "+filter+" ORDER BY t.updated_at DESC, t.id LIMIT ?",
+		append(args, limit)...)
+}
+
+// queryIDs runs a query whose first column is an id and returns the ids in its order; any
+// other column (a rank) is read and dropped.
+func (db *DB) queryIDs(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := rawDB{db.bun.DB, db.pg}.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	dest := make([]any, len(cols))
+	dest[0] = &id
+	for i := 1; i < len(dest); i++ {
+		dest[i] = new(any)
+	}
 	var ids []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)
