@@ -38,12 +38,6 @@ func (p *page) openCard(taskID string) {
 	)
 }
 
-// pick chooses value in a select of the dialog, as a user does.
-func (p *page) pick(testID, value string) {
-	p.t.Helper()
-	eval[bool](p, fmt.Sprintf(`(() => { const s = document.querySelector('[data-testid=%s]'); s.value = %s; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, testID, js(value)))
-}
-
 const (
 	dialogOpen   = `document.querySelector('dialog.task-dialog').open`
 	dialogClosed = `!document.querySelector('dialog.task-dialog').open`
