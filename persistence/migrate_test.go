@@ -17,39 +17,10 @@ import (
 // assignee becomes the first of assigneeIds, and the rest starts empty.
 func TestMigrationToCardsKeepsTasks(t *testing.T) {
 	ctx := context.Background()
-	driver, dsn, version := "sqlite3", filepath.Join(t.TempDir(), "old.db"), "PRAGMA user_version = 3"
-	if backend == "postgres" {
-		driver, dsn = "pgx", pgtest.Shared(t).NewDatabase(t)
-		version = "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3)"
-	}
-	old, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, name := range []string{"0001_init.sql", "0002_api_tokens.sql", "0003_revocations.sql"} {
-		body, err := os.ReadFile(filepath.Join("migrations", backend, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := old.ExecContext(ctx, string(body)); err != nil {
-			t.Fatalf("migration %d: %v", i+1, err)
-		}
-	}
-	for _, stmt := range []string{
-		version,
-		`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('user-a', 'a@example.com', 'A', 'x', 0)`,
-		`INSERT INTO boards (id, name, seq, created_at) VALUES ('board-old', 'Old', 0, 0)`,
-		`INSERT INTO board_members (board_id, user_id, role, created_at) VALUES ('board-old', 'user-a', 'owner', 0)`,
-		`INSERT INTO lists (id, board_id, name, position, created_at) VALUES ('list-old', 'board-old', 'L', 0, 0)`,
+	dsn := oldDatabase(t, 3,
 		`INSERT INTO tasks (id, board_id, list_id, title, assignee_id, position, version, created_at, updated_at)
 			VALUES ('task-a', 'board-old', 'list-old', 'Assigned', 'user-a', 0, 3, 0, 0),
-			       ('task-b', 'board-old', 'list-old', 'Nobody''s', NULL, 1, 1, 0, 0)`,
-	} {
-		if _, err := old.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	old.Close()
+			       ('task-b', 'board-old', 'list-old', 'Nobody''s', NULL, 1, 1, 0, 0)`)
 
 	db := openAt(t, dsn, newClock())
 	s, err := db.LoadBoard(ctx, "board-old", 0)
@@ -75,4 +46,46 @@ func deref(s *string) string {
 		return "<none>"
 	}
 	return *s
+}
+
+// oldDatabase makes a database of schema version (its migrations, run as files), holding
+// user-a, owner of board-old with its list list-old, and then rows, and returns its address
+// for Open, which migrates it on.
+func oldDatabase(t *testing.T, version int, rows ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	driver, dsn, setVersion := "sqlite3", filepath.Join(t.TempDir(), "old.db"), fmt.Sprintf("PRAGMA user_version = %d", version)
+	if backend == "postgres" {
+		driver, dsn = "pgx", pgtest.Shared(t).NewDatabase(t)
+		setVersion = fmt.Sprintf("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (%d)", version)
+	}
+	old, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	names, err := filepath.Glob(filepath.Join("migrations", backend, "*.sql")) // sorted
+	if err != nil || len(names) < version {
+		t.Fatalf("migrations: %v, %v", names, err)
+	}
+	for _, name := range names[:version] {
+		body, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := old.ExecContext(ctx, string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, stmt := range append([]string{setVersion,
+		`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('user-a', 'a@example.com', 'A', 'x', 0)`,
+		`INSERT INTO boards (id, name, seq, created_at) VALUES ('board-old', 'Old', 0, 0)`,
+		`INSERT INTO board_members (board_id, user_id, role, created_at) VALUES ('board-old', 'user-a', 'owner', 0)`,
+		`INSERT INTO lists (id, board_id, name, position, created_at) VALUES ('list-old', 'board-old', 'L', 0, 0)`,
+	}, rows...) {
+		if _, err := old.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	return dsn
 }

@@ -2,18 +2,14 @@ package persistence_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/taskboard/taskboard/internal/pgtest"
 	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/persistence"
 )
@@ -401,41 +397,12 @@ func TestSearchFilters(t *testing.T) {
 // schema arrives.
 func TestMigrationToSearchIndexesWhatIsThere(t *testing.T) {
 	ctx := context.Background()
-	driver, dsn, version := "sqlite3", filepath.Join(t.TempDir(), "old.db"), "PRAGMA user_version = 4"
-	if backend == "postgres" {
-		driver, dsn = "pgx", pgtest.Shared(t).NewDatabase(t)
-		version = "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (4)"
-	}
-	old, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"0001_init.sql", "0002_api_tokens.sql", "0003_revocations.sql", "0004_cards.sql"} {
-		body, err := os.ReadFile(filepath.Join("migrations", backend, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := old.ExecContext(ctx, string(body)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	for _, stmt := range []string{
-		version,
-		`INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('user-a', 'a@example.com', 'A', 'x', 0)`,
-		`INSERT INTO boards (id, name, seq, created_at) VALUES ('board-old', 'Old', 0, 0)`,
-		`INSERT INTO board_members (board_id, user_id, role, created_at) VALUES ('board-old', 'user-a', 'owner', 0)`,
-		`INSERT INTO lists (id, board_id, name, position, created_at) VALUES ('list-old', 'board-old', 'L', 0, 0)`,
+	dsn := oldDatabase(t, 4,
 		`INSERT INTO tasks (id, board_id, list_id, title, description, checklist_text, position, version, created_at, updated_at)
 			VALUES ('task-a', 'board-old', 'list-old', 'Legacy kestrel', NULL, '', 0, 1, 0, 0),
 			       ('task-b', 'board-old', 'list-old', 'Other', 'about example.com', 'ring the osprey', 1, 1, 0, 0)`,
 		`INSERT INTO comments (id, board_id, task_id, author_id, body, created_at, updated_at)
-			VALUES ('comment-a', 'board-old', 'task-a', 'user-a', 'an old heron', 0, 0)`,
-	} {
-		if _, err := old.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	old.Close()
+			VALUES ('comment-a', 'board-old', 'task-a', 'user-a', 'an old heron', 0, 0)`)
 
 	db := openAt(t, dsn, newClock())
 	for q, want := range map[string][]string{
