@@ -21,10 +21,7 @@ func (s *Server) listBoards(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data []messages.Board `json:"data"`
-		Next *string          `json:"next"`
-	}{nonNil(res.Boards), optional(res.Next)})
+	writePage(w, res.Boards, res.Next)
 	return nil
 }
 

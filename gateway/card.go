@@ -167,10 +167,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return taskNotFound(err)
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data []messages.Comment `json:"data"`
-		Next *string            `json:"next"`
-	}{nonNil(res.Comments), optional(res.Next)})
+	writePage(w, res.Comments, res.Next)
 	return nil
 }
 
@@ -283,14 +280,7 @@ func (s *Server) activity(w http.ResponseWriter, r *http.Request, c messages.Get
 	if res.Activity == nil {
 		return missing("activity")
 	}
-	var next *int64
-	if res.Activity.Next > 0 {
-		next = &res.Activity.Next
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Data any    `json:"data"`
-		Next *int64 `json:"next"`
-	}{nonNil(res.Activity.Events), next})
+	writePage(w, res.Activity.Events, res.Activity.Next)
 	return nil
 }
 
@@ -323,11 +313,4 @@ func notFoundAs(what string, err error) error {
 		return messages.NotFound(what)
 	}
 	return err
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

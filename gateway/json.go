@@ -76,6 +76,20 @@ func writeData[T any](w http.ResponseWriter, items []T) {
 	}{nonNil(items)})
 }
 
+// writePage answers 200 {data: items, next}: next is where the next page starts, null on the
+// last (next's zero value).
+func writePage[T any, N comparable](w http.ResponseWriter, items []T, next N) {
+	var zero N
+	var nextOrNull *N
+	if next != zero {
+		nextOrNull = &next
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Data []T `json:"data"`
+		Next *N  `json:"next"`
+	}{nonNil(items), nextOrNull})
+}
+
 // writeTasks answers 200 with head's fields, then "tasks" (or "data" when head has none), then
 // "seq", writing the tasks one at a time as it encodes them: an answer of any size costs one
 // task's JSON at a time, not the whole answer, and a client that does not read it is cut off
