@@ -11,12 +11,15 @@ import (
 // board a commitDue message, which protoactor delivers after every message already queued, so
 // each change up to then is checked against the state left by the ones before and they all
 // commit together. Any other command commits what is staged first, so it never sees a staged
-// change, and its own change at once. Replies and events wait for the commit, so nothing
-// unacknowledged is ever shown; effects that must wait for it too run as after-commit hooks.
+// change, and its own change at once. A commitDue whose group was committed that way is
+// stale and ignored: else each such commit would leave one more commitDue in the mailbox,
+// and under a steady stream of changes they would cut it into ever smaller groups. Replies
+// and events wait for the commit, so nothing unacknowledged is ever shown; effects that must
+// wait for it too run as after-commit hooks.
 // If the transaction fails, every staged change fails and the board rolls its state back.
 
-// commitDue asks a board to commit what it has staged.
-type commitDue struct{}
+// commitDue asks a board to commit the group it has staged since its group number was group.
+type commitDue struct{ group uint64 }
 
 // staged is a change applied in memory and waiting for its transaction.
 type staged struct {
@@ -106,7 +109,7 @@ func (a *boardActor) receiveCommand(ctx actor.Context, cmd messages.Command) {
 	case !wait:
 		a.commitAndAnswer(ctx)
 	case len(a.waiting) == 1:
-		ctx.Send(ctx.Self(), commitDue{})
+		ctx.Send(ctx.Self(), commitDue{group: a.group})
 	}
 }
 
@@ -141,8 +144,12 @@ func (a *boardActor) failStaged(ctx actor.Context) {
 	a.release()
 }
 
-// commitAndAnswer commits what is staged and answers its callers.
+// commitAndAnswer commits what is staged and answers its callers. The next group has a new
+// number.
 func (a *boardActor) commitAndAnswer(ctx actor.Context) {
+	if len(a.waiting) > 0 {
+		a.group++
+	}
 	for i, r := range a.commitStaged() {
 		if a.waiting[i] != nil {
 			ctx.Send(a.waiting[i], r)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 	"github.com/taskboard/taskboard/messages"
 	"github.com/taskboard/taskboard/persistence"
@@ -141,5 +144,78 @@ func TestConflictingBatchDropsTheStagedChange(t *testing.T) {
 	}
 	if len(b.subs) != 1 {
 		t.Fatalf("%d subscribers after a refused change, want 1", len(b.subs))
+	}
+}
+
+// gatedStore records each commit's size and holds a commit while a gate is set, so that a
+// test can queue commands behind it.
+type gatedStore struct {
+	Store
+	mu      sync.Mutex
+	sizes   []int
+	gate    chan struct{} // closed to let the held commit go
+	entered chan struct{} // a commit is held
+}
+
+func (s *gatedStore) Commit(ctx context.Context, changes ...messages.Change) error {
+	s.mu.Lock()
+	s.sizes = append(s.sizes, len(changes))
+	gate := s.gate
+	s.gate = nil
+	s.mu.Unlock()
+	if gate != nil {
+		s.entered <- struct{}{}
+		<-gate
+	}
+	return s.Store.Commit(ctx, changes...)
+}
+
+// hold makes the next commit wait until the returned gate is closed.
+func (s *gatedStore) hold() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate = make(chan struct{})
+	return s.gate
+}
+
+// A read commits the group staged before it at once, so the commitDue that group sent is
+// stale when it arrives: it must not cut the next group short.
+func TestStaleCommitDueDoesNotSplitTheNextGroup(t *testing.T) {
+	b, _ := loadedBoard(t)
+	store := &gatedStore{Store: b.store, entered: make(chan struct{})}
+	boards := NewBoards(store, Options{Logger: zerolog.Nop()})
+	t.Cleanup(func() { _ = boards.Shutdown(context.Background()) })
+	alice := messages.Meta{UserID: "user-alice"}
+	var futures []*actor.Future
+	send := func(cmd messages.Command) {
+		futures = append(futures, boards.system.Root.RequestFuture(boards.manager, cmd, 10*time.Second))
+	}
+	create := func(title string) {
+		send(messages.CreateTask{Meta: alice, BoardID: "board-1", ListID: "list-todo", Title: title})
+	}
+
+	first := store.hold()
+	create("c1")
+	<-store.entered // c1's commit is held: what follows queues behind it
+	create("c2")
+	send(messages.GetSnapshot{Meta: alice, BoardID: "board-1"}) // commits c2 alone
+	create("c3")
+	second := store.hold()
+	close(first)
+	<-store.entered // c2's commit, made by the read, is held
+	for _, title := range []string{"c4", "c5", "c6", "c7"} {
+		create(title)
+	}
+	close(second)
+	for i, f := range futures {
+		res, err := f.Result()
+		if err != nil || res.(reply).err != nil {
+			t.Fatalf("command %d: %v %v", i, err, res)
+		}
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if want := []int{1, 1, 5}; !slices.Equal(store.sizes, want) {
+		t.Fatalf("commits of %v changes, want %v: c2's stale commitDue cut c3..c7 short", store.sizes, want)
 	}
 }

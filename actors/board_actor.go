@@ -50,6 +50,7 @@ type boardActor struct {
 	stopTimer  func() bool // the idle timer's, while it runs
 	lastActive time.Time
 	waiting    []*actor.PID // the callers of the staged changes, in order
+	group      uint64       // the number of the group being staged (batch.go)
 }
 
 // Receive implements actor.Actor.
@@ -82,7 +83,9 @@ func (a *boardActor) Receive(ctx actor.Context) {
 	case unsubscribe:
 		a.unsubscribe(msg.id)
 	case commitDue:
-		a.commitAndAnswer(ctx)
+		if msg.group == a.group {
+			a.commitAndAnswer(ctx)
+		}
 	case roomTick:
 		a.roomTick()
 	case catchUp:
