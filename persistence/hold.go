@@ -172,41 +172,58 @@ func (h *Held) Commit(ctx context.Context, changes ...messages.Change) (err erro
 		return nil
 	}
 	last := changes[len(changes)-1]
+	announced := false
 	if h.tx != nil {
 		err = h.db.commitTx(ctx, h.tx, changes)
 	} else {
-		err = h.commitBatch(ctx, changes)
+		announced, err = h.commitBatch(ctx, changes)
 	}
 	if err != nil {
 		return fmt.Errorf("commit board %s seq %d+%d: %w", h.boardID, changes[0].Event.Seq, len(changes)-1, err)
 	}
-	h.db.notes.note(h.boardID, last.Event.Seq)
+	if !announced {
+		h.db.notes.note(h.boardID, last.Event.Seq)
+	}
 	return nil
 }
 
-// commitBatch is commitTx in one round trip: the changes' statements, then COMMIT. A failed
-// statement leaves the transaction aborted, for end to roll back.
-func (h *Held) commitBatch(ctx context.Context, changes []messages.Change) error {
+// commitBatch is commitTx in one round trip: the changes' statements, then COMMIT, then the
+// announcement of the board's new seq (see announceSQL). A failed statement before COMMIT
+// leaves the transaction aborted, for end to roll back; a failed announcement leaves the
+// commit made and unannounced, for the caller to announce through the notifier.
+func (h *Held) commitBatch(ctx context.Context, changes []messages.Change) (announced bool, err error) {
 	for _, c := range changes {
 		if err := checkChange(c); err != nil {
-			return err
+			return false, err
 		}
 	}
 	var p pipeline
-	err := applyChanges(ctx, rawTx{pg: true, p: &p}, changes, h.db.now())
+	err = applyChanges(ctx, rawTx{pg: true, p: &p}, changes, h.db.now())
 	if err == nil {
 		p.queue(failed("commit"), "COMMIT")
+		commit := len(p.errs) - 1
+		announce := !h.db.opts.NoNotify
+		if announce {
+			last := changes[len(changes)-1]
+			p.queue(unannounced, announceSQL, announcement(h.boardID, last.Event.Seq))
+		}
 		err = h.raw(func(c *pgx.Conn) error {
-			tag, err := p.send(ctx, c)
-			if err == nil && tag.String() != "COMMIT" {
-				err = fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+			tags, err := p.send(ctx, c)
+			if len(tags) > commit && tags[commit].String() != "COMMIT" {
+				return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
 			}
 			return err
 		})
+		if errors.Is(err, errUnannounced) {
+			h.db.log.Warn().Err(err).Str("board", h.boardID).Msg("announce a commit in its batch")
+			err = nil
+		} else {
+			announced = announce && err == nil
+		}
 	}
 	h.db.owners.forgetEnded(changes)
 	h.db.noteWrite(err)
-	return err
+	return announced, err
 }
 
 // Release gives up the held row without a change.

@@ -108,29 +108,78 @@ func TestMissedPrunedEventsIsBehind(t *testing.T) {
 	}
 }
 
-// A commit is announced to every node that watches, and Seqs reads where boards are.
-func TestWatchHearsCommits(t *testing.T) {
-	postgresOnly(t)
+// heardAt is an announcement a node heard.
+type heardAt struct {
+	board string
+	seq   int64
+}
+
+// watch runs db.Watch until the test ends and returns what it hears, once it listens.
+func watch(t *testing.T, db *persistence.DB) <-chan heardAt {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, _ := openSeeded(t)
-	b := openAt(t, a.URL(), newClock())
-	heard, resynced := make(chan string, 10), make(chan struct{}, 10)
+	heard, resynced := make(chan heardAt, 10), make(chan struct{}, 10)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		b.Watch(ctx, func(id string, seq int64) { heard <- id }, func() { resynced <- struct{}{} })
+		db.Watch(ctx, func(id string, seq int64) { heard <- heardAt{id, seq} }, func() { resynced <- struct{}{} })
 	}()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
 	recvOrFail(t, resynced, "resync on listen")
+	return heard
+}
+
+// A commit is announced to every node that watches, whether made in a hold (in its own
+// batch) or not (by the notifier), and Seqs reads where boards are.
+func TestWatchHearsCommits(t *testing.T) {
+	postgresOnly(t)
+	a, _ := openSeeded(t)
+	b := openAt(t, a.URL(), newClock())
+	heard := watch(t, b)
 	if err := a.Commit(context.Background(), taskCreated(t, 1, newTask("board-1", "list-todo", "task-w", 2))); err != nil {
 		t.Fatal(err)
 	}
-	if id := recvOrFail(t, heard, "announcement"); id != "board-1" {
-		t.Fatalf("heard %q", id)
+	if h := recvOrFail(t, heard, "announcement"); h != (heardAt{"board-1", 1}) {
+		t.Fatalf("heard %v", h)
+	}
+	if err := holdAndCommit(a, 1, twoCreations(t, 2)...); err != nil {
+		t.Fatal(err)
+	}
+	if h := recvOrFail(t, heard, "announcement of a held commit"); h != (heardAt{"board-1", 3}) {
+		t.Fatalf("heard %v", h)
 	}
 	seqs, err := b.Seqs(context.Background(), []string{"board-1", "board-2", "board-nope"})
-	if err != nil || len(seqs) != 2 || seqs["board-1"] != 1 || seqs["board-2"] != 0 {
+	if err != nil || len(seqs) != 2 || seqs["board-1"] != 3 || seqs["board-2"] != 0 {
 		t.Fatalf("Seqs = %v, %v", seqs, err)
+	}
+}
+
+// A held commit's announcement runs after its COMMIT, in the same batch: when it fails, the
+// commit stands and Commit succeeds; the other nodes find it by polling.
+func TestHeldCommitStandsWhenItsAnnouncementFails(t *testing.T) {
+	postgresOnly(t)
+	ctx := context.Background()
+	a, _ := openSeeded(t)
+	// A pg_notify of the database's own, found before Postgres's (pg_catalog last in the
+	// path), fails every announcement of the nodes that connect from now on.
+	for _, stmt := range []string{
+		`CREATE FUNCTION public.pg_notify(text, text) RETURNS void LANGUAGE plpgsql
+			AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$`,
+		`DO $$ BEGIN
+			EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database());
+		END $$`,
+	} {
+		if _, err := a.Bun().ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := openAt(t, a.URL(), newClock())
+	if err := holdAndCommit(b, 0, twoCreations(t, 1)...); err != nil {
+		t.Fatalf("Commit with a failing announcement: %v", err)
+	}
+	got, err := a.LoadBoard(ctx, "board-1", 10)
+	if err != nil || got.Seq != 2 {
+		t.Fatalf("after the commit: seq %d, %v; want 2", got.Seq, err)
 	}
 }
 

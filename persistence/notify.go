@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,8 +20,26 @@ import (
 // watcher), so that a lost notification delays nothing by more than the poll.
 const eventsChannel = "taskboard_events"
 
-// notifier sends the announcements of commits from one goroutine, after the commits and
-// never inside them (a NOTIFY inside a transaction takes a database-wide lock at commit). It
+// announceSQL announces one board's seq. A board that holds its row sends it in its commit's
+// batch, right after COMMIT and outside the transaction: the other nodes hear of the commit
+// as soon as it is made, with no round trip and no wait for a goroutine of its own, which on
+// a busy node waited behind the board's fan-out to its own subscribers. Other commits are
+// announced by the notifier.
+const announceSQL = "SELECT pg_notify('" + eventsChannel + "', ?)"
+
+// announcement is the payload that announces board at seq.
+func announcement(boardID string, seq int64) string {
+	return boardID + ":" + strconv.FormatInt(seq, 10)
+}
+
+// errUnannounced is the failure of an announcement sent after COMMIT: the commit is made.
+var errUnannounced = errors.New("commit made, announcement failed")
+
+// unannounced is the wrap of announceSQL's error.
+func unannounced(err error) error { return fmt.Errorf("%w: %w", errUnannounced, err) }
+
+// notifier sends the announcements of the commits not announced in their own batch (see
+// announceSQL) from one goroutine, after the commits and never inside them (a NOTIFY inside a transaction takes a database-wide lock at commit). It
 // keeps only the newest seq of each board until the next send, so that a burst of commits
 // costs one statement.
 type notifier struct {
@@ -67,7 +86,7 @@ func (n *notifier) run() {
 		n.mu.Unlock()
 		payloads := make([]string, 0, len(batch))
 		for _, id := range slices.Sorted(maps.Keys(batch)) {
-			payloads = append(payloads, id+":"+strconv.FormatInt(batch[id], 10))
+			payloads = append(payloads, announcement(id, batch[id]))
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err := n.db.bun.DB.ExecContext(ctx,

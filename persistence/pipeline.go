@@ -16,8 +16,9 @@ import (
 // every node that writes the board waits that long. Sent one by one, a change's statements
 // (commit.go) are a round trip each, each a switch of process on the client and on the
 // server. Through pgx's batches a hold is two round trips instead: BEGIN, the lock and the
-// events missed in one (Hold), the change's statements and COMMIT in the other (Held.Commit),
-// whose statements are commit.go's own, queued rather than run (rawTx with a pipeline).
+// events missed in one (Hold), the change's statements, COMMIT and the commit's announcement
+// in the other (Held.Commit), whose statements are commit.go's own, queued rather than run
+// (rawTx with a pipeline).
 //
 // A batch ends in one Sync: when a statement fails, Postgres skips the rest of the batch,
 // the COMMIT with it, and the transaction is left aborted, then rolled back. But a statement
@@ -38,19 +39,21 @@ func (p *pipeline) queue(wrap func(error) error, query string, args ...any) {
 	p.errs = append(p.errs, wrap)
 }
 
-// send sends p in one round trip on c and reads every result: the error of the first
-// statement that failed, as its wrap reads it, and the command tag of the last.
-func (p *pipeline) send(ctx context.Context, c *pgx.Conn) (pgconn.CommandTag, error) {
+// send sends p in one round trip on c and reads every result: the command tags of the
+// statements that succeeded, in order, and the error of the first that failed, as its wrap
+// reads it.
+func (p *pipeline) send(ctx context.Context, c *pgx.Conn) ([]pgconn.CommandTag, error) {
 	br := c.SendBatch(ctx, &p.batch)
-	var tag pgconn.CommandTag
+	tags := make([]pgconn.CommandTag, 0, len(p.errs))
 	for i := range p.errs {
-		var err error
-		if tag, err = br.Exec(); err != nil {
+		tag, err := br.Exec()
+		if err != nil {
 			_ = br.Close()
-			return tag, p.errs[i](err)
+			return tags, p.errs[i](err)
 		}
+		tags = append(tags, tag)
 	}
-	return tag, br.Close()
+	return tags, br.Close()
 }
 
 // exactly wraps a data-modifying statement so that it fails, aborting its transaction, unless
