@@ -193,6 +193,12 @@ func TestStaleCommitDueDoesNotSplitTheNextGroup(t *testing.T) {
 	create := func(title string) {
 		send(messages.CreateTask{Meta: alice, BoardID: "board-1", ListID: "list-todo", Title: title})
 	}
+	// queued returns once the manager has forwarded what was sent before: it answers in order.
+	queued := func() {
+		if _, err := boards.system.Root.RequestFuture(boards.manager, heldBoards{}, 10*time.Second).Result(); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	first := store.hold()
 	create("c1")
@@ -200,12 +206,14 @@ func TestStaleCommitDueDoesNotSplitTheNextGroup(t *testing.T) {
 	create("c2")
 	send(messages.GetSnapshot{Meta: alice, BoardID: "board-1"}) // commits c2 alone
 	create("c3")
+	queued()
 	second := store.hold()
 	close(first)
 	<-store.entered // c2's commit, made by the read, is held
 	for _, title := range []string{"c4", "c5", "c6", "c7"} {
 		create(title)
 	}
+	queued()
 	close(second)
 	for i, f := range futures {
 		res, err := f.Result()
