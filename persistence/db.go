@@ -69,13 +69,14 @@ type DB struct {
 	bun  *bun.DB
 	opts Options
 	log  zerolog.Logger
-	// pg is set for Postgres; url is then its address, notes announces commits and room
-	// sends the rooms' messages.
-	pg    bool
-	url   string
-	notes *notifier
-	holds chan struct{} // a token per board holding its row (hold.go)
-	room  *roomPublisher
+	// pg is set for Postgres; url is then its address, notes announces commits, room
+	// sends the rooms' messages and listener hears the other nodes' (listener.go).
+	pg       bool
+	url      string
+	notes    *notifier
+	holds    chan struct{} // a token per board holding its row (hold.go)
+	room     *roomPublisher
+	listener listener
 	// The rest of this block is SQLite's alone.
 	// writer is the connection of every write transaction: its page cache is never stale
 	// because another connection wrote, and its statement cache holds the write statements

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // eventsChannel is the NOTIFY channel on which a node announces "boardId:seq" after a
@@ -118,60 +116,13 @@ func (db *DB) Watch(ctx context.Context, changed func(boardID string, seq int64)
 	if !db.pg {
 		return
 	}
-	db.listenLoop(ctx, eventsChannel, "listen for other nodes' commits", resync, func(payload string) {
+	db.listenLoop(ctx, eventsChannel, resync, func(payload string) {
 		id, seq, ok := strings.Cut(payload, ":")
 		s, err := strconv.ParseInt(seq, 10, 64)
 		if ok && err == nil {
 			changed(id, s)
 		}
 	})
-}
-
-// listenLoop LISTENs to channel on a connection of its own, calling connected after each
-// (re)connection and notified for each notification, until ctx ends; after a failure it logs
-// msg and reconnects, backing off up to 2 s.
-func (db *DB) listenLoop(ctx context.Context, channel, msg string, connected func(), notified func(payload string)) {
-	wait := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		ok, err := db.listen(ctx, channel, connected, notified)
-		if ctx.Err() != nil {
-			return
-		}
-		if ok {
-			wait = 100 * time.Millisecond
-		}
-		db.log.Warn().Err(err).Dur("retry_in", wait).Msg(msg)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 2*time.Second)
-	}
-}
-
-// listen holds one connection that LISTENs to channel until it fails or ctx ends.
-func (db *DB) listen(ctx context.Context, channel string, connected func(), notified func(string)) (ok bool, err error) {
-	conn, err := pgx.Connect(ctx, db.url)
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = conn.Close(closeCtx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
-		return false, err
-	}
-	connected()
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return true, err
-		}
-		notified(n.Payload)
-	}
 }
 
 // Seqs returns the committed seq of each of the boards that exist, for a node's poll of the

@@ -56,6 +56,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	db.notes = startNotifier(db)
 	db.room = startRoomPublisher(db)
+	db.listener = listener{db: db, watchers: map[uint64]watcher{}}
 	db.log.Info().Str("db", Redact(url)).Int("schema_from", from).Int("schema", to).Int("pool", pool).
 		Msg("database open")
 	return db, nil
