@@ -21,8 +21,9 @@ type listener struct {
 	mu       sync.Mutex
 	watchers map[uint64]watcher
 	next     uint64
-	up       bool // connected and listening
-	run      *listenRun
+	up       bool       // connected and listening
+	run      *listenRun // the running one, while there are watchers
+	stopping *listenRun // one stopping after its last watcher left
 }
 
 // watcher is what one caller of listenLoop hears.
@@ -45,6 +46,15 @@ type listenRun struct {
 func (db *DB) listenLoop(ctx context.Context, channel string, connected func(), notified func(payload string)) {
 	l := &db.listener
 	l.mu.Lock()
+	for l.run == nil && l.stopping != nil { // never two at once: one order of notifications
+		stopping := l.stopping
+		l.mu.Unlock()
+		<-stopping.done
+		l.mu.Lock()
+		if l.stopping == stopping {
+			l.stopping = nil
+		}
+	}
 	id := l.next
 	l.next++
 	l.watchers[id] = watcher{channel: channel, connected: connected, notified: notified}
@@ -63,12 +73,17 @@ func (db *DB) listenLoop(ctx context.Context, channel string, connected func(), 
 	delete(l.watchers, id)
 	var stop *listenRun
 	if len(l.watchers) == 0 {
-		stop, l.run = l.run, nil
+		stop, l.run, l.stopping = l.run, nil, l.run
 	}
 	l.mu.Unlock()
 	if stop != nil {
 		stop.cancel()
 		<-stop.done
+		l.mu.Lock()
+		if l.stopping == stop {
+			l.stopping = nil
+		}
+		l.mu.Unlock()
 	}
 }
 

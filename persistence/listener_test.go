@@ -2,6 +2,7 @@ package persistence_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +74,53 @@ func TestOneListeningConnectionPerNode(t *testing.T) {
 	for listening(t, b) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the listening connection outlived its last watcher")
+		}
+		time.Sleep(10 * time.Millisecond) // Postgres ends the backend after the client's Terminate
+	}
+
+	// A watcher that comes after the last one left starts the listener again.
+	run(context.Background(), func(ctx context.Context) {
+		b.Watch(ctx, func(id string, seq int64) { heard <- heardAt{id, seq} }, func() { resynced <- struct{}{} })
+	})
+	recvOrFail(t, resynced, "resync on listening again")
+	if err := a.Commit(context.Background(), taskCreated(t, 2, newTask("board-1", "list-todo", "task-m", 3))); err != nil {
+		t.Fatal(err)
+	}
+	if h := recvOrFail(t, heard, "announcement after listening again"); h != (heardAt{"board-1", 2}) {
+		t.Fatalf("heard %v", h)
+	}
+}
+
+// Watchers that come and go at once share one listener at a time and leave none behind.
+func TestListenerWatchersComeAndGo(t *testing.T) {
+	postgresOnly(t)
+	a, _ := openSeeded(t)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			ctx, cancel := context.WithCancel(context.Background())
+			resynced := make(chan struct{}, 4)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				a.WatchRoom(ctx, func([]byte) {}, func() { resynced <- struct{}{} })
+			}()
+			if i%2 == 0 { // some leave once listening, the others at once
+				select {
+				case <-resynced:
+				case <-time.After(10 * time.Second):
+					t.Error("a watcher was never told the listener is up")
+				}
+			}
+			cancel()
+			<-done
+		})
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for listening(t, a) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a listening connection outlived every watcher")
 		}
 		time.Sleep(10 * time.Millisecond) // Postgres ends the backend after the client's Terminate
 	}
