@@ -17,16 +17,19 @@ var listenedChannels = []string{eventsChannel, roomChannel, revokedChannel}
 // listener is a node's listening connection, shared by the watchers of each channel. It runs
 // while at least one watcher is registered, and reconnects after a failure.
 type listener struct {
-	db       *DB
+	db *DB
+	// starting is held to start or stop the run, so that a watcher that comes while the last
+	// one's run is stopping waits for it: two runs never overlap, and notifications keep one
+	// order.
+	starting sync.Mutex
 	mu       sync.Mutex
 	watchers map[uint64]watcher
 	next     uint64
 	up       bool       // connected and listening
-	run      *listenRun // the running one, while there are watchers
-	stopping *listenRun // one stopping after its last watcher left
+	run      *listenRun // while there are watchers
 }
 
-// watcher is what one caller of listenLoop hears.
+// watcher is what one caller of listenTo hears.
 type watcher struct {
 	channel   string
 	connected func()
@@ -39,22 +42,14 @@ type listenRun struct {
 	done   chan struct{}
 }
 
-// listenLoop calls notified with the payload of each notification on channel, and connected
+// listenTo calls notified with the payload of each notification on channel, and connected
 // after each (re)connection of the node's listener, when notifications may have been missed
 // (at once if it is already listening), until ctx ends. Notifications reach notified from one
 // goroutine, in the order they were sent.
-func (db *DB) listenLoop(ctx context.Context, channel string, connected func(), notified func(payload string)) {
+func (db *DB) listenTo(ctx context.Context, channel string, connected func(), notified func(payload string)) {
 	l := &db.listener
+	l.starting.Lock()
 	l.mu.Lock()
-	for l.run == nil && l.stopping != nil { // never two at once: one order of notifications
-		stopping := l.stopping
-		l.mu.Unlock()
-		<-stopping.done
-		l.mu.Lock()
-		if l.stopping == stopping {
-			l.stopping = nil
-		}
-	}
 	id := l.next
 	l.next++
 	l.watchers[id] = watcher{channel: channel, connected: connected, notified: notified}
@@ -65,25 +60,25 @@ func (db *DB) listenLoop(ctx context.Context, channel string, connected func(), 
 	}
 	up := l.up
 	l.mu.Unlock()
+	l.starting.Unlock()
 	if up {
 		connected()
 	}
 	<-ctx.Done()
+	l.starting.Lock()
+	defer l.starting.Unlock()
 	l.mu.Lock()
 	delete(l.watchers, id)
-	var stop *listenRun
-	if len(l.watchers) == 0 {
-		stop, l.run, l.stopping = l.run, nil, l.run
+	stop := l.run
+	if len(l.watchers) > 0 {
+		stop = nil
+	} else {
+		l.run = nil
 	}
 	l.mu.Unlock()
 	if stop != nil {
 		stop.cancel()
 		<-stop.done
-		l.mu.Lock()
-		if l.stopping == stop {
-			l.stopping = nil
-		}
-		l.mu.Unlock()
 	}
 }
 

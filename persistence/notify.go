@@ -116,7 +116,7 @@ func (db *DB) Watch(ctx context.Context, changed func(boardID string, seq int64)
 	if !db.pg {
 		return
 	}
-	db.listenLoop(ctx, eventsChannel, resync, func(payload string) {
+	db.listenTo(ctx, eventsChannel, resync, func(payload string) {
 		id, seq, ok := strings.Cut(payload, ":")
 		s, err := strconv.ParseInt(seq, 10, 64)
 		if ok && err == nil {

@@ -60,7 +60,7 @@ func (db *DB) WatchRevocations(ctx context.Context, poll time.Duration, ended fu
 		default:
 		}
 	}
-	go db.listenLoop(ctx, revokedChannel, signal, func(string) { signal() })
+	go db.listenTo(ctx, revokedChannel, signal, func(string) { signal() })
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {

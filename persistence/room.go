@@ -111,7 +111,7 @@ func (db *DB) WatchRoom(ctx context.Context, received func(payload []byte), resy
 	if !db.pg {
 		return
 	}
-	db.listenLoop(ctx, roomChannel, resync, func(payload string) {
+	db.listenTo(ctx, roomChannel, resync, func(payload string) {
 		received([]byte(payload))
 	})
 }
